@@ -116,6 +116,10 @@ const linuxHeaders: Record<string, string> = {
       'typedef unsigned short sa_family_t;',
       'typedef unsigned int socklen_t;',
       'struct sockaddr { sa_family_t sa_family; char sa_data[14]; };',
+      '#define SOCK_STREAM 1',
+      '#define SOCK_DGRAM 2',
+      '#define SOCK_SEQPACKET 5',
+      'int socket(int domain, int type, int protocol);',
     ].join('\n'),
   ),
   'asm-generic/ioctl.h': guarded(
@@ -161,6 +165,10 @@ const darwinHeaders: Record<string, string> = {
       'typedef __uint8_t sa_family_t;',
       'typedef __uint32_t socklen_t;',
       'struct sockaddr { __uint8_t sa_len; sa_family_t sa_family; char sa_data[14]; };',
+      '#define SOCK_STREAM 1',
+      '#define SOCK_DGRAM 2',
+      '#define SOCK_SEQPACKET 5',
+      'int socket(int domain, int type, int protocol);',
     ].join('\n'),
   ),
   'sys/ioccom.h': guarded(
@@ -213,6 +221,9 @@ const windowsHeaders: Record<string, string> = {
       'typedef unsigned short ADDRESS_FAMILY;',
       'typedef UINT_PTR SOCKET;',
       'struct sockaddr { u_short sa_family; char sa_data[14]; };',
+      '#define SOCK_STREAM 1',
+      '#define SOCK_DGRAM 2',
+      'SOCKET socket(int af, int type, int protocol);',
     ].join('\n'),
   ),
   'winioctl.h': guarded(
@@ -269,12 +280,13 @@ export const targetProfiles: Readonly<Record<TargetName, TargetProfile>> = {
     triple: 'x86_64-pc-windows-msvc',
     model: { sizes: llp64, aligns: llp64, charIsSigned: true, sizeType: 'unsigned long long', wcharType: 'unsigned short' },
     predefined: {
-      ...commonPredefined,
+      // MSVC (and clang in MSVC mode) does not define __STDC__.
+      ...Object.fromEntries(Object.entries(commonPredefined).filter(([name]) => name !== '__STDC__')),
       _WIN32: '1',
       _WIN64: '1',
       _M_X64: '100',
       _M_AMD64: '100',
-      _MSC_VER: '1930',
+      _MSC_VER: '1933',
       __SIZEOF_LONG__: '4',
       __SIZEOF_SIZE_T__: '8',
       __SIZEOF_WCHAR_T__: '2',

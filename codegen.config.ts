@@ -1,0 +1,17 @@
+// Regenerates every binding of the repository: `pnpm codegen`; `pnpm codegen:check` proves the
+// committed files current (CI runs it).
+import { defineConfig } from './packages/header-codegen/src/config.js';
+
+export default defineConfig({
+  outDir: 'packages/ffi/src/generated',
+  headers: [
+    {
+      // Debian's linux-libc-dev (the bootstrap installs it when missing).
+      header: '/usr/include/linux/vm_sockets.h',
+      targets: ['linux-x64', 'linux-arm64'],
+      // The header uses _IO() without including it; applications include <sys/ioctl.h> first.
+      preInclude: ['sys/ioctl.h'],
+      allowSkips: ['_VM_SOCKETS_H'],
+    },
+  ],
+});

@@ -1,0 +1,155 @@
+/**
+ * `vmci-codegen`: header → TypeScript, from the command line.
+ *
+ *   vmci-codegen <header> --target <t>[,<t>] [--out <dir>] [--json] [--check] [-D NAME=VALUE] [--pre-include <h>]
+ *   vmci-codegen --config codegen.config.ts [--check]
+ */
+import { dirname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { validateConfig } from './config.js';
+import { CodegenError } from './errors.js';
+import { type GeneratedFile, checkFiles, generateFiles, modelsFor, writeFiles } from './generate.js';
+import { emitModule, moduleFileName } from './emit.js';
+import { modelToJson } from './json.js';
+import { type TargetName, getTargetProfile, targetNames } from './targets.js';
+
+export const usage = `Usage:
+  vmci-codegen <header> --target <target>[,<target>...] [--out <dir>] [--check] [--json]
+               [-D NAME[=VALUE]]... [--pre-include <system header>]... [--name <stem>]
+  vmci-codegen --config <codegen.config.ts> [--check]
+
+Targets: ${targetNames.join(', ')}
+
+  --out <dir>      write one module per header x target (<stem>.<target>.ts) into <dir>
+  --check          write nothing; exit 1 with a diff when the files in --out are stale
+  --json           print the model (constants, structs, functions, skipped) to stdout
+  --pre-include    process a profile system header first, like cc -include (e.g. sys/ioctl.h)
+
+Examples:
+  vmci-codegen /usr/include/linux/vm_sockets.h --target linux-x64 --json --pre-include sys/ioctl.h
+  vmci-codegen vmci_sockets.h --target linux-x64,darwin-arm64,win32-x64 --out src/generated
+  vmci-codegen --config codegen.config.ts --check
+`;
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  cwd: string;
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 failed or stale, 2 usage error). */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (error) {
+    io.stderr(`vmci-codegen: ${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(usage);
+    return 0;
+  }
+  try {
+    if (values.config) return await runConfig(resolve(io.cwd, values.config), values.check ?? false, io);
+    if (positionals.length !== 1 || !values.target) {
+      io.stderr(`vmci-codegen: give one header and --target (or --config)\n\n${usage}`);
+      return 2;
+    }
+    const targets = values.target.split(',').map((t) => getTargetProfile(t.trim()).name as TargetName);
+    const defines = Object.fromEntries(
+      (values.define ?? []).map((d) => {
+        const [name, ...rest] = d.split('=');
+        return [name as string, rest.length > 0 ? rest.join('=') : '1'];
+      }),
+    );
+    const models = modelsFor({
+      path: resolve(io.cwd, positionals[0] as string),
+      targets,
+      defines,
+      preInclude: values['pre-include'] ?? [],
+      ...(values.name ? { name: values.name } : {}),
+    });
+    for (const model of models) {
+      for (const skip of model.skipped) io.stderr(`note: ${model.target}: skipped ${skip.name} (line ${skip.line}): ${skip.reason}\n`);
+      for (const warning of model.warnings) io.stderr(`warning: ${warning}\n`);
+    }
+    if (values.json) {
+      io.stdout(`${modelToJson(models.length === 1 ? (models[0] as (typeof models)[0]) : models)}\n`);
+      return 0;
+    }
+    const files: GeneratedFile[] = models.map((m) => ({ name: moduleFileName(m.header, m.target), text: emitModule(m) }));
+    if (!values.out) {
+      for (const file of files) io.stdout(`// ---- ${file.name}\n${file.text}`);
+      return 0;
+    }
+    const outDir = resolve(io.cwd, values.out);
+    if (values.check) return reportCheck(checkFiles(outDir, files), io);
+    writeFiles(outDir, files);
+    io.stderr(`wrote ${files.length} file(s) to ${outDir}\n`);
+    return 0;
+  } catch (error) {
+    if (CodegenError.isInstance(error)) {
+      io.stderr(`vmci-codegen: ${error.code}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    options: {
+      target: { type: 'string', short: 't' },
+      out: { type: 'string', short: 'o' },
+      check: { type: 'boolean' },
+      json: { type: 'boolean' },
+      config: { type: 'string', short: 'c' },
+      define: { type: 'string', short: 'D', multiple: true },
+      'pre-include': { type: 'string', multiple: true },
+      name: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+async function runConfig(configPath: string, check: boolean, io: CliIo): Promise<number> {
+  let loaded: unknown;
+  try {
+    loaded = ((await import(pathToFileURL(configPath).href)) as { default?: unknown }).default;
+  } catch (error) {
+    throw new CodegenError('ERR_CODEGEN_BAD_CONFIG', `cannot load config '${configPath}': ${(error as Error).message}`, { cause: error });
+  }
+  const config = validateConfig(loaded, configPath);
+  const configDir = dirname(configPath);
+  const files = generateFiles(config, configDir);
+  const outDir = resolve(configDir, config.outDir);
+  if (check) return reportCheck(checkFiles(outDir, files), io);
+  writeFiles(outDir, files);
+  io.stderr(`wrote ${files.length} file(s) to ${outDir}\n`);
+  return 0;
+}
+
+function reportCheck(result: ReturnType<typeof checkFiles>, io: CliIo): number {
+  if (!result.stale) {
+    io.stderr('generated files are current\n');
+    return 0;
+  }
+  io.stdout(`${result.report}\n`);
+  io.stderr('vmci-codegen: ERR_CODEGEN_STALE_OUTPUT: generated files are stale; run `pnpm codegen` and commit the result\n');
+  return 1;
+}
+
+const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+if (invokedDirectly) {
+  const code = await main(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+    cwd: process.cwd(),
+  });
+  process.exitCode = code;
+}
