@@ -186,7 +186,9 @@ export function spellType(type: CType): string {
 }
 
 export function spellParams(fn: Extract<CType, { kind: 'function' }>): string {
-  const params = fn.params.map((p) => (p.name ? `${spellType(p.type)} ${p.name}` : spellType(p.type)));
+  const params = fn.params.map((p) =>
+    p.name ? `${spellType(p.type)} ${p.name}` : spellType(p.type),
+  );
   if (fn.variadic) params.push('...');
   return params.length === 0 ? 'void' : params.join(', ');
 }

@@ -8,11 +8,17 @@ import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { validateConfig } from './config.js';
-import { CodegenError } from './errors.js';
-import { type GeneratedFile, checkFiles, generateFiles, modelsFor, writeFiles } from './generate.js';
 import { emitModule, moduleFileName } from './emit.js';
+import { CodegenError } from './errors.js';
+import {
+  checkFiles,
+  type GeneratedFile,
+  generateFiles,
+  modelsFor,
+  writeFiles,
+} from './generate.js';
 import { modelToJson } from './json.js';
-import { type TargetName, getTargetProfile, targetNames } from './targets.js';
+import { getTargetProfile, type TargetName, targetNames } from './targets.js';
 
 export const usage = `Usage:
   vmci-codegen <header> --target <target>[,<target>...] [--out <dir>] [--check] [--json]
@@ -53,12 +59,15 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 0;
   }
   try {
-    if (values.config) return await runConfig(resolve(io.cwd, values.config), values.check ?? false, io);
+    if (values.config)
+      return await runConfig(resolve(io.cwd, values.config), values.check ?? false, io);
     if (positionals.length !== 1 || !values.target) {
       io.stderr(`vmci-codegen: give one header and --target (or --config)\n\n${usage}`);
       return 2;
     }
-    const targets = values.target.split(',').map((t) => getTargetProfile(t.trim()).name as TargetName);
+    const targets = values.target
+      .split(',')
+      .map((t) => getTargetProfile(t.trim()).name as TargetName);
     const defines = Object.fromEntries(
       (values.define ?? []).map((d) => {
         const [name, ...rest] = d.split('=');
@@ -73,14 +82,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       ...(values.name ? { name: values.name } : {}),
     });
     for (const model of models) {
-      for (const skip of model.skipped) io.stderr(`note: ${model.target}: skipped ${skip.name} (line ${skip.line}): ${skip.reason}\n`);
+      for (const skip of model.skipped)
+        io.stderr(
+          `note: ${model.target}: skipped ${skip.name} (line ${skip.line}): ${skip.reason}\n`,
+        );
       for (const warning of model.warnings) io.stderr(`warning: ${warning}\n`);
     }
     if (values.json) {
-      io.stdout(`${modelToJson(models.length === 1 ? (models[0] as (typeof models)[0]) : models)}\n`);
+      io.stdout(
+        `${modelToJson(models.length === 1 ? (models[0] as (typeof models)[0]) : models)}\n`,
+      );
       return 0;
     }
-    const files: GeneratedFile[] = models.map((m) => ({ name: moduleFileName(m.header, m.target), text: emitModule(m) }));
+    const files: GeneratedFile[] = models.map((m) => ({
+      name: moduleFileName(m.header, m.target),
+      text: emitModule(m),
+    }));
     if (!values.out) {
       for (const file of files) io.stdout(`// ---- ${file.name}\n${file.text}`);
       return 0;
@@ -122,7 +139,11 @@ async function runConfig(configPath: string, check: boolean, io: CliIo): Promise
   try {
     loaded = ((await import(pathToFileURL(configPath).href)) as { default?: unknown }).default;
   } catch (error) {
-    throw new CodegenError('ERR_CODEGEN_BAD_CONFIG', `cannot load config '${configPath}': ${(error as Error).message}`, { cause: error });
+    throw new CodegenError(
+      'ERR_CODEGEN_BAD_CONFIG',
+      `cannot load config '${configPath}': ${(error as Error).message}`,
+      { cause: error },
+    );
   }
   const config = validateConfig(loaded, configPath);
   const configDir = dirname(configPath);
@@ -140,11 +161,14 @@ function reportCheck(result: ReturnType<typeof checkFiles>, io: CliIo): number {
     return 0;
   }
   io.stdout(`${result.report}\n`);
-  io.stderr('vmci-codegen: ERR_CODEGEN_STALE_OUTPUT: generated files are stale; run `pnpm codegen` and commit the result\n');
+  io.stderr(
+    'vmci-codegen: ERR_CODEGEN_STALE_OUTPUT: generated files are stale; run `pnpm codegen` and commit the result\n',
+  );
   return 1;
 }
 
-const invokedDirectly = process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
+const invokedDirectly =
+  process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href;
 if (invokedDirectly) {
   const code = await main(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),

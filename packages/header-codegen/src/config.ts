@@ -37,16 +37,22 @@ export function validateConfig(value: unknown, source: string): CodegenConfig {
   const fail = (message: string): never => {
     throw new CodegenError('ERR_CODEGEN_BAD_CONFIG', `${source}: ${message}`);
   };
-  if (typeof value !== 'object' || value === null) fail('the default export must be a config object (use defineConfig)');
+  if (typeof value !== 'object' || value === null)
+    fail('the default export must be a config object (use defineConfig)');
   const config = value as Partial<CodegenConfig>;
-  if (typeof config.outDir !== 'string' || config.outDir === '') fail("'outDir' must be a non-empty string");
-  if (!Array.isArray(config.headers) || config.headers.length === 0) fail("'headers' must be a non-empty array");
+  if (typeof config.outDir !== 'string' || config.outDir === '')
+    fail("'outDir' must be a non-empty string");
+  if (!Array.isArray(config.headers) || config.headers.length === 0)
+    fail("'headers' must be a non-empty array");
   (config.headers as HeaderConfig[]).forEach((entry, index) => {
     if (typeof entry?.header !== 'string') fail(`headers[${index}].header must be a path`);
-    if (!Array.isArray(entry.targets) || entry.targets.length === 0) fail(`headers[${index}].targets must list targets`);
+    if (!Array.isArray(entry.targets) || entry.targets.length === 0)
+      fail(`headers[${index}].targets must list targets`);
     for (const target of entry.targets) {
       if (!(targetNames as readonly string[]).includes(target)) {
-        fail(`headers[${index}].targets has unknown target '${target}'; use one of: ${targetNames.join(', ')}`);
+        fail(
+          `headers[${index}].targets has unknown target '${target}'; use one of: ${targetNames.join(', ')}`,
+        );
       }
     }
   });

@@ -2,10 +2,23 @@
  * Declarations of a preprocessed header: struct/union/enum, typedef, prototypes and `static
  * inline` helpers (whose bodies are skipped: only their signatures matter).
  */
-import type { CParameter, CType, DataModel, IntTypeName, RecordField, RecordType } from './c-types.js';
-import { type Expr, TokenCursor, type TypedValue, evaluate, parseExpression } from './expression.js';
+import type {
+  CParameter,
+  CType,
+  DataModel,
+  IntTypeName,
+  RecordField,
+  RecordType,
+} from './c-types.js';
+import {
+  type Expr,
+  evaluate,
+  parseExpression,
+  TokenCursor,
+  type TypedValue,
+} from './expression.js';
 import { computeLayout, sizeAndAlign } from './layout.js';
-import { type Token, errorAt } from './lexer.js';
+import { errorAt, type Token } from './lexer.js';
 import { pragmaPackToken } from './preprocessor.js';
 
 export interface RecordDeclaration {
@@ -73,7 +86,15 @@ const qualifierKeywords = new Set([
 ]);
 const inlineKeywords = new Set(['inline', '__inline', '__inline__', '__forceinline']);
 const storageKeywords = new Set(['typedef', 'extern', 'static', ...inlineKeywords]);
-const typeKeywords = new Set([...intKeywords, 'void', 'float', 'double', 'struct', 'union', 'enum']);
+const typeKeywords = new Set([
+  ...intKeywords,
+  'void',
+  'float',
+  'double',
+  'struct',
+  'union',
+  'enum',
+]);
 
 interface Attributes {
   packed: boolean;
@@ -94,12 +115,20 @@ interface Declarator {
   readonly type: CType;
 }
 
-export function parseDeclarations(tokens: Token[], model: DataModel, endToken: Token): TranslationUnit {
+export function parseDeclarations(
+  tokens: Token[],
+  model: DataModel,
+  endToken: Token,
+): TranslationUnit {
   return parse(tokens, model, endToken, undefined).unit;
 }
 
 /** Parses a type name (`unsigned int`, `struct sockaddr`, `char[4]`) in the scope of `unit`. */
-export function parseTypeName(tokens: readonly Token[], model: DataModel, unit: TranslationUnit): CType {
+export function parseTypeName(
+  tokens: readonly Token[],
+  model: DataModel,
+  unit: TranslationUnit,
+): CType {
   const end = tokens[tokens.length - 1] as Token;
   const scope: TranslationUnit = { ...unit, records: [], functions: [], variables: [] };
   return parse(tokens, model, end, scope).typeName as CType;
@@ -129,8 +158,10 @@ function parse(
 
   const startsTypeName = (c: TokenCursor): boolean => {
     const token = c.peek();
-    if (!token || token.kind !== 'identifier') return false;
-    return typeKeywords.has(token.text) || qualifierKeywords.has(token.text) || isTypedefName(token);
+    if (token?.kind !== 'identifier') return false;
+    return (
+      typeKeywords.has(token.text) || qualifierKeywords.has(token.text) || isTypedefName(token)
+    );
   };
 
   const typeNames = {
@@ -138,7 +169,12 @@ function parse(
     parseTypeName: (_: TokenCursor): CType => {
       const specifiers = parseSpecifiers();
       const declarator = parseDeclarator(specifiers.type, true);
-      if (declarator.name) throw errorAt(declarator.token as Token, 'ERR_CODEGEN_SYNTAX', 'a type name cannot declare a name');
+      if (declarator.name)
+        throw errorAt(
+          declarator.token as Token,
+          'ERR_CODEGEN_SYNTAX',
+          'a type name cannot declare a name',
+        );
       return declarator.type;
     },
   };
@@ -171,7 +207,7 @@ function parse(
   const parseAttributes = (into: Attributes): void => {
     for (;;) {
       const token = cursor.peek();
-      if (!token || token.kind !== 'identifier') return;
+      if (token?.kind !== 'identifier') return;
       if (token.text === '__attribute__' || token.text === '__attribute') {
         cursor.next();
         cursor.expect('(', "after '__attribute__'");
@@ -223,7 +259,12 @@ function parse(
     const unsigned = count('unsigned') > 0;
     const signed = count('signed') > 0;
     const longs = count('long');
-    if (unsigned && signed) throw errorAt(at, 'ERR_CODEGEN_SYNTAX', "both 'signed' and 'unsigned' in declaration specifiers");
+    if (unsigned && signed)
+      throw errorAt(
+        at,
+        'ERR_CODEGEN_SYNTAX',
+        "both 'signed' and 'unsigned' in declaration specifiers",
+      );
     if (count('_Bool')) return '_Bool';
     if (count('char')) return unsigned ? 'unsigned char' : signed ? 'signed char' : 'char';
     if (count('short')) return unsigned ? 'unsigned short' : 'short';
@@ -243,7 +284,7 @@ function parse(
     for (;;) {
       parseAttributes(attributes);
       const token = cursor.peek();
-      if (!token || token.kind !== 'identifier') break;
+      if (token?.kind !== 'identifier') break;
       const word = token.text;
       if (storageKeywords.has(word)) {
         cursor.next();
@@ -257,7 +298,8 @@ function parse(
         cursor.next();
         words.push(word);
       } else if (word === 'void' || word === 'float' || word === 'double') {
-        if (type) throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `two types in one declaration ('${word}')`);
+        if (type)
+          throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `two types in one declaration ('${word}')`);
         cursor.next();
         if (word === 'void') type = { kind: 'void' };
         else if (word === 'double' && words.includes('long')) {
@@ -265,10 +307,12 @@ function parse(
           type = { kind: 'float', name: 'long double' };
         } else type = { kind: 'float', name: word };
       } else if (word === 'struct' || word === 'union') {
-        if (type || words.length) throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `two types in one declaration ('${word}')`);
+        if (type || words.length)
+          throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `two types in one declaration ('${word}')`);
         type = parseRecordSpecifier();
       } else if (word === 'enum') {
-        if (type || words.length) throw errorAt(token, 'ERR_CODEGEN_SYNTAX', "two types in one declaration ('enum')");
+        if (type || words.length)
+          throw errorAt(token, 'ERR_CODEGEN_SYNTAX', "two types in one declaration ('enum')");
         type = parseEnumSpecifier();
       } else if (!type && words.length === 0 && isTypedefName(token)) {
         cursor.next();
@@ -306,21 +350,47 @@ function parse(
     if (nameToken) {
       const existing = tags.get(nameToken.text);
       if (existing === 'enum' || (existing && existing.tag !== tag)) {
-        throw errorAt(nameToken, 'ERR_CODEGEN_REDEFINITION', `'${nameToken.text}' defined as a different kind of tag`);
+        throw errorAt(
+          nameToken,
+          'ERR_CODEGEN_REDEFINITION',
+          `'${nameToken.text}' defined as a different kind of tag`,
+        );
       }
       record = existing;
     }
     if (!cursor.is('{')) {
-      if (!nameToken) throw errorAt(keyword, 'ERR_CODEGEN_SYNTAX', `expected a name or '{' after '${tag}'`);
+      if (!nameToken)
+        throw errorAt(keyword, 'ERR_CODEGEN_SYNTAX', `expected a name or '{' after '${tag}'`);
       if (!record) {
-        record = { tag, name: nameToken.text, fields: undefined, packed: false, alignAttribute: undefined, maxFieldAlign: undefined, hasBitfields: false };
+        record = {
+          tag,
+          name: nameToken.text,
+          fields: undefined,
+          packed: false,
+          alignAttribute: undefined,
+          maxFieldAlign: undefined,
+          hasBitfields: false,
+        };
         tags.set(nameToken.text, record);
       }
       return { kind: 'record', record };
     }
-    if (record?.fields) throw errorAt(nameToken as Token, 'ERR_CODEGEN_REDEFINITION', `redefinition of '${tag} ${nameToken?.text}'`);
+    if (record?.fields)
+      throw errorAt(
+        nameToken as Token,
+        'ERR_CODEGEN_REDEFINITION',
+        `redefinition of '${tag} ${nameToken?.text}'`,
+      );
     if (!record) {
-      record = { tag, name: nameToken?.text, fields: undefined, packed: false, alignAttribute: undefined, maxFieldAlign: undefined, hasBitfields: false };
+      record = {
+        tag,
+        name: nameToken?.text,
+        fields: undefined,
+        packed: false,
+        alignAttribute: undefined,
+        maxFieldAlign: undefined,
+        hasBitfields: false,
+      };
       if (nameToken) tags.set(nameToken.text, record);
     }
     cursor.expect('{');
@@ -330,19 +400,36 @@ function parse(
       const specifiers = parseSpecifiers();
       if (cursor.accept(';')) {
         // An anonymous struct/union member (C11).
-        fields.push({ name: undefined, type: specifiers.type, bitWidth: undefined, alignAttribute: specifiers.attributes.aligned, token: undefined });
+        fields.push({
+          name: undefined,
+          type: specifiers.type,
+          bitWidth: undefined,
+          alignAttribute: specifiers.attributes.aligned,
+          token: undefined,
+        });
         continue;
       }
       for (;;) {
-        const declarator = cursor.is(':') ? { name: undefined, token: undefined, type: specifiers.type } : parseDeclarator(specifiers.type, false);
+        const declarator = cursor.is(':')
+          ? { name: undefined, token: undefined, type: specifiers.type }
+          : parseDeclarator(specifiers.type, false);
         let bitWidth: number | undefined;
         if (cursor.accept(':')) {
           bitWidth = Number(parseConstant().value);
           record.hasBitfields = true;
         }
-        const fieldAttributes: Attributes = { packed: false, aligned: specifiers.attributes.aligned };
+        const fieldAttributes: Attributes = {
+          packed: false,
+          aligned: specifiers.attributes.aligned,
+        };
         parseAttributes(fieldAttributes);
-        fields.push({ name: declarator.name, type: declarator.type, bitWidth, alignAttribute: fieldAttributes.aligned, token: declarator.token });
+        fields.push({
+          name: declarator.name,
+          type: declarator.type,
+          bitWidth,
+          alignAttribute: fieldAttributes.aligned,
+          token: declarator.token,
+        });
         if (!cursor.accept(',')) break;
       }
       cursor.expect(';', 'after struct member');
@@ -366,11 +453,30 @@ function parse(
       let next: TypedValue = { value: 0n, type: 'int' };
       while (!cursor.accept('}')) {
         const name = cursor.next();
-        if (name.kind !== 'identifier') throw errorAt(name, 'ERR_CODEGEN_SYNTAX', `expected an enumerator name, got '${name.text}'`);
+        if (name.kind !== 'identifier')
+          throw errorAt(
+            name,
+            'ERR_CODEGEN_SYNTAX',
+            `expected an enumerator name, got '${name.text}'`,
+          );
         if (cursor.accept('=')) next = parseConstant();
-        if (unit.enumConstants.has(name.text)) throw errorAt(name, 'ERR_CODEGEN_REDEFINITION', `redeclaration of enumerator '${name.text}'`);
-        const type: IntTypeName = next.value >= -(1n << 31n) && next.value < 1n << 31n ? 'int' : next.value >= 0n && next.value < 1n << 32n ? 'unsigned int' : 'long';
-        unit.enumConstants.set(name.text, { name: name.text, value: { value: next.value, type }, token: name });
+        if (unit.enumConstants.has(name.text))
+          throw errorAt(
+            name,
+            'ERR_CODEGEN_REDEFINITION',
+            `redeclaration of enumerator '${name.text}'`,
+          );
+        const type: IntTypeName =
+          next.value >= -(1n << 31n) && next.value < 1n << 31n
+            ? 'int'
+            : next.value >= 0n && next.value < 1n << 32n
+              ? 'unsigned int'
+              : 'long';
+        unit.enumConstants.set(name.text, {
+          name: name.text,
+          value: { value: next.value, type },
+          token: name,
+        });
         next = { value: next.value + 1n, type: next.type };
         if (!cursor.accept(',')) {
           cursor.expect('}', 'to close the enum');
@@ -389,7 +495,8 @@ function parse(
   const startsNestedDeclarator = (): boolean => {
     const next = cursor.peek(1);
     if (!next) return false;
-    if (next.kind === 'punctuator') return next.text === '*' || next.text === '(' || next.text === '[';
+    if (next.kind === 'punctuator')
+      return next.text === '*' || next.text === '(' || next.text === '[';
     if (next.kind === 'identifier') return !startsTypeNameAt(1) && next.text !== '__attribute__';
     return false;
   };
@@ -431,8 +538,13 @@ function parse(
     let pointers = 0;
     for (;;) {
       if (cursor.accept('*')) pointers++;
-      else if (cursor.peek()?.kind === 'identifier' && qualifierKeywords.has(cursor.peek()?.text ?? '')) cursor.next();
-      else if (cursor.is('__attribute__') || cursor.is('__declspec')) parseAttributes({ packed: false, aligned: undefined });
+      else if (
+        cursor.peek()?.kind === 'identifier' &&
+        qualifierKeywords.has(cursor.peek()?.text ?? '')
+      )
+        cursor.next();
+      else if (cursor.is('__attribute__') || cursor.is('__declspec'))
+        parseAttributes({ packed: false, aligned: undefined });
       else break;
     }
     let inner: ((type: CType) => Declarator) | undefined;
@@ -458,7 +570,11 @@ function parse(
       name = nameToken.text;
     } else if (!abstract) {
       const token = cursor.peek() ?? endToken;
-      throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `expected a declarator name before '${token.text}'`);
+      throw errorAt(
+        token,
+        'ERR_CODEGEN_SYNTAX',
+        `expected a declarator name before '${token.text}'`,
+      );
     }
     const suffixes: ((type: CType) => CType)[] = [];
     for (;;) {
@@ -470,8 +586,18 @@ function parse(
         }
         const size = parseConstant();
         cursor.expect(']', 'to close the array size');
-        if (size.value < 0n) throw errorAt(open, 'ERR_CODEGEN_BAD_ARRAY_SIZE', `array size is negative (${size.value})`);
-        if (size.value > 0x7fffffffn) throw errorAt(open, 'ERR_CODEGEN_BAD_ARRAY_SIZE', `array size ${size.value} is too large`);
+        if (size.value < 0n)
+          throw errorAt(
+            open,
+            'ERR_CODEGEN_BAD_ARRAY_SIZE',
+            `array size is negative (${size.value})`,
+          );
+        if (size.value > 0x7fffffffn)
+          throw errorAt(
+            open,
+            'ERR_CODEGEN_BAD_ARRAY_SIZE',
+            `array size ${size.value} is too large`,
+          );
         const length = Number(size.value);
         suffixes.push((of) => ({ kind: 'array', of, length }));
       } else if (cursor.is('(')) {
@@ -483,7 +609,8 @@ function parse(
     }
     let type = base;
     for (let i = 0; i < pointers; i++) type = { kind: 'pointer', to: type };
-    for (let i = suffixes.length - 1; i >= 0; i--) type = (suffixes[i] as (t: CType) => CType)(type);
+    for (let i = suffixes.length - 1; i >= 0; i--)
+      type = (suffixes[i] as (t: CType) => CType)(type);
     if (inner) return inner(type);
     return { name, token: nameToken, type };
   }
@@ -513,7 +640,12 @@ function parse(
 
   if (scope) {
     const type = typeNames.parseTypeName(cursor);
-    if (!cursor.atEnd()) throw errorAt(cursor.peek() as Token, 'ERR_CODEGEN_SYNTAX', `unexpected '${cursor.peek()?.text}' in type name`);
+    if (!cursor.atEnd())
+      throw errorAt(
+        cursor.peek() as Token,
+        'ERR_CODEGEN_SYNTAX',
+        `unexpected '${cursor.peek()?.text}' in type name`,
+      );
     return { unit, typeName: type };
   }
 
@@ -541,7 +673,8 @@ function parse(
       cursor.next();
       cursor.expect('(');
       const condition = parseConstant();
-      if (condition.value === 0n) throw errorAt(token, 'ERR_CODEGEN_SYNTAX', 'static assertion failed in the header');
+      if (condition.value === 0n)
+        throw errorAt(token, 'ERR_CODEGEN_SYNTAX', 'static assertion failed in the header');
       if (cursor.accept(',')) cursor.next();
       cursor.expect(')');
       cursor.expect(';');
@@ -562,12 +695,21 @@ function parse(
         unit.typedefs.set(name, { name, type: declarator.type, token: at });
         // `typedef struct { … } Name;` — the record is known by its typedef name.
         if (declarator.type.kind === 'record' && !declarator.type.record.name) {
-          const declaration = unit.records.find((r) => r.record === (declarator.type as { record: RecordType }).record);
+          const declaration = unit.records.find(
+            (r) => r.record === (declarator.type as { record: RecordType }).record,
+          );
           if (declaration && !declaration.name) declaration.name = name;
         }
       } else if (declarator.type.kind === 'function') {
         const hasBody = cursor.is('{');
-        unit.functions.push({ name, type: declarator.type, isStatic: specifiers.isStatic, isInline: specifiers.isInline, hasBody, token: at });
+        unit.functions.push({
+          name,
+          type: declarator.type,
+          isStatic: specifiers.isStatic,
+          isInline: specifiers.isInline,
+          hasBody,
+          token: at,
+        });
         if (hasBody) {
           skipFunctionBody();
           break;
@@ -582,7 +724,8 @@ function parse(
       }
     }
   }
-  if (externDepth > 0) throw errorAt(endToken, 'ERR_CODEGEN_SYNTAX', "unterminated 'extern \"C\" {' block");
+  if (externDepth > 0)
+    throw errorAt(endToken, 'ERR_CODEGEN_SYNTAX', 'unterminated \'extern "C" {\' block');
   return { unit };
 
   function skipInitializer() {
@@ -598,6 +741,8 @@ function parse(
 }
 
 function sameType(a: CType, b: CType): boolean {
-  return JSON.stringify(a, (key, value) => (key === 'record' ? value.name : value)) ===
-    JSON.stringify(b, (key, value) => (key === 'record' ? value.name : value));
+  return (
+    JSON.stringify(a, (key, value) => (key === 'record' ? value.name : value)) ===
+    JSON.stringify(b, (key, value) => (key === 'record' ? value.name : value))
+  );
 }

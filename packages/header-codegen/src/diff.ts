@@ -19,13 +19,19 @@ function editScript(a: readonly string[], b: readonly string[]): Edit[] {
   const edits: Edit[] = a.slice(0, start).map((line) => ({ op: ' ', line }));
   if (midA.length * midB.length > 4_000_000) {
     // Too large for a table: show it as a replacement.
-    edits.push(...midA.map((line) => ({ op: '-' as const, line })), ...midB.map((line) => ({ op: '+' as const, line })));
+    edits.push(
+      ...midA.map((line) => ({ op: '-' as const, line })),
+      ...midB.map((line) => ({ op: '+' as const, line })),
+    );
   } else {
     const table = Array.from({ length: midA.length + 1 }, () => new Uint32Array(midB.length + 1));
     for (let i = midA.length - 1; i >= 0; i--) {
       for (let j = midB.length - 1; j >= 0; j--) {
         const row = table[i] as Uint32Array;
-        row[j] = midA[i] === midB[j] ? (table[i + 1] as Uint32Array)[j + 1] as number + 1 : Math.max((table[i + 1] as Uint32Array)[j] as number, row[j + 1] as number);
+        row[j] =
+          midA[i] === midB[j]
+            ? ((table[i + 1] as Uint32Array)[j + 1] as number) + 1
+            : Math.max((table[i + 1] as Uint32Array)[j] as number, row[j + 1] as number);
       }
     }
     let i = 0;
@@ -34,7 +40,9 @@ function editScript(a: readonly string[], b: readonly string[]): Edit[] {
       if (midA[i] === midB[j]) {
         edits.push({ op: ' ', line: midA[i++] as string });
         j++;
-      } else if (((table[i + 1] as Uint32Array)[j] as number) >= ((table[i] as Uint32Array)[j + 1] as number)) {
+      } else if (
+        ((table[i + 1] as Uint32Array)[j] as number) >= ((table[i] as Uint32Array)[j + 1] as number)
+      ) {
         edits.push({ op: '-', line: midA[i++] as string });
       } else {
         edits.push({ op: '+', line: midB[j++] as string });
@@ -75,7 +83,10 @@ export function unifiedDiff(before: string, after: string, path: string): string
     const hunk = edits.slice(hunkStart, hunkEnd);
     const countA = hunk.filter((e) => e.op !== '+').length;
     const countB = hunk.filter((e) => e.op !== '-').length;
-    out.push(`@@ -${lineA},${countA} +${lineB},${countB} @@`, ...hunk.map((e) => `${e.op}${e.line}`));
+    out.push(
+      `@@ -${lineA},${countA} +${lineB},${countB} @@`,
+      ...hunk.map((e) => `${e.op}${e.line}`),
+    );
     index = hunkEnd;
   }
   return out.join('\n');

@@ -14,7 +14,9 @@ export function cleanComment(text: string): string {
   while (lines.length > 0 && (lines[0] as string).trim() === '') lines.shift();
   if (lines.length > 0) lines[0] = (lines[0] as string).trimStart();
   while (lines.length > 0 && (lines[lines.length - 1] as string).trim() === '') lines.pop();
-  const indent = Math.min(...lines.filter((l) => l.trim() !== '').map((l) => /^\s*/.exec(l)?.[0].length ?? 0));
+  const indent = Math.min(
+    ...lines.filter((l) => l.trim() !== '').map((l) => /^\s*/.exec(l)?.[0].length ?? 0),
+  );
   return lines.map((l) => l.slice(Number.isFinite(indent) ? indent : 0)).join('\n');
 }
 

@@ -3,7 +3,13 @@
  * koffi struct definitions, arithmetic macros as functions, the function inventory and the skip
  * report.
  */
-import { IndentationText, Project, QuoteKind, type SourceFile, VariableDeclarationKind } from 'ts-morph';
+import {
+  IndentationText,
+  Project,
+  QuoteKind,
+  type SourceFile,
+  VariableDeclarationKind,
+} from 'ts-morph';
 import { CodegenError } from './errors.js';
 import { compileMacroExpression } from './macro-functions.js';
 import type { HeaderModel, StructModel } from './model.js';
@@ -11,31 +17,62 @@ import { getTargetProfile } from './targets.js';
 import { generatorVersion } from './version.js';
 
 /** Exported names of every generated module; a C name equal to one of them is an error. */
-const reservedNames = new Set(['source', 'constantTypes', 'layouts', 'KoffiStructApi', 'defineKoffiStructs', 'functions', 'skipped', 'toCUnsigned']);
+const reservedNames = new Set([
+  'source',
+  'constantTypes',
+  'layouts',
+  'KoffiStructApi',
+  'defineKoffiStructs',
+  'functions',
+  'skipped',
+  'toCUnsigned',
+]);
 
-const newProject = () =>
-  new Project({
+// One in-memory project for every emit: creating a project per file costs more than the emit.
+let sharedProject: Project | undefined;
+const project = () =>
+  (sharedProject ??= new Project({
     useInMemoryFileSystem: true,
-    manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Single },
-  });
+    manipulationSettings: {
+      indentationText: IndentationText.TwoSpaces,
+      quoteKind: QuoteKind.Single,
+    },
+  }));
 
 const docText = (text: string | undefined) => (text ?? '').replace(/\*\//g, '*\\/');
-const joinDoc = (...parts: (string | undefined)[]) => parts.filter((p) => p !== undefined && p !== '').map(docText).join('\n\n');
-const quote = (value: string) => JSON.stringify(value).replace(/'/g, "\\'").replace(/^"|"$/g, "'").replace(/\\"/g, '"');
+const joinDoc = (...parts: (string | undefined)[]) =>
+  parts
+    .filter((p) => p !== undefined && p !== '')
+    .map(docText)
+    .join('\n\n');
+const quote = (value: string) =>
+  JSON.stringify(value).replace(/'/g, "\\'").replace(/^"|"$/g, "'").replace(/\\"/g, '"');
 
 /** The file name of the module for a header and target: `vm_sockets.linux-x64.ts`. */
 export function moduleFileName(header: string, target: string): string {
   return `${header.replace(/\.h$/, '')}.${target}.ts`;
 }
 
+/**
+ * Adds `export const name = <multi-line literal>;` as text: ts-morph's writer would re-indent the
+ * literal's lines, and a full `formatText()` pass costs more than the rest of the emit.
+ */
+function addLiteral(file: SourceFile, doc: string, name: string, literal: string) {
+  file.addStatements(`/** ${docText(doc)} */\nexport const ${name} = ${literal};`);
+}
+
 export function emitModule(model: HeaderModel): string {
-  const project = newProject();
-  const file = project.createSourceFile(moduleFileName(model.header, model.target), '');
+  const file = project().createSourceFile(moduleFileName(model.header, model.target), '', {
+    overwrite: true,
+  });
   const profile = getTargetProfile(model.target);
   const names = [...model.constants.map((c) => c.name), ...model.macroFunctions.map((f) => f.name)];
   for (const name of names) {
     if (reservedNames.has(name)) {
-      throw new CodegenError('ERR_CODEGEN_REDEFINITION', `the header defines '${name}', a name the generated module reserves; rename it in the config`);
+      throw new CodegenError(
+        'ERR_CODEGEN_REDEFINITION',
+        `the header defines '${name}', a name the generated module reserves; rename it in the config`,
+      );
     }
   }
 
@@ -66,64 +103,57 @@ export function emitModule(model: HeaderModel): string {
     const value =
       constant.kind === 'string'
         ? quote(constant.value)
-        : constant.value > BigInt(Number.MAX_SAFE_INTEGER) || constant.value < -BigInt(Number.MAX_SAFE_INTEGER)
+        : constant.value > BigInt(Number.MAX_SAFE_INTEGER) ||
+            constant.value < -BigInt(Number.MAX_SAFE_INTEGER)
           ? `${constant.value}n`
           : constant.value.toString();
     file.addVariableStatement({
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
-      docs: [joinDoc(constant.doc, `C type: \`${constant.ctype}\`${constant.origin === 'enum' ? ' (enum constant)' : ''}. Line ${constant.line}.`)],
+      docs: [
+        joinDoc(
+          constant.doc,
+          `C type: \`${constant.ctype}\`${constant.origin === 'enum' ? ' (enum constant)' : ''}. Line ${constant.line}.`,
+        ),
+      ],
       declarations: [{ name: constant.name, initializer: value }],
     });
   }
 
-  file.addVariableStatement({
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: ['The C type of each constant, as C spells it.'],
-    declarations: [
-      {
-        name: 'constantTypes',
-        initializer: `{${model.constants.map((c) => `\n  ${c.name}: ${quote(c.ctype)},`).join('')}\n} as const`,
-      },
-    ],
-  });
+  addLiteral(
+    file,
+    'The C type of each constant, as C spells it.',
+    'constantTypes',
+    `{${model.constants.map((c) => `\n  ${c.name}: ${quote(c.ctype)},`).join('')}\n} as const`,
+  );
 
   emitMacroFunctions(file, model);
   emitLayouts(file, model);
   emitKoffi(file, model);
 
-  file.addVariableStatement({
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: ['Functions the header declares. `callable: false` marks `static inline` helpers: there is no symbol to bind, so they are re-implemented in TypeScript.'],
-    declarations: [
-      {
-        name: 'functions',
-        initializer: `[${model.functions
-          .map((f) => `\n  { name: ${quote(f.name)}, signature: ${quote(f.signature)}, callable: ${f.callable}${f.note ? `, note: ${quote(f.note)}` : ''} },`)
-          .join('')}\n] as const`,
-      },
-    ],
-  });
+  addLiteral(
+    file,
+    'Functions the header declares. `callable: false` marks `static inline` helpers: there is no symbol to bind, so they are re-implemented in TypeScript.',
+    'functions',
+    `[${model.functions
+      .map(
+        (f) =>
+          `\n  { name: ${quote(f.name)}, signature: ${quote(f.signature)}, callable: ${f.callable}${f.note ? `, note: ${quote(f.note)}` : ''} },`,
+      )
+      .join('')}\n] as const`,
+  );
 
-  file.addVariableStatement({
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: ['What was not translated, and why.'],
-    declarations: [
-      {
-        name: 'skipped',
-        initializer: `[${model.skipped
-          .map((s) => `\n  { name: ${quote(s.name)}, kind: ${quote(s.kind)}, line: ${s.line}, reason: ${quote(s.reason)} },`)
-          .join('')}\n] as const`,
-      },
-    ],
-  });
+  addLiteral(
+    file,
+    'What was not translated, and why.',
+    'skipped',
+    `[${model.skipped.map((s) => `\n  { name: ${quote(s.name)}, kind: ${quote(s.kind)}, line: ${s.line}, reason: ${quote(s.reason)} },`).join('')}\n] as const`,
+  );
 
   void profile;
-  file.formatText({ indentSize: 2, convertTabsToSpaces: true });
-  return file.getFullText();
+  const text = file.getFullText();
+  project().removeSourceFile(file);
+  return text;
 }
 
 function emitMacroFunctions(file: SourceFile, model: HeaderModel) {
@@ -143,6 +173,7 @@ function emitMacroFunctions(file: SourceFile, model: HeaderModel) {
     statements: [
       `const big = typeof value === 'bigint' ? value : Number.isInteger(value) ? BigInt(value) : -1n;`,
       'if (big < 0n || big >= 1n << BigInt(bits)) {',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: this is emitted TypeScript source
       '  throw new RangeError(`${name} must be an integer from 0 to 2^${bits}-1, got ${String(value)}`);',
       '}',
       'return big;',
@@ -156,7 +187,10 @@ function emitMacroFunctions(file: SourceFile, model: HeaderModel) {
     const returnsNumber = resultBits <= 32;
     const paramBits = profile.model.sizes[fn.paramType] * 8;
     if (!fn.paramType.startsWith('unsigned')) {
-      throw new CodegenError('ERR_CODEGEN_BAD_CONFIG', `macro parameters must be taken as an unsigned type, not '${fn.paramType}'`);
+      throw new CodegenError(
+        'ERR_CODEGEN_BAD_CONFIG',
+        `macro parameters must be taken as an unsigned type, not '${fn.paramType}'`,
+      );
     }
     file.addFunction({
       isExported: true,
@@ -180,20 +214,23 @@ function emitMacroFunctions(file: SourceFile, model: HeaderModel) {
 function emitLayouts(file: SourceFile, model: HeaderModel) {
   const entries = model.structs.map((s) => {
     const fields = s.fields
-      .map((f) => `\n    ${f.name}: { offset: ${f.offset}, size: ${f.size}, type: ${quote(f.type)} },`)
+      .map(
+        (f) =>
+          `\n      ${f.name}: { offset: ${f.offset}, size: ${f.size}, type: ${quote(f.type)} },`,
+      )
       .join('');
     const doc = joinDoc(s.doc, `\`${s.cName}\`: ${s.size} bytes, aligned to ${s.align}.`)
       .split('\n')
       .map((l) => `   * ${l}`.trimEnd())
       .join('\n');
-    return `\n  /**\n${doc}\n   */\n  ${s.name}: { cName: ${quote(s.cName)}, size: ${s.size}, align: ${s.align}, fields: {${fields}\n  } },`;
+    return `\n  /**\n${doc}\n   */\n  ${s.name}: {\n    cName: ${quote(s.cName)},\n    size: ${s.size},\n    align: ${s.align},\n    fields: {${fields}\n    },\n  },`;
   });
-  file.addVariableStatement({
-    isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
-    docs: ['Struct and union layouts for this target: size, alignment and member offsets in bytes.'],
-    declarations: [{ name: 'layouts', initializer: `{${entries.join('')}\n} as const` }],
-  });
+  addLiteral(
+    file,
+    'Struct and union layouts for this target: size, alignment and member offsets in bytes.',
+    'layouts',
+    `{${entries.join('')}\n} as const`,
+  );
 }
 
 function koffiFields(s: StructModel, known: ReadonlySet<string>): string[] | undefined {
@@ -201,7 +238,8 @@ function koffiFields(s: StructModel, known: ReadonlySet<string>): string[] | und
   let offset = 0;
   let pad = 0;
   const padTo = (target: number) => {
-    if (s.packed && target > offset) fields.push(`_pad${pad++}: koffi.array('uint8_t', ${target - offset}, 'Array')`);
+    if (s.packed && target > offset)
+      fields.push(`_pad${pad++}: koffi.array('uint8_t', ${target - offset}, 'Array')`);
     offset = target;
   };
   for (const field of s.fields) {
@@ -216,7 +254,10 @@ function koffiFields(s: StructModel, known: ReadonlySet<string>): string[] | und
       element = quote(element);
     }
     if (s.tag === 'struct') padTo(field.offset);
-    const type = field.arrayLength !== undefined ? `koffi.array(${element}, ${field.arrayLength}, 'Array')` : element;
+    const type =
+      field.arrayLength !== undefined
+        ? `koffi.array(${element}, ${field.arrayLength}, 'Array')`
+        : element;
     fields.push(`${field.name}: ${type}`);
     if (s.tag === 'struct') offset = field.offset + field.size;
   }
@@ -230,9 +271,21 @@ function emitKoffi(file: SourceFile, model: HeaderModel) {
     name: 'KoffiStructApi',
     docs: ['The part of the koffi module that `defineKoffiStructs` uses (pass `koffi` itself).'],
     methods: [
-      { name: 'struct', parameters: [{ name: 'definition', type: 'Record<string, unknown>' }], returnType: 'unknown' },
-      { name: 'union', parameters: [{ name: 'definition', type: 'Record<string, unknown>' }], returnType: 'unknown' },
-      { name: 'pack', parameters: [{ name: 'definition', type: 'Record<string, unknown>' }], returnType: 'unknown' },
+      {
+        name: 'struct',
+        parameters: [{ name: 'definition', type: 'Record<string, unknown>' }],
+        returnType: 'unknown',
+      },
+      {
+        name: 'union',
+        parameters: [{ name: 'definition', type: 'Record<string, unknown>' }],
+        returnType: 'unknown',
+      },
+      {
+        name: 'pack',
+        parameters: [{ name: 'definition', type: 'Record<string, unknown>' }],
+        returnType: 'unknown',
+      },
       {
         name: 'array',
         parameters: [
@@ -250,11 +303,15 @@ function emitKoffi(file: SourceFile, model: HeaderModel) {
   for (const s of model.structs) {
     const fields = koffiFields(s, known);
     if (!fields) {
-      statements.push(`// ${s.name}: not expressible as a koffi type (nested type not translated, or long double)`);
+      statements.push(
+        `// ${s.name}: not expressible as a koffi type (nested type not translated, or long double)`,
+      );
       continue;
     }
     const maker = s.tag === 'union' ? 'union' : s.packed ? 'pack' : 'struct';
-    statements.push(`const ${s.name} = koffi.${maker}({${fields.map((f) => `\n  ${f},`).join('')}\n});`);
+    statements.push(
+      `const ${s.name} = koffi.${maker}({${fields.map((f) => `\n  ${f},`).join('')}\n});`,
+    );
     known.add(s.name);
     defined.push(s.name);
   }
@@ -264,7 +321,7 @@ function emitKoffi(file: SourceFile, model: HeaderModel) {
     name: 'defineKoffiStructs',
     parameters: [{ name: 'koffi', type: 'KoffiStructApi' }],
     docs: [
-      'Defines this target\'s structs as anonymous koffi types, with the sizes and offsets of `layouts` (packed records get explicit padding members). Call it once and keep the result.',
+      "Defines this target's structs as anonymous koffi types, with the sizes and offsets of `layouts` (packed records get explicit padding members). Call it once and keep the result.",
     ],
     statements,
   });

@@ -41,7 +41,8 @@ export interface SourceLocation {
  * so that a user can fix the header (or the target profile) without reading our source.
  */
 export class CodegenError extends Error {
-  private readonly [marker] = true;
+  /** Brand checked by `isInstance` (survives duplicate installs, unlike `instanceof`). */
+  readonly [marker] = true;
   readonly code: CodegenErrorCode;
   readonly location: SourceLocation | undefined;
   /** The text of the offending source line, when known. */

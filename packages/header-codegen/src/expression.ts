@@ -3,17 +3,17 @@
  * and an evaluator with C's integer types and signedness for a given data model.
  */
 import {
+  bitsOf,
   type CType,
+  commonType,
   type DataModel,
   type IntTypeName,
-  bitsOf,
-  commonType,
   isUnsigned,
   promote,
   resolveType,
   wrapToType,
 } from './c-types.js';
-import { type Token, errorAt } from './lexer.js';
+import { errorAt, type Token } from './lexer.js';
 
 export type Expr =
   | { readonly k: 'int'; readonly value: bigint; readonly type: IntTypeName; readonly token: Token }
@@ -39,7 +39,12 @@ export type Expr =
   | { readonly k: 'sizeof'; readonly type: CType; readonly token: Token }
   | { readonly k: 'sizeofExpr'; readonly arg: Expr; readonly token: Token }
   | { readonly k: 'alignof'; readonly type: CType; readonly token: Token }
-  | { readonly k: 'call'; readonly callee: Expr; readonly args: readonly Expr[]; readonly token: Token }
+  | {
+      readonly k: 'call';
+      readonly callee: Expr;
+      readonly args: readonly Expr[];
+      readonly token: Token;
+    }
   | { readonly k: 'member'; readonly object: Expr; readonly name: string; readonly token: Token };
 
 /** A cursor over a token list. */
@@ -64,7 +69,9 @@ export class TokenCursor {
   }
   is(text: string, offset = 0): boolean {
     const token = this.peek(offset);
-    return token !== undefined && token.text === text && token.kind !== 'string' && token.kind !== 'char';
+    return (
+      token !== undefined && token.text === text && token.kind !== 'string' && token.kind !== 'char'
+    );
   }
   accept(text: string): Token | undefined {
     if (this.is(text)) return this.next();
@@ -90,7 +97,10 @@ export interface TypeNameParser {
   parseTypeName(cursor: TokenCursor): CType;
 }
 
-const noTypes: TypeNameParser = { startsTypeName: () => false, parseTypeName: () => ({ kind: 'void' }) };
+const noTypes: TypeNameParser = {
+  startsTypeName: () => false,
+  parseTypeName: () => ({ kind: 'void' }),
+};
 
 const binaryPrecedence: Record<string, number> = {
   '||': 1,
@@ -116,7 +126,8 @@ const binaryPrecedence: Record<string, number> = {
 export function parseIntegerLiteral(token: Token, model: DataModel): Expr {
   const match = /^(0[xX][0-9a-fA-F]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)([uUlL]*)$/.exec(token.text);
   if (!match) {
-    if (/^[0-9.]/.test(token.text) && /[.eEpP]/.test(token.text)) return { k: 'float', text: token.text, token };
+    if (/^[0-9.]/.test(token.text) && /[.eEpP]/.test(token.text))
+      return { k: 'float', text: token.text, token };
     throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `invalid number '${token.text}'`);
   }
   const digits = match[1] as string;
@@ -142,8 +153,15 @@ export function parseIntegerLiteral(token: Token, model: DataModel): Expr {
     if (!unsignedSuffix) candidates.push(signedType as IntTypeName);
     if (unsignedSuffix || !decimal) candidates.push(unsignedType as IntTypeName);
   }
-  const type = candidates.find((t) => value <= (1n << BigInt(bitsOf(t, model) - (isUnsigned(t, model) ? 0 : 1))) - 1n);
-  if (!type) throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `integer constant '${token.text}' is too large for any type`);
+  const type = candidates.find(
+    (t) => value <= (1n << BigInt(bitsOf(t, model) - (isUnsigned(t, model) ? 0 : 1))) - 1n,
+  );
+  if (!type)
+    throw errorAt(
+      token,
+      'ERR_CODEGEN_SYNTAX',
+      `integer constant '${token.text}' is too large for any type`,
+    );
   return { k: 'int', value, type, token };
 }
 
@@ -197,13 +215,22 @@ function parseCharLiteral(token: Token, model: DataModel): Expr {
   const codes = decodeLiteralBody(match[2] as string, token);
   if (codes.length === 0) throw errorAt(token, 'ERR_CODEGEN_SYNTAX', 'empty character constant');
   if (prefix === 'L') {
-    return { k: 'int', value: wrapToType(BigInt(codes[0] as number), model.wcharType, model), type: model.wcharType, token };
+    return {
+      k: 'int',
+      value: wrapToType(BigInt(codes[0] as number), model.wcharType, model),
+      type: model.wcharType,
+      token,
+    };
   }
-  if (prefix) throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `'${prefix}' character constants are not supported`);
+  if (prefix)
+    throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `'${prefix}' character constants are not supported`);
   // Multi-character constants are implementation-defined; GCC and Clang pack them big-endian.
   let value = 0n;
   for (const code of codes) value = (value << 8n) | BigInt(code & 0xff);
-  const single = codes.length === 1 ? wrapToType(BigInt(codes[0] as number), 'char', model) : wrapToType(value, 'int', model);
+  const single =
+    codes.length === 1
+      ? wrapToType(BigInt(codes[0] as number), 'char', model)
+      : wrapToType(value, 'int', model);
   return { k: 'int', value: single, type: 'int', token };
 }
 
@@ -213,7 +240,8 @@ function parseStringLiteral(tokens: Token[]): Expr {
   for (const token of tokens) {
     const match = /^(u8|u|U|L)?"(.*)"$/s.exec(token.text) as RegExpExecArray;
     if (match[1] === 'L') wide = true;
-    else if (match[1]) throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `'${match[1]}' string literals are not supported`);
+    else if (match[1])
+      throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `'${match[1]}' string literals are not supported`);
     value += String.fromCodePoint(...decodeLiteralBody(match[2] as string, token));
   }
   return { k: 'string', value, wide, token: tokens[0] as Token };
@@ -240,7 +268,7 @@ export function parseExpression(
     let left = parseUnary();
     for (;;) {
       const token = cursor.peek();
-      if (!token || token.kind !== 'punctuator') return left;
+      if (token?.kind !== 'punctuator') return left;
       const precedence = binaryPrecedence[token.text];
       if (precedence === undefined || precedence < minPrecedence) return left;
       cursor.next();
@@ -260,15 +288,29 @@ export function parseExpression(
       cursor.next();
       return { k: 'unary', op: token.text, arg: parseUnary(), token };
     }
-    if (token.kind === 'identifier' && (token.text === 'sizeof' || token.text === '_Alignof' || token.text === '__alignof__')) {
+    if (
+      token.kind === 'identifier' &&
+      (token.text === 'sizeof' || token.text === '_Alignof' || token.text === '__alignof__')
+    ) {
       cursor.next();
-      if (cursor.is('(') && (() => { cursor.position++; const t = types.startsTypeName(cursor); cursor.position--; return t; })()) {
+      if (
+        cursor.is('(') &&
+        (() => {
+          cursor.position++;
+          const t = types.startsTypeName(cursor);
+          cursor.position--;
+          return t;
+        })()
+      ) {
         cursor.expect('(');
         const type = types.parseTypeName(cursor);
         cursor.expect(')', `after type name in '${token.text}'`);
-        return token.text === 'sizeof' ? { k: 'sizeof', type, token } : { k: 'alignof', type, token };
+        return token.text === 'sizeof'
+          ? { k: 'sizeof', type, token }
+          : { k: 'alignof', type, token };
       }
-      if (token.text !== 'sizeof') throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `'${token.text}' needs a type name`);
+      if (token.text !== 'sizeof')
+        throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `'${token.text}' needs a type name`);
       return { k: 'sizeofExpr', arg: parseUnary(), token };
     }
     if (token.text === '(' && token.kind === 'punctuator') {
@@ -287,7 +329,7 @@ export function parseExpression(
     let expr = base;
     for (;;) {
       const token = cursor.peek();
-      if (!token || token.kind !== 'punctuator') return expr;
+      if (token?.kind !== 'punctuator') return expr;
       if (token.text === '(') {
         cursor.next();
         const args: Expr[] = [];
@@ -305,7 +347,12 @@ export function parseExpression(
         cursor.next();
         const index = parseExpression(cursor, model, types, true);
         cursor.expect(']');
-        expr = { k: 'unary', op: '*', arg: { k: 'binary', op: '+', left: expr, right: index, token }, token };
+        expr = {
+          k: 'unary',
+          op: '*',
+          arg: { k: 'binary', op: '+', left: expr, right: index, token },
+          token,
+        };
       } else {
         return expr;
       }
@@ -366,7 +413,11 @@ function castTarget(type: CType, at: Token): IntTypeName {
   const resolved = resolveType(type);
   if (resolved.kind === 'int') return resolved.name;
   if (resolved.kind === 'enum') return 'int';
-  throw errorAt(at, 'ERR_CODEGEN_NOT_CONSTANT', 'only casts to integer types are supported in constant expressions');
+  throw errorAt(
+    at,
+    'ERR_CODEGEN_NOT_CONSTANT',
+    'only casts to integer types are supported in constant expressions',
+  );
 }
 
 /** Evaluates an integer constant expression. */
@@ -376,8 +427,14 @@ export function evaluate(expr: Expr, context: EvaluationContext): TypedValue {
     if (!context.preprocessor) return promote(type, model);
     return isUnsigned(promote(type, model), model) ? 'unsigned long long' : 'long long';
   };
-  const make = (value: bigint, type: IntTypeName): TypedValue => ({ value: wrapToType(value, type, model), type });
-  const truth = (value: boolean): TypedValue => ({ value: value ? 1n : 0n, type: context.preprocessor ? 'long long' : 'int' });
+  const make = (value: bigint, type: IntTypeName): TypedValue => ({
+    value: wrapToType(value, type, model),
+    type,
+  });
+  const truth = (value: boolean): TypedValue => ({
+    value: value ? 1n : 0n,
+    type: context.preprocessor ? 'long long' : 'int',
+  });
 
   const visit = (node: Expr): TypedValue => {
     switch (node.k) {
@@ -386,20 +443,40 @@ export function evaluate(expr: Expr, context: EvaluationContext): TypedValue {
         return make(node.value, type);
       }
       case 'float':
-        throw errorAt(node.token, 'ERR_CODEGEN_NOT_CONSTANT', 'floating-point constants are not integer constants');
+        throw errorAt(
+          node.token,
+          'ERR_CODEGEN_NOT_CONSTANT',
+          'floating-point constants are not integer constants',
+        );
       case 'string':
-        throw errorAt(node.token, 'ERR_CODEGEN_NOT_CONSTANT', 'a string literal is not an integer constant');
+        throw errorAt(
+          node.token,
+          'ERR_CODEGEN_NOT_CONSTANT',
+          'a string literal is not an integer constant',
+        );
       case 'ident': {
         const value = context.identifier?.(node.token);
         if (value) return value;
         if (node.token.hideSet?.has(node.name)) {
-          throw errorAt(node.token, 'ERR_CODEGEN_RECURSIVE_MACRO', `macro '${node.name}' expands to itself, so it has no value`);
+          throw errorAt(
+            node.token,
+            'ERR_CODEGEN_RECURSIVE_MACRO',
+            `macro '${node.name}' expands to itself, so it has no value`,
+          );
         }
-        throw errorAt(node.token, 'ERR_CODEGEN_NOT_CONSTANT', `'${node.name}' is not a constant here`);
+        throw errorAt(
+          node.token,
+          'ERR_CODEGEN_NOT_CONSTANT',
+          `'${node.name}' is not a constant here`,
+        );
       }
       case 'unary': {
         if (node.op === '&' || node.op === '*' || node.op === '++' || node.op === '--') {
-          throw errorAt(node.token, 'ERR_CODEGEN_NOT_CONSTANT', `'${node.op}' is not allowed in an integer constant expression`);
+          throw errorAt(
+            node.token,
+            'ERR_CODEGEN_NOT_CONSTANT',
+            `'${node.op}' is not allowed in an integer constant expression`,
+          );
         }
         const arg = visit(node.arg);
         if (node.op === '!') return truth(arg.value === 0n);
@@ -431,7 +508,12 @@ export function evaluate(expr: Expr, context: EvaluationContext): TypedValue {
       case 'sizeof':
       case 'alignof': {
         const fn = node.k === 'sizeof' ? context.sizeOf : context.alignOf;
-        if (!fn) throw errorAt(node.token, 'ERR_CODEGEN_NOT_CONSTANT', `'${node.token.text}' cannot be used in '#if'`);
+        if (!fn)
+          throw errorAt(
+            node.token,
+            'ERR_CODEGEN_NOT_CONSTANT',
+            `'${node.token.text}' cannot be used in '#if'`,
+          );
         return make(BigInt(fn(node.type, node.token)), model.sizeType);
       }
       case 'sizeofExpr':
@@ -439,11 +521,23 @@ export function evaluate(expr: Expr, context: EvaluationContext): TypedValue {
           const unit = node.arg.wide ? model.sizes[model.wcharType] : 1;
           return make(BigInt((node.arg.value.length + 1) * unit), model.sizeType);
         }
-        throw errorAt(node.token, 'ERR_CODEGEN_NOT_CONSTANT', "only 'sizeof(type)' and 'sizeof \"literal\"' are supported");
+        throw errorAt(
+          node.token,
+          'ERR_CODEGEN_NOT_CONSTANT',
+          "only 'sizeof(type)' and 'sizeof \"literal\"' are supported",
+        );
       case 'call':
-        throw errorAt(node.token, 'ERR_CODEGEN_NOT_CONSTANT', 'a function call is not a constant expression');
+        throw errorAt(
+          node.token,
+          'ERR_CODEGEN_NOT_CONSTANT',
+          'a function call is not a constant expression',
+        );
       case 'member':
-        throw errorAt(node.token, 'ERR_CODEGEN_NOT_CONSTANT', 'member access is not a constant expression');
+        throw errorAt(
+          node.token,
+          'ERR_CODEGEN_NOT_CONSTANT',
+          'member access is not a constant expression',
+        );
     }
   };
 
@@ -469,7 +563,11 @@ export function evaluate(expr: Expr, context: EvaluationContext): TypedValue {
       const type = norm(left.type);
       const bits = BigInt(bitsOf(type, model));
       if (right.value < 0n || right.value >= bits) {
-        throw errorAt(node.token, 'ERR_CODEGEN_NOT_CONSTANT', `shift count ${right.value} is out of range for '${type}'`);
+        throw errorAt(
+          node.token,
+          'ERR_CODEGEN_NOT_CONSTANT',
+          `shift count ${right.value} is out of range for '${type}'`,
+        );
       }
       if (op === '<<') return make(left.value << right.value, type);
       return make(left.value >> right.value, type);
@@ -490,7 +588,8 @@ export function evaluate(expr: Expr, context: EvaluationContext): TypedValue {
         return make(a * b, type);
       case '/':
       case '%':
-        if (b === 0n) throw errorAt(node.token, 'ERR_CODEGEN_DIVISION_BY_ZERO', `division by zero in '${op}'`);
+        if (b === 0n)
+          throw errorAt(node.token, 'ERR_CODEGEN_DIVISION_BY_ZERO', `division by zero in '${op}'`);
         return make(op === '/' ? a / b : a % b, type);
       case '&':
         return make(a & b, type);

@@ -2,13 +2,13 @@
  * From headers to files: builds every header × target module, writes them, or checks that the
  * committed ones are current.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import type { CodegenConfig, HeaderConfig } from './config.js';
 import { unifiedDiff } from './diff.js';
 import { emitModule, moduleFileName } from './emit.js';
 import { CodegenError } from './errors.js';
-import { type HeaderModel, buildModel } from './model.js';
+import { buildModel, type HeaderModel } from './model.js';
 import type { TargetName } from './targets.js';
 import { generatorVersion } from './version.js';
 
@@ -31,14 +31,20 @@ function readHeader(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (error) {
-    throw new CodegenError('ERR_CODEGEN_IO', `cannot read header '${path}': ${(error as Error).message}`, { cause: error });
+    throw new CodegenError(
+      'ERR_CODEGEN_IO',
+      `cannot read header '${path}': ${(error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
 /** `"…"` includes resolve next to the including file. */
 const readLocal = (name: string, includer: string) => {
   const candidate = resolve(dirname(includer), name);
-  return existsSync(candidate) ? { path: candidate, text: readFileSync(candidate, 'utf8') } : undefined;
+  return existsSync(candidate)
+    ? { path: candidate, text: readFileSync(candidate, 'utf8') }
+    : undefined;
 };
 
 /** Builds the models of one header for its targets. */
@@ -122,7 +128,8 @@ export function checkFiles(outDir: string, files: readonly GeneratedFile[]): Che
   const expected = new Set(files.map((f) => f.name));
   if (existsSync(outDir)) {
     for (const name of readdirSync(outDir)) {
-      if (name.endsWith('.ts') && !expected.has(name)) parts.push(`left over (no longer generated): ${join(outDir, name)}`);
+      if (name.endsWith('.ts') && !expected.has(name))
+        parts.push(`left over (no longer generated): ${join(outDir, name)}`);
     }
   }
   return { stale: parts.length > 0, report: parts.join('\n') };

@@ -4,7 +4,7 @@
  */
 import type { CType, DataModel, RecordType } from './c-types.js';
 import { resolveType, spellType } from './c-types.js';
-import { type Token, errorAt } from './lexer.js';
+import { errorAt, type Token } from './lexer.js';
 
 export interface FieldLayout {
   /** Member name; nested anonymous members are flattened into their parent. */
@@ -26,7 +26,11 @@ const cache = new WeakMap<RecordType, WeakMap<DataModel, RecordLayout>>();
 
 const roundUp = (value: number, align: number) => Math.ceil(value / align) * align;
 
-export function sizeAndAlign(type: CType, model: DataModel, at: Token): { size: number; align: number } {
+export function sizeAndAlign(
+  type: CType,
+  model: DataModel,
+  at: Token,
+): { size: number; align: number } {
   const resolved = resolveType(type);
   switch (resolved.kind) {
     case 'int':
@@ -56,10 +60,18 @@ export function computeLayout(record: RecordType, model: DataModel, at: Token): 
   if (cached) return cached;
   const name = `${record.tag} ${record.name ?? '<anonymous>'}`;
   if (!record.fields) {
-    throw errorAt(at, 'ERR_CODEGEN_INCOMPLETE_TYPE', `'${name}' is incomplete here: its members are not declared before this use`);
+    throw errorAt(
+      at,
+      'ERR_CODEGEN_INCOMPLETE_TYPE',
+      `'${name}' is incomplete here: its members are not declared before this use`,
+    );
   }
   if (record.hasBitfields) {
-    throw errorAt(at, 'ERR_CODEGEN_NOT_CONSTANT', `'${name}' has bit-fields, whose layout is not modelled`);
+    throw errorAt(
+      at,
+      'ERR_CODEGEN_NOT_CONSTANT',
+      `'${name}' has bit-fields, whose layout is not modelled`,
+    );
   }
   const fields: FieldLayout[] = [];
   let offset = 0;
@@ -75,9 +87,17 @@ export function computeLayout(record: RecordType, model: DataModel, at: Token): 
     const resolved = resolveType(field.type);
     if (field.name === undefined && resolved.kind === 'record') {
       const inner = computeLayout(resolved.record, model, fieldAt);
-      for (const member of inner.fields) fields.push({ ...member, offset: member.offset + fieldOffset });
+      for (const member of inner.fields)
+        fields.push({ ...member, offset: member.offset + fieldOffset });
     } else if (field.name !== undefined) {
-      fields.push({ name: field.name, offset: fieldOffset, size: natural.size, align: fieldAlign, type: field.type, token: field.token });
+      fields.push({
+        name: field.name,
+        offset: fieldOffset,
+        size: natural.size,
+        align: fieldAlign,
+        type: field.type,
+        token: field.token,
+      });
     }
     offset = fieldOffset + natural.size;
     size = Math.max(size, offset);

@@ -88,7 +88,14 @@ const punctuators = [
   '%:',
 ];
 const singlePunctuators = new Set('[](){}.&*+-~!/%<>^|?:;=,#'.split(''));
-const digraphs: Record<string, string> = { '<:': '[', ':>': ']', '<%': '{', '%>': '}', '%:': '#', '%:%:': '##' };
+const digraphs: Record<string, string> = {
+  '<:': '[',
+  ':>': ']',
+  '<%': '{',
+  '%>': '}',
+  '%:': '#',
+  '%:%:': '##',
+};
 
 const isIdentStart = (c: string) => /[A-Za-z_$]/.test(c);
 const isIdentPart = (c: string) => /[A-Za-z0-9_$]/.test(c);
@@ -227,7 +234,8 @@ function splitLogicalLines(
       advance();
       while (i < text.length) {
         skipSplices();
-        if (i >= text.length || text[i] === '\n' || (text[i] === '\r' && text[i + 1] === '\n')) break;
+        if (i >= text.length || text[i] === '\n' || (text[i] === '\r' && text[i + 1] === '\n'))
+          break;
         body += text[i];
         advance();
       }

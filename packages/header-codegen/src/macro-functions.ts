@@ -2,7 +2,15 @@
  * Translates an arithmetic function-like macro into a TypeScript expression over BigInt that keeps
  * C's semantics: every operation is done in its C type and wrapped to that type's width.
  */
-import { type DataModel, type IntTypeName, bitsOf, commonType, isUnsigned, promote, resolveType } from './c-types.js';
+import {
+  bitsOf,
+  commonType,
+  type DataModel,
+  type IntTypeName,
+  isUnsigned,
+  promote,
+  resolveType,
+} from './c-types.js';
 import { CodegenError } from './errors.js';
 import type { Expr } from './expression.js';
 import { sizeAndAlign } from './layout.js';
@@ -32,7 +40,11 @@ export function compileMacroExpression(
       }
       case 'ident': {
         const name = argumentName(node.name);
-        if (!name) throw new CodegenError('ERR_CODEGEN_NOT_CONSTANT', `'${node.name}' is not a macro parameter`);
+        if (!name)
+          throw new CodegenError(
+            'ERR_CODEGEN_NOT_CONSTANT',
+            `'${node.name}' is not a macro parameter`,
+          );
         return { code: name, type: promote(paramType, model) };
       }
       case 'unary': {
@@ -46,8 +58,10 @@ export function compileMacroExpression(
       case 'binary': {
         const left = visit(node.left);
         const right = visit(node.right);
-        if (node.op === '&&') return { code: `(${left.code} !== 0n && ${right.code} !== 0n ? 1n : 0n)`, type: 'int' };
-        if (node.op === '||') return { code: `(${left.code} !== 0n || ${right.code} !== 0n ? 1n : 0n)`, type: 'int' };
+        if (node.op === '&&')
+          return { code: `(${left.code} !== 0n && ${right.code} !== 0n ? 1n : 0n)`, type: 'int' };
+        if (node.op === '||')
+          return { code: `(${left.code} !== 0n || ${right.code} !== 0n ? 1n : 0n)`, type: 'int' };
         if (node.op === '<<' || node.op === '>>') {
           const type = promote(left.type, model);
           return { code: wrap(`(${left.code} ${node.op} ${right.code})`, type, model), type };
@@ -66,11 +80,15 @@ export function compileMacroExpression(
         const then = visit(node.then);
         const otherwise = visit(node.otherwise);
         const type = commonType(then.type, otherwise.type, model);
-        return { code: `(${test.code} !== 0n ? ${wrap(then.code, type, model)} : ${wrap(otherwise.code, type, model)})`, type };
+        return {
+          code: `(${test.code} !== 0n ? ${wrap(then.code, type, model)} : ${wrap(otherwise.code, type, model)})`,
+          type,
+        };
       }
       case 'cast': {
         const target = resolveType(node.type);
-        if (target.kind !== 'int') throw new CodegenError('ERR_CODEGEN_NOT_CONSTANT', 'cast to a non-integer type');
+        if (target.kind !== 'int')
+          throw new CodegenError('ERR_CODEGEN_NOT_CONSTANT', 'cast to a non-integer type');
         const arg = visit(node.arg);
         return { code: wrap(arg.code, target.name, model), type: promote(target.name, model) };
       }

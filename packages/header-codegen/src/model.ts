@@ -2,15 +2,22 @@
  * The model of one header for one target: what `--json` prints and what the emitter writes.
  */
 import { createHash } from 'node:crypto';
-import { type CType, type DataModel, type IntTypeName, resolveType, spellParams, spellType } from './c-types.js';
-import { type TranslationUnit, parseDeclarations, parseTypeName } from './declarations.js';
+import {
+  type CType,
+  type DataModel,
+  type IntTypeName,
+  resolveType,
+  spellParams,
+  spellType,
+} from './c-types.js';
+import { parseDeclarations, parseTypeName, type TranslationUnit } from './declarations.js';
 import { docFor } from './docs.js';
 import { CodegenError, type CodegenErrorCode } from './errors.js';
-import { type Expr, TokenCursor, evaluate, parseExpression } from './expression.js';
+import { type Expr, evaluate, parseExpression, TokenCursor } from './expression.js';
 import { computeLayout, sizeAndAlign } from './layout.js';
 import type { SourceFile, Token } from './lexer.js';
 import { type IncludeResolver, type MacroDefinition, preprocess } from './preprocessor.js';
-import { type TargetProfile, getTargetProfile } from './targets.js';
+import { getTargetProfile, type TargetProfile } from './targets.js';
 
 export interface IntegerConstant {
   readonly name: string;
@@ -182,13 +189,32 @@ export function buildModel(options: BuildModelOptions): HeaderModel {
     if (!macro.token || !inMain(macro.token)) continue;
     const line = macro.token.line;
     if (macro.params !== undefined) {
-      const result = translateMacroFunction(macro, pre.expand, model, unit, options.macroParamType ?? 'unsigned int');
-      if (typeof result === 'string') skipped.push({ name: macro.name, kind: 'function-macro', reason: result, code: undefined, line });
+      const result = translateMacroFunction(
+        macro,
+        pre.expand,
+        model,
+        unit,
+        options.macroParamType ?? 'unsigned int',
+      );
+      if (typeof result === 'string')
+        skipped.push({
+          name: macro.name,
+          kind: 'function-macro',
+          reason: result,
+          code: undefined,
+          line,
+        });
       else macroFunctions.push({ ...result, line, doc: doc(macro.token) });
       continue;
     }
     if (macro.body.length === 0) {
-      skipped.push({ name: macro.name, kind: 'macro', reason: 'empty macro (include guard or feature flag)', code: undefined, line });
+      skipped.push({
+        name: macro.name,
+        kind: 'macro',
+        reason: 'empty macro (include guard or feature flag)',
+        code: undefined,
+        line,
+      });
       continue;
     }
     const value = evaluateMacro(macro, pre.expand, model, unit);
@@ -196,7 +222,13 @@ export function buildModel(options: BuildModelOptions): HeaderModel {
       skipped.push({ name: macro.name, kind: 'macro', reason: value.skip, code: value.code, line });
       continue;
     }
-    constants.push({ ...value, name: macro.name, origin: 'macro', line, doc: doc(macro.token) } as Constant);
+    constants.push({
+      ...value,
+      name: macro.name,
+      origin: 'macro',
+      line,
+      doc: doc(macro.token),
+    } as Constant);
   }
   constants.sort((a, b) => a.line - b.line);
 
@@ -205,11 +237,23 @@ export function buildModel(options: BuildModelOptions): HeaderModel {
     if (!inMain(declaration.token)) continue;
     const { record } = declaration;
     if (!declaration.name) {
-      skipped.push({ name: '<anonymous>', kind: 'struct', reason: 'anonymous record with no typedef name', code: undefined, line: declaration.token.line });
+      skipped.push({
+        name: '<anonymous>',
+        kind: 'struct',
+        reason: 'anonymous record with no typedef name',
+        code: undefined,
+        line: declaration.token.line,
+      });
       continue;
     }
     if (record.hasBitfields) {
-      skipped.push({ name: declaration.name, kind: 'struct', reason: 'bit-fields: their layout is not modelled', code: undefined, line: declaration.token.line });
+      skipped.push({
+        name: declaration.name,
+        kind: 'struct',
+        reason: 'bit-fields: their layout is not modelled',
+        code: undefined,
+        line: declaration.token.line,
+      });
       continue;
     }
     const layout = computeLayout(record, model, declaration.token);
@@ -219,7 +263,10 @@ export function buildModel(options: BuildModelOptions): HeaderModel {
       cName: record.name ? `${record.tag} ${record.name}` : declaration.name,
       size: layout.size,
       align: layout.align,
-      packed: record.packed || record.maxFieldAlign !== undefined || record.alignAttribute !== undefined ||
+      packed:
+        record.packed ||
+        record.maxFieldAlign !== undefined ||
+        record.alignAttribute !== undefined ||
         layout.fields.some((f) => f.align !== sizeAndAlign(f.type, model, declaration.token).align),
       fields: layout.fields.map((field) => {
         const element = elementOf(field.type);
@@ -252,14 +299,22 @@ export function buildModel(options: BuildModelOptions): HeaderModel {
       variadic: fn.type.variadic,
       signature: `${spellType(fn.type.returns)} ${fn.name}(${spellParams(fn.type)})`,
       callable: !inline,
-      note: inline ? `${fn.isStatic ? 'static ' : ''}inline in the header: no symbol exists to bind; re-implement it` : undefined,
+      note: inline
+        ? `${fn.isStatic ? 'static ' : ''}inline in the header: no symbol exists to bind; re-implement it`
+        : undefined,
       line: fn.token.line,
       doc: doc(fn.token),
     });
   }
   for (const variable of unit.variables) {
     if (!inMain(variable.token)) continue;
-    skipped.push({ name: variable.name, kind: 'declaration', reason: `variable of type '${spellType(variable.type)}' (only constants, types and functions are translated)`, code: undefined, line: variable.token.line });
+    skipped.push({
+      name: variable.name,
+      kind: 'declaration',
+      reason: `variable of type '${spellType(variable.type)}' (only constants, types and functions are translated)`,
+      code: undefined,
+      line: variable.token.line,
+    });
   }
 
   return {
@@ -292,13 +347,18 @@ export function koffiTypeOf(type: CType, model: DataModel): string {
     case 'int': {
       if (resolved.name === '_Bool') return 'bool';
       const bits = model.sizes[resolved.name] * 8;
-      const unsigned = resolved.name === 'char' ? !model.charIsSigned : resolved.name.startsWith('unsigned');
+      const unsigned =
+        resolved.name === 'char' ? !model.charIsSigned : resolved.name.startsWith('unsigned');
       return `${unsigned ? 'uint' : 'int'}${bits}_t`;
     }
     case 'enum':
       return 'int32_t';
     case 'float':
-      return resolved.name === 'float' ? 'float' : resolved.name === 'double' ? 'double' : 'long double';
+      return resolved.name === 'float'
+        ? 'float'
+        : resolved.name === 'double'
+          ? 'double'
+          : 'long double';
     case 'pointer':
       return 'void *';
     case 'record':
@@ -318,7 +378,23 @@ function typeNameParser(model: DataModel, unit: TranslationUnit, tokens: readonl
   // Type names inside macros (casts, sizeof) are parsed by a small declaration parse of their own.
   const isTypeStart = (token: Token | undefined) =>
     token?.kind === 'identifier' &&
-    (['void', 'char', 'short', 'int', 'long', 'signed', 'unsigned', 'float', 'double', '_Bool', 'struct', 'union', 'enum', 'const', 'volatile'].includes(token.text) ||
+    ([
+      'void',
+      'char',
+      'short',
+      'int',
+      'long',
+      'signed',
+      'unsigned',
+      'float',
+      'double',
+      '_Bool',
+      'struct',
+      'union',
+      'enum',
+      'const',
+      'volatile',
+    ].includes(token.text) ||
       unit.typedefs.has(token.text));
   return {
     startsTypeName: (cursor: TokenCursor) => isTypeStart(cursor.peek()),
@@ -341,26 +417,52 @@ function typeNameParser(model: DataModel, unit: TranslationUnit, tokens: readonl
   };
 }
 
-function parseTypeNameTokens(typeTokens: readonly Token[], model: DataModel, unit: TranslationUnit): CType {
+function parseTypeNameTokens(
+  typeTokens: readonly Token[],
+  model: DataModel,
+  unit: TranslationUnit,
+): CType {
   return parseTypeName(typeTokens, model, unit);
 }
 
-type MacroValue = Omit<IntegerConstant, 'name' | 'origin' | 'line' | 'doc'> | Omit<StringConstant, 'name' | 'origin' | 'line' | 'doc'> | { skip: string; code: CodegenErrorCode | undefined };
+type MacroValue =
+  | Omit<IntegerConstant, 'name' | 'origin' | 'line' | 'doc'>
+  | Omit<StringConstant, 'name' | 'origin' | 'line' | 'doc'>
+  | { skip: string; code: CodegenErrorCode | undefined };
 
 /** Errors that mean the header is wrong, not that the macro is merely untranslatable. */
-const fatalInMacros = new Set<CodegenErrorCode>(['ERR_CODEGEN_DIVISION_BY_ZERO', 'ERR_CODEGEN_RECURSIVE_MACRO', 'ERR_CODEGEN_EXPANSION_LIMIT', 'ERR_CODEGEN_MACRO_ARGUMENTS']);
+const fatalInMacros = new Set<CodegenErrorCode>([
+  'ERR_CODEGEN_DIVISION_BY_ZERO',
+  'ERR_CODEGEN_RECURSIVE_MACRO',
+  'ERR_CODEGEN_EXPANSION_LIMIT',
+  'ERR_CODEGEN_MACRO_ARGUMENTS',
+]);
 
-function evaluateMacro(macro: MacroDefinition, expand: (t: readonly Token[]) => Token[], model: DataModel, unit: TranslationUnit): MacroValue {
+function evaluateMacro(
+  macro: MacroDefinition,
+  expand: (t: readonly Token[]) => Token[],
+  model: DataModel,
+  unit: TranslationUnit,
+): MacroValue {
   const nameToken = macro.token as Token;
   try {
     const tokens = expand([nameToken]);
     if (tokens.length === 0) return { skip: 'expands to nothing', code: undefined };
     const cursor = new TokenCursor(tokens, tokens[tokens.length - 1] as Token);
     const expr = parseExpression(cursor, model, typeNameParser(model, unit, tokens), true);
-    if (!cursor.atEnd()) return { skip: `not a single expression (unexpected '${cursor.peek()?.text}')`, code: 'ERR_CODEGEN_SYNTAX' };
+    if (!cursor.atEnd())
+      return {
+        skip: `not a single expression (unexpected '${cursor.peek()?.text}')`,
+        code: 'ERR_CODEGEN_SYNTAX',
+      };
     if (expr.k === 'string') {
       const unit_ = expr.wide ? 'wchar_t' : 'char';
-      return { kind: 'string', value: expr.value, wide: expr.wide, ctype: `${unit_}[${[...expr.value].length + 1}]` };
+      return {
+        kind: 'string',
+        value: expr.value,
+        wide: expr.wide,
+        ctype: `${unit_}[${[...expr.value].length + 1}]`,
+      };
     }
     const value = evaluate(expr, {
       model,
@@ -378,7 +480,28 @@ function evaluateMacro(macro: MacroDefinition, expand: (t: readonly Token[]) => 
   }
 }
 
-const arithmeticOperators = new Set(['+', '-', '*', '/', '%', '<<', '>>', '&', '|', '^', '~', '!', '==', '!=', '<', '>', '<=', '>=', '&&', '||']);
+const arithmeticOperators = new Set([
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '<<',
+  '>>',
+  '&',
+  '|',
+  '^',
+  '~',
+  '!',
+  '==',
+  '!=',
+  '<',
+  '>',
+  '<=',
+  '>=',
+  '&&',
+  '||',
+]);
 
 function translateMacroFunction(
   macro: MacroDefinition,
@@ -390,9 +513,12 @@ function translateMacroFunction(
   const params = macro.params ?? [];
   if (macro.variadic) return 'variadic function-like macro';
   if (macro.body.length === 0) return 'function-like macro with an empty body';
-  if (macro.body.some((t) => t.text === '#' || t.text === '##')) return "uses '#' or '##' (token manipulation, not arithmetic)";
+  if (macro.body.some((t) => t.text === '#' || t.text === '##'))
+    return "uses '#' or '##' (token manipulation, not arithmetic)";
   // Paint the parameters blue so expansion leaves them alone.
-  const body = macro.body.map((t) => (params.includes(t.text) ? { ...t, hideSet: new Set([...(t.hideSet ?? []), t.text]) } : t));
+  const body = macro.body.map((t) =>
+    params.includes(t.text) ? { ...t, hideSet: new Set([...(t.hideSet ?? []), t.text]) } : t,
+  );
   let expr: Expr;
   try {
     const tokens = expand(body);
@@ -411,7 +537,10 @@ function translateMacroFunction(
     ctype = evaluate(expr, {
       model,
       preprocessor: false,
-      identifier: (token) => (params.includes(token.text) ? { value: 1n, type: paramType } : unit.enumConstants.get(token.text)?.value),
+      identifier: (token) =>
+        params.includes(token.text)
+          ? { value: 1n, type: paramType }
+          : unit.enumConstants.get(token.text)?.value,
       sizeOf: (type, at) => sizeAndAlign(type, model, at).size,
       alignOf: (type, at) => sizeAndAlign(type, model, at).align,
     }).type;
@@ -436,15 +565,23 @@ function findNonArithmetic(expr: Expr, params: readonly string[]): string | unde
     case 'ident':
       return params.includes(expr.name) ? undefined : `uses '${expr.name}'`;
     case 'unary':
-      return arithmeticOperators.has(expr.op) ? findNonArithmetic(expr.arg, params) : `uses '${expr.op}'`;
+      return arithmeticOperators.has(expr.op)
+        ? findNonArithmetic(expr.arg, params)
+        : `uses '${expr.op}'`;
     case 'binary':
       if (!arithmeticOperators.has(expr.op)) return `uses '${expr.op}'`;
       return findNonArithmetic(expr.left, params) ?? findNonArithmetic(expr.right, params);
     case 'conditional':
-      return findNonArithmetic(expr.test, params) ?? findNonArithmetic(expr.then, params) ?? findNonArithmetic(expr.otherwise, params);
+      return (
+        findNonArithmetic(expr.test, params) ??
+        findNonArithmetic(expr.then, params) ??
+        findNonArithmetic(expr.otherwise, params)
+      );
     case 'cast': {
       const target = resolveType(expr.type);
-      return target.kind === 'int' ? findNonArithmetic(expr.arg, params) : `casts to '${spellType(expr.type)}'`;
+      return target.kind === 'int'
+        ? findNonArithmetic(expr.arg, params)
+        : `casts to '${spellType(expr.type)}'`;
     }
     case 'sizeof':
     case 'alignof':

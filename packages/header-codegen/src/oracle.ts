@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import type { IntTypeName } from './c-types.js';
 import { compileMacroExpression } from './macro-functions.js';
 import type { HeaderModel } from './model.js';
-import { type TargetName, getTargetProfile } from './targets.js';
+import { getTargetProfile, type TargetName } from './targets.js';
 
 /** Macros whose value identifies the compiler, not the ABI: not compared across compilers. */
 const compilerIdentity = new Set(['__GNUC__', '__GNUC_MINOR__', '__clang__', '__STDC_HOSTED__']);
@@ -28,7 +28,11 @@ function literal(value: bigint, ctype: IntTypeName): string {
   return `((${ctype})${text})`;
 }
 
-function functionPointerType(returns: string, params: readonly { type: string }[], variadic: boolean): string {
+function functionPointerType(
+  returns: string,
+  params: readonly { type: string }[],
+  variadic: boolean,
+): string {
   const list = params.map((p) => p.type);
   if (variadic) list.push('...');
   return `${returns} (*)(${list.length > 0 ? list.join(', ') : 'void'})`;
@@ -45,15 +49,25 @@ export interface OracleSourceOptions {
 /** C source whose compilation succeeds exactly when every claim of `model` holds. */
 export function oracleSource(model: HeaderModel, options: OracleSourceOptions): string {
   const profile = getTargetProfile(model.target);
-  const lines: string[] = [`/* Oracle for ${model.header} on ${model.target}: generated, compile with -fsyntax-only. */`];
+  const lines: string[] = [
+    `/* Oracle for ${model.header} on ${model.target}: generated, compile with -fsyntax-only. */`,
+  ];
   if (options.checkPredefined) {
     for (const [name, value] of Object.entries(profile.predefined)) {
       if (compilerIdentity.has(name)) continue;
-      lines.push(`#if !defined(${name}) || (${name}) != (${value})`, `#error "profile macro ${name} differs from the compiler"`, '#endif');
+      lines.push(
+        `#if !defined(${name}) || (${name}) != (${value})`,
+        `#error "profile macro ${name} differs from the compiler"`,
+        '#endif',
+      );
     }
     const family = profile.name.split('-')[0] as string;
     for (const name of [...mustNotDefine, ...(otherPlatforms[family] ?? [])]) {
-      lines.push(`#ifdef ${name}`, `#error "the compiler defines ${name}, the profile does not"`, '#endif');
+      lines.push(
+        `#ifdef ${name}`,
+        `#error "the compiler defines ${name}, the profile does not"`,
+        '#endif',
+      );
     }
   }
   lines.push('#include <stddef.h>');
@@ -68,12 +82,21 @@ export function oracleSource(model: HeaderModel, options: OracleSourceOptions): 
 
   for (const constant of model.constants) {
     if (constant.kind === 'integer') {
-      check(`(${constant.name}) == ${literal(constant.value, constant.ctype)}`, `${constant.name} == ${constant.value}`);
-      check(`VMCI_IS_TYPE((${constant.name}), ${constant.ctype})`, `${constant.name} has type ${constant.ctype}`);
+      check(
+        `(${constant.name}) == ${literal(constant.value, constant.ctype)}`,
+        `${constant.name} == ${constant.value}`,
+      );
+      check(
+        `VMCI_IS_TYPE((${constant.name}), ${constant.ctype})`,
+        `${constant.name} has type ${constant.ctype}`,
+      );
     } else {
       const unit = constant.wide ? profile.model.sizes[profile.model.wcharType] : 1;
       const length = [...constant.value].length + 1;
-      check(`sizeof(${constant.name}) == ${length * unit}`, `${constant.name} has ${length} elements of ${unit} byte(s)`);
+      check(
+        `sizeof(${constant.name}) == ${length * unit}`,
+        `${constant.name} has ${length} elements of ${unit} byte(s)`,
+      );
       check(`sizeof((${constant.name})[0]) == ${unit}`, `${constant.name} element size`);
     }
   }
@@ -83,14 +106,25 @@ export function oracleSource(model: HeaderModel, options: OracleSourceOptions): 
     check(`sizeof(${c}) == ${struct.size}`, `sizeof(${c}) == ${struct.size}`);
     check(`_Alignof(${c}) == ${struct.align}`, `_Alignof(${c}) == ${struct.align}`);
     for (const field of struct.fields) {
-      check(`offsetof(${c}, ${field.name}) == ${field.offset}`, `offsetof(${c}, ${field.name}) == ${field.offset}`);
-      check(`sizeof(((${c} *)0)->${field.name}) == ${field.size}`, `sizeof ${c}.${field.name} == ${field.size}`);
+      check(
+        `offsetof(${c}, ${field.name}) == ${field.offset}`,
+        `offsetof(${c}, ${field.name}) == ${field.offset}`,
+      );
+      check(
+        `sizeof(((${c} *)0)->${field.name}) == ${field.size}`,
+        `sizeof ${c}.${field.name} == ${field.size}`,
+      );
     }
   }
 
   for (const fn of model.macroFunctions) {
     for (const sample of macroSamples) {
-      const compiled = compileMacroExpression(fn.expression, (p) => (fn.params.includes(p) ? 'arg' : undefined), fn.paramType, profile.model);
+      const compiled = compileMacroExpression(
+        fn.expression,
+        (p) => (fn.params.includes(p) ? 'arg' : undefined),
+        fn.paramType,
+        profile.model,
+      );
       const value = new Function('arg', `return ${compiled.code};`)(sample) as bigint;
       const call = `${fn.name}(${fn.params.map(() => literal(sample, fn.paramType)).join(', ')})`;
       check(`(${call}) == ${literal(value, compiled.type)}`, `${fn.name}(${sample}) == ${value}`);
@@ -117,13 +151,35 @@ export interface OracleResult {
 const countChecks = (source: string) => (source.match(/_Static_assert\(/g) ?? []).length;
 
 /** Compiles the oracle with the host's gcc against the real system headers (linux-x64 on x86-64 Linux). */
-export function runGccOracle(source: string, options: { includeDirs?: readonly string[]; defines?: Readonly<Record<string, string>> } = {}): OracleResult {
-  const args = ['-std=gnu11', '-fsyntax-only', '-Werror=implicit-function-declaration', '-x', 'c', '-'];
+export function runGccOracle(
+  source: string,
+  options: { includeDirs?: readonly string[]; defines?: Readonly<Record<string, string>> } = {},
+): OracleResult {
+  const args = [
+    '-std=gnu11',
+    '-fsyntax-only',
+    '-Werror=implicit-function-declaration',
+    '-x',
+    'c',
+    '-',
+  ];
   for (const dir of options.includeDirs ?? []) args.unshift(`-I${dir}`);
-  for (const [name, value] of Object.entries(options.defines ?? {})) args.unshift(`-D${name}=${value}`);
+  for (const [name, value] of Object.entries(options.defines ?? {}))
+    args.unshift(`-D${name}=${value}`);
   const result = spawnSync('gcc', args, { input: source, encoding: 'utf8' });
-  if (result.error) return { ok: false, output: `gcc could not run: ${result.error.message}`, checks: 0, compiler: 'gcc' };
-  return { ok: result.status === 0, output: `${result.stdout}${result.stderr}`, checks: countChecks(source), compiler: 'gcc' };
+  if (result.error)
+    return {
+      ok: false,
+      output: `gcc could not run: ${result.error.message}`,
+      checks: 0,
+      compiler: 'gcc',
+    };
+  return {
+    ok: result.status === 0,
+    output: `${result.stdout}${result.stderr}`,
+    checks: countChecks(source),
+    compiler: 'gcc',
+  };
 }
 
 /**
@@ -139,14 +195,21 @@ export async function runClangOracle(
 ): Promise<OracleResult> {
   const profile = getTargetProfile(target);
   const { runClang } = (await import('@yowasp/clang')) as unknown as {
-    runClang: (args: string[], files: Record<string, unknown>, options: Record<string, unknown>) => Promise<unknown>;
+    runClang: (
+      args: string[],
+      files: Record<string, unknown>,
+      options: Record<string, unknown>,
+    ) => Promise<unknown>;
   };
   const tree: Record<string, unknown> = { 'check.c': source, src: { ...files } };
   const sys: Record<string, unknown> = {};
   for (const [name, text] of Object.entries(profile.systemHeaders)) {
     const parts = name.split('/');
     let dir = sys;
-    for (const part of parts.slice(0, -1)) dir = (dir[part] ??= {}) as Record<string, unknown>;
+    for (const part of parts.slice(0, -1)) {
+      dir[part] ??= {};
+      dir = dir[part] as Record<string, unknown>;
+    }
     dir[parts[parts.length - 1] as string] = text;
   }
   tree.sys = sys;
@@ -155,17 +218,39 @@ export async function runClangOracle(
   const sink = (bytes: Uint8Array | null) => {
     if (bytes) output += decoder.decode(bytes);
   };
-  const args = ['clang', `--target=${profile.triple}`, '-std=gnu11', '-fsyntax-only', '-nostdinc', '-isystem', 'sys', '-Isrc', '-Werror=implicit-function-declaration'];
-  for (const [name, value] of Object.entries(options.defines ?? {})) args.push(`-D${name}=${value}`);
+  const args = [
+    'clang',
+    `--target=${profile.triple}`,
+    '-std=gnu11',
+    '-fsyntax-only',
+    '-nostdinc',
+    '-isystem',
+    'sys',
+    '-Isrc',
+    '-Werror=implicit-function-declaration',
+  ];
+  for (const [name, value] of Object.entries(options.defines ?? {}))
+    args.push(`-D${name}=${value}`);
   args.push('check.c');
   // Load the compiler first without its progress chatter (the clang driver drops that option).
   await runClang(null as unknown as string[], {}, { fetchProgress: () => {} });
   try {
     await runClang(args, tree, { stdout: sink, stderr: sink });
-    return { ok: true, output, checks: countChecks(source), compiler: `clang --target=${profile.triple}` };
+    return {
+      ok: true,
+      output,
+      checks: countChecks(source),
+      compiler: `clang --target=${profile.triple}`,
+    };
   } catch (error) {
     const code = (error as { code?: unknown }).code;
-    if (typeof code === 'number') return { ok: false, output, checks: countChecks(source), compiler: `clang --target=${profile.triple}` };
+    if (typeof code === 'number')
+      return {
+        ok: false,
+        output,
+        checks: countChecks(source),
+        compiler: `clang --target=${profile.triple}`,
+      };
     throw error;
   }
 }

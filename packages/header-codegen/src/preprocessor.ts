@@ -4,8 +4,16 @@
  */
 import type { DataModel } from './c-types.js';
 import { CodegenError } from './errors.js';
-import { TokenCursor, evaluate, parseExpression } from './expression.js';
-import { type Comment, type LogicalLine, type SourceFile, type Token, errorAt, lexFile, lexFragment } from './lexer.js';
+import { evaluate, parseExpression, TokenCursor } from './expression.js';
+import {
+  type Comment,
+  errorAt,
+  type LogicalLine,
+  lexFile,
+  lexFragment,
+  type SourceFile,
+  type Token,
+} from './lexer.js';
 
 export interface MacroDefinition {
   readonly name: string;
@@ -66,7 +74,11 @@ const maxIncludeDepth = 200;
 /** Name of the pseudo-token the preprocessor leaves for `#pragma pack` so the parser can honour it. */
 export const pragmaPackToken = '__vmci_pragma_pack';
 
-export function preprocess(mainPath: string, mainText: string, options: PreprocessOptions): PreprocessResult {
+export function preprocess(
+  mainPath: string,
+  mainText: string,
+  options: PreprocessOptions,
+): PreprocessResult {
   const macros = new Map<string, MacroDefinition>();
   const out: Token[] = [];
   const comments: Comment[] = [];
@@ -76,14 +88,25 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
 
   for (const [name, text] of Object.entries(options.predefined)) {
     const lexed = lexFile(`<predefined ${name}>`, text);
-    macros.set(name, { name, params: undefined, variadic: false, body: lexed.lines[0]?.tokens ?? [], token: undefined });
+    macros.set(name, {
+      name,
+      params: undefined,
+      variadic: false,
+      body: lexed.lines[0]?.tokens ?? [],
+      token: undefined,
+    });
   }
 
   const mainLexed = lexFile(mainPath, mainText);
 
   // ---- macro expansion -------------------------------------------------------------------------
 
-  const withHideSet = (token: Token, hideSet: ReadonlySet<string>, origin: Token, macro: string): Token => {
+  const withHideSet = (
+    token: Token,
+    hideSet: ReadonlySet<string>,
+    origin: Token,
+    macro: string,
+  ): Token => {
     const merged = new Set(token.hideSet ?? []);
     for (const name of hideSet) merged.add(name);
     return {
@@ -100,7 +123,10 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
     let text = '';
     arg.forEach((token, index) => {
       if (index > 0 && token.spaceBefore) text += ' ';
-      text += token.kind === 'string' || token.kind === 'char' ? token.text.replace(/[\\"]/g, '\\$&') : token.text;
+      text +=
+        token.kind === 'string' || token.kind === 'char'
+          ? token.text.replace(/[\\"]/g, '\\$&')
+          : token.text;
     });
     return { ...at, kind: 'string', text: `"${text}"` };
   };
@@ -109,7 +135,11 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
     const text = left.text + right.text;
     const tokens = lexFragment(text, left);
     if (tokens.length !== 1) {
-      throw errorAt(left, 'ERR_CODEGEN_BAD_MACRO', `pasting '${left.text}' and '${right.text}' does not give a valid token`);
+      throw errorAt(
+        left,
+        'ERR_CODEGEN_BAD_MACRO',
+        `pasting '${left.text}' and '${right.text}' does not give a valid token`,
+      );
     }
     return { ...(tokens[0] as Token), spaceBefore: left.spaceBefore };
   };
@@ -118,7 +148,7 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
   const substitute = (macro: MacroDefinition, args: Token[][], origin: Token): Token[] => {
     const params = macro.params ?? [];
     const indexOf = (token: Token | undefined): number => {
-      if (!token || token.kind !== 'identifier') return -1;
+      if (token?.kind !== 'identifier') return -1;
       if (macro.variadic && token.text === '__VA_ARGS__') return params.length;
       return params.indexOf(token.text);
     };
@@ -128,7 +158,8 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
       const token = body[i] as Token;
       if (token.text === '#' && token.kind === 'punctuator' && macro.params) {
         const index = indexOf(body[i + 1]);
-        if (index < 0) throw errorAt(token, 'ERR_CODEGEN_BAD_MACRO', "'#' is not followed by a macro parameter");
+        if (index < 0)
+          throw errorAt(token, 'ERR_CODEGEN_BAD_MACRO', "'#' is not followed by a macro parameter");
         result.push(stringify(args[index] ?? [], { ...token, spaceBefore: token.spaceBefore }));
         i++;
         continue;
@@ -142,7 +173,9 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
         if (replacement.length === 0) {
           result.push({ ...token, kind: 'other', text: '' }); // placemarker
         } else {
-          replacement.forEach((t, n) => result.push(n === 0 ? { ...t, spaceBefore: token.spaceBefore } : t));
+          replacement.forEach((t, n) => {
+            result.push(n === 0 ? { ...t, spaceBefore: token.spaceBefore } : t);
+          });
         }
         continue;
       }
@@ -152,7 +185,12 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
     const pasted: Token[] = [];
     for (let i = 0; i < result.length; i++) {
       const token = result[i] as Token;
-      if (token.text === '##' && token.kind === 'punctuator' && pasted.length > 0 && i + 1 < result.length) {
+      if (
+        token.text === '##' &&
+        token.kind === 'punctuator' &&
+        pasted.length > 0 &&
+        i + 1 < result.length
+      ) {
         const left = pasted.pop() as Token;
         const right = result[++i] as Token;
         if (left.kind === 'other' && left.text === '') pasted.push(right);
@@ -177,7 +215,11 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
     for (;;) {
       const token = stack.pop();
       if (!token) {
-        throw errorAt(name, 'ERR_CODEGEN_MACRO_ARGUMENTS', `unterminated argument list invoking macro '${macro.name}'`);
+        throw errorAt(
+          name,
+          'ERR_CODEGEN_MACRO_ARGUMENTS',
+          `unterminated argument list invoking macro '${macro.name}'`,
+        );
       }
       if (token.kind === 'punctuator') {
         if (token.text === '(') depth++;
@@ -231,19 +273,26 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
         body = macro.body.map((t) => withHideSet(t, hideSet, at, macro.name));
       } else {
         const next = stack[stack.length - 1];
-        if (!next || next.text !== '(' || next.kind !== 'punctuator') {
+        if (next?.text !== '(' || next.kind !== 'punctuator') {
           result.push(token);
           continue;
         }
         const invocation = collectArgs(stack, macro, token) as { args: Token[][]; close: Token };
         const hideSet = new Set<string>([macro.name]);
-        for (const name of token.hideSet ?? []) if (invocation.close.hideSet?.has(name)) hideSet.add(name);
-        body = substitute(macro, invocation.args, at).map((t) => withHideSet(t, hideSet, at, macro.name));
+        for (const name of token.hideSet ?? [])
+          if (invocation.close.hideSet?.has(name)) hideSet.add(name);
+        body = substitute(macro, invocation.args, at).map((t) =>
+          withHideSet(t, hideSet, at, macro.name),
+        );
       }
       if (body.length > 0) body[0] = { ...(body[0] as Token), spaceBefore: token.spaceBefore };
       produced += body.length;
       if (produced > expansionLimit) {
-        throw errorAt(at, 'ERR_CODEGEN_EXPANSION_LIMIT', `macro expansion produced more than ${expansionLimit} tokens (runaway macro '${macro.name}'?)`);
+        throw errorAt(
+          at,
+          'ERR_CODEGEN_EXPANSION_LIMIT',
+          `macro expansion produced more than ${expansionLimit} tokens (runaway macro '${macro.name}'?)`,
+        );
       }
       for (let i = body.length - 1; i >= 0; i--) stack.push(body[i] as Token);
     }
@@ -251,7 +300,9 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
   }
 
   const builtin = (name: string, at: Token): Pick<Token, 'kind' | 'text'> =>
-    name === '__LINE__' ? { kind: 'number', text: String(at.line) } : { kind: 'string', text: JSON.stringify(at.file.path) };
+    name === '__LINE__'
+      ? { kind: 'number', text: String(at.line) }
+      : { kind: 'string', text: JSON.stringify(at.file.path) };
 
   // ---- directives ------------------------------------------------------------------------------
 
@@ -266,10 +317,11 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
           let skip = 1;
           if (nameToken?.text === '(') {
             nameToken = list[i + 2];
-            if (list[i + 3]?.text !== ')') throw errorAt(token, 'ERR_CODEGEN_SYNTAX', "missing ')' after 'defined'");
+            if (list[i + 3]?.text !== ')')
+              throw errorAt(token, 'ERR_CODEGEN_SYNTAX', "missing ')' after 'defined'");
             skip = 3;
           }
-          if (!nameToken || nameToken.kind !== 'identifier') {
+          if (nameToken?.kind !== 'identifier') {
             throw errorAt(token, 'ERR_CODEGEN_SYNTAX', "'defined' needs a macro name");
           }
           resolved.push({ ...token, kind: 'number', text: macros.has(nameToken.text) ? '1' : '0' });
@@ -284,19 +336,26 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
       // Identifiers left after expansion are 0 (C11 6.10.1p4).
       token.kind === 'identifier' ? { ...token, kind: 'number' as const, text: '0' } : token,
     );
-    if (expanded.length === 0) throw errorAt(directive, 'ERR_CODEGEN_SYNTAX', `'#${directive.text}' with no expression`);
+    if (expanded.length === 0)
+      throw errorAt(directive, 'ERR_CODEGEN_SYNTAX', `'#${directive.text}' with no expression`);
     const cursor = new TokenCursor(expanded, expanded[expanded.length - 1] as Token);
     const expr = parseExpression(cursor, options.model, undefined, true);
     if (!cursor.atEnd()) {
       const extra = cursor.peek() as Token;
-      throw errorAt(extra, 'ERR_CODEGEN_SYNTAX', `missing binary operator before '${extra.text}' in '#${directive.text}'`);
+      throw errorAt(
+        extra,
+        'ERR_CODEGEN_SYNTAX',
+        `missing binary operator before '${extra.text}' in '#${directive.text}'`,
+      );
     }
     return evaluate(expr, { model: options.model, preprocessor: true }).value !== 0n;
   };
 
   const define = (name: Token, rest: Token[]) => {
-    if (name.kind !== 'identifier') throw errorAt(name, 'ERR_CODEGEN_BAD_MACRO', 'macro names must be identifiers');
-    if (name.text === 'defined') throw errorAt(name, 'ERR_CODEGEN_BAD_MACRO', "'defined' cannot be used as a macro name");
+    if (name.kind !== 'identifier')
+      throw errorAt(name, 'ERR_CODEGEN_BAD_MACRO', 'macro names must be identifiers');
+    if (name.text === 'defined')
+      throw errorAt(name, 'ERR_CODEGEN_BAD_MACRO', "'defined' cannot be used as a macro name");
     let params: string[] | undefined;
     let variadic = false;
     let body = rest;
@@ -305,19 +364,35 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
       let i = 1;
       for (;;) {
         const token = rest[i];
-        if (!token) throw errorAt(name, 'ERR_CODEGEN_BAD_MACRO', `missing ')' in parameter list of macro '${name.text}'`);
+        if (!token)
+          throw errorAt(
+            name,
+            'ERR_CODEGEN_BAD_MACRO',
+            `missing ')' in parameter list of macro '${name.text}'`,
+          );
         if (token.text === ')' && params.length === 0 && !variadic) {
           i++;
           break;
         }
         if (token.text === '...') {
           variadic = true;
-          if (rest[i + 1]?.text !== ')') throw errorAt(token, 'ERR_CODEGEN_BAD_MACRO', "'...' must be the last parameter");
+          if (rest[i + 1]?.text !== ')')
+            throw errorAt(token, 'ERR_CODEGEN_BAD_MACRO', "'...' must be the last parameter");
           i += 2;
           break;
         }
-        if (token.kind !== 'identifier') throw errorAt(token, 'ERR_CODEGEN_BAD_MACRO', `'${token.text}' may not appear in a macro parameter list`);
-        if (params.includes(token.text)) throw errorAt(token, 'ERR_CODEGEN_BAD_MACRO', `duplicate macro parameter '${token.text}'`);
+        if (token.kind !== 'identifier')
+          throw errorAt(
+            token,
+            'ERR_CODEGEN_BAD_MACRO',
+            `'${token.text}' may not appear in a macro parameter list`,
+          );
+        if (params.includes(token.text))
+          throw errorAt(
+            token,
+            'ERR_CODEGEN_BAD_MACRO',
+            `duplicate macro parameter '${token.text}'`,
+          );
         params.push(token.text);
         const separator = rest[i + 1];
         if (separator?.text === ')') {
@@ -326,24 +401,41 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
         }
         if (separator?.text === '...') {
           // GNU named variadic `args...` is not supported: say so.
-          throw errorAt(separator, 'ERR_CODEGEN_BAD_MACRO', 'named variadic parameters (GNU "args...") are not supported; use "..."');
+          throw errorAt(
+            separator,
+            'ERR_CODEGEN_BAD_MACRO',
+            'named variadic parameters (GNU "args...") are not supported; use "..."',
+          );
         }
-        if (separator?.text !== ',') throw errorAt(separator ?? token, 'ERR_CODEGEN_BAD_MACRO', `expected ',' or ')' in parameter list of macro '${name.text}'`);
+        if (separator?.text !== ',')
+          throw errorAt(
+            separator ?? token,
+            'ERR_CODEGEN_BAD_MACRO',
+            `expected ',' or ')' in parameter list of macro '${name.text}'`,
+          );
         i += 2;
       }
       body = rest.slice(i);
     }
     if (body[0]?.text === '##' || (body.length > 0 && body[body.length - 1]?.text === '##')) {
-      throw errorAt(body[0]?.text === '##' ? (body[0] as Token) : (body[body.length - 1] as Token), 'ERR_CODEGEN_BAD_MACRO', "'##' cannot appear at either end of a macro expansion");
+      throw errorAt(
+        body[0]?.text === '##' ? (body[0] as Token) : (body[body.length - 1] as Token),
+        'ERR_CODEGEN_BAD_MACRO',
+        "'##' cannot appear at either end of a macro expansion",
+      );
     }
     macros.delete(name.text); // keep definition order
     macros.set(name.text, { name: name.text, params, variadic, body, token: name });
   };
 
-  const processFile = (lexed: { file: SourceFile; lines: LogicalLine[]; comments: Comment[] }, depth: number) => {
+  const processFile = (
+    lexed: { file: SourceFile; lines: LogicalLine[]; comments: Comment[] },
+    depth: number,
+  ) => {
     comments.push(...lexed.comments);
     const conditionals: Conditional[] = [];
-    const active = () => conditionals.length === 0 || (conditionals[conditionals.length - 1] as Conditional).active;
+    const active = () =>
+      conditionals.length === 0 || (conditionals[conditionals.length - 1] as Conditional).active;
     let pending: Token[] = [];
     const flush = () => {
       if (pending.length > 0) out.push(...expand(pending));
@@ -371,17 +463,34 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
             if (name === 'if') value = evaluateCondition(directive, args);
             else {
               const macro = args[0];
-              if (!macro || macro.kind !== 'identifier') throw errorAt(directive, 'ERR_CODEGEN_SYNTAX', `'#${name}' needs a macro name`);
+              if (macro?.kind !== 'identifier')
+                throw errorAt(directive, 'ERR_CODEGEN_SYNTAX', `'#${name}' needs a macro name`);
               value = macros.has(macro.text) === (name === 'ifdef');
             }
           }
-          conditionals.push({ active: parentActive && value, taken: value, sawElse: false, parentActive, opener: directive });
+          conditionals.push({
+            active: parentActive && value,
+            taken: value,
+            sawElse: false,
+            parentActive,
+            opener: directive,
+          });
           continue;
         }
         case 'elif':
         case 'else': {
-          if (!top) throw errorAt(directive, 'ERR_CODEGEN_UNBALANCED_CONDITIONAL', `'#${name}' without '#if'`);
-          if (top.sawElse) throw errorAt(directive, 'ERR_CODEGEN_UNBALANCED_CONDITIONAL', `'#${name}' after '#else'`);
+          if (!top)
+            throw errorAt(
+              directive,
+              'ERR_CODEGEN_UNBALANCED_CONDITIONAL',
+              `'#${name}' without '#if'`,
+            );
+          if (top.sawElse)
+            throw errorAt(
+              directive,
+              'ERR_CODEGEN_UNBALANCED_CONDITIONAL',
+              `'#${name}' after '#else'`,
+            );
           if (top.active) flush();
           if (name === 'else') {
             top.sawElse = true;
@@ -396,7 +505,12 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
           continue;
         }
         case 'endif':
-          if (!top) throw errorAt(directive, 'ERR_CODEGEN_UNBALANCED_CONDITIONAL', "'#endif' without '#if'");
+          if (!top)
+            throw errorAt(
+              directive,
+              'ERR_CODEGEN_UNBALANCED_CONDITIONAL',
+              "'#endif' without '#if'",
+            );
           if (top.active) flush();
           conditionals.pop();
           continue;
@@ -406,13 +520,15 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
       switch (name) {
         case 'define': {
           const macroName = args[0];
-          if (!macroName) throw errorAt(directive, 'ERR_CODEGEN_BAD_MACRO', "'#define' needs a macro name");
+          if (!macroName)
+            throw errorAt(directive, 'ERR_CODEGEN_BAD_MACRO', "'#define' needs a macro name");
           define(macroName, args.slice(1));
           break;
         }
         case 'undef': {
           const macroName = args[0];
-          if (!macroName || macroName.kind !== 'identifier') throw errorAt(directive, 'ERR_CODEGEN_BAD_MACRO', "'#undef' needs a macro name");
+          if (macroName?.kind !== 'identifier')
+            throw errorAt(directive, 'ERR_CODEGEN_BAD_MACRO', "'#undef' needs a macro name");
           macros.delete(macroName.text);
           break;
         }
@@ -427,13 +543,23 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
             angled = false;
           } else if (target[0]?.text === '<') {
             const close = target.findIndex((t) => t.text === '>');
-            if (close < 0) throw errorAt(directive, 'ERR_CODEGEN_BAD_DIRECTIVE', "missing '>' in '#include'");
-            includeName = target.slice(1, close).map((t, i) => (i > 0 && t.spaceBefore ? ' ' : '') + t.text).join('');
+            if (close < 0)
+              throw errorAt(directive, 'ERR_CODEGEN_BAD_DIRECTIVE', "missing '>' in '#include'");
+            includeName = target
+              .slice(1, close)
+              .map((t, i) => (i > 0 && t.spaceBefore ? ' ' : '') + t.text)
+              .join('');
             angled = true;
           } else {
-            throw errorAt(directive, 'ERR_CODEGEN_BAD_DIRECTIVE', "'#include' expects \"FILE\" or <FILE>");
+            throw errorAt(
+              directive,
+              'ERR_CODEGEN_BAD_DIRECTIVE',
+              '\'#include\' expects "FILE" or <FILE>',
+            );
           }
-          const found = (angled ? undefined : options.includes.local(includeName, lexed.file.path)) ?? options.includes.system(includeName);
+          const found =
+            (angled ? undefined : options.includes.local(includeName, lexed.file.path)) ??
+            options.includes.system(includeName);
           if (!found) {
             throw errorAt(
               directive,
@@ -441,7 +567,12 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
               `cannot find include file '${includeName}'; system headers come from the target profile — add it there (or pass its directory) to translate this header`,
             );
           }
-          if (depth + 1 > maxIncludeDepth) throw errorAt(directive, 'ERR_CODEGEN_INCLUDE_DEPTH', `#include nested more than ${maxIncludeDepth} deep (recursive include?)`);
+          if (depth + 1 > maxIncludeDepth)
+            throw errorAt(
+              directive,
+              'ERR_CODEGEN_INCLUDE_DEPTH',
+              `#include nested more than ${maxIncludeDepth} deep (recursive include?)`,
+            );
           processFile(lexFile(found.path, found.text), depth + 1);
           break;
         }
@@ -451,32 +582,51 @@ export function preprocess(mainPath: string, mainText: string, options: Preproce
           warnings.push(`${lexed.file.path}:${directive.line}: #warning ${spell(args)}`);
           break;
         case 'pragma':
-          if (args[0]?.text === 'pack') out.push({ ...args[0], kind: 'identifier', text: pragmaPackToken }, ...args.slice(1));
+          if (args[0]?.text === 'pack')
+            out.push({ ...args[0], kind: 'identifier', text: pragmaPackToken }, ...args.slice(1));
           break;
         case 'line':
         case 'ident':
         case 'sccs':
           break;
         default:
-          throw errorAt(directive, 'ERR_CODEGEN_BAD_DIRECTIVE', `invalid preprocessing directive '#${name}'`);
+          throw errorAt(
+            directive,
+            'ERR_CODEGEN_BAD_DIRECTIVE',
+            `invalid preprocessing directive '#${name}'`,
+          );
       }
     }
     flush();
     const open = conditionals[conditionals.length - 1];
     if (open) {
-      throw errorAt(open.opener, 'ERR_CODEGEN_UNTERMINATED_CONDITIONAL', `unterminated '#${open.opener.text}': add the missing '#endif'`);
+      throw errorAt(
+        open.opener,
+        'ERR_CODEGEN_UNTERMINATED_CONDITIONAL',
+        `unterminated '#${open.opener.text}': add the missing '#endif'`,
+      );
     }
   };
 
   for (const name of options.preInclude ?? []) {
     const found = options.includes.system(name);
     if (!found) {
-      throw new CodegenError('ERR_CODEGEN_INCLUDE_NOT_FOUND', `cannot find pre-included header <${name}> in the target profile`);
+      throw new CodegenError(
+        'ERR_CODEGEN_INCLUDE_NOT_FOUND',
+        `cannot find pre-included header <${name}> in the target profile`,
+      );
     }
     processFile(lexFile(found.path, found.text), 1);
   }
   processFile(mainLexed, 0);
-  return { tokens: out, macros, mainFile: mainLexed.file, comments, warnings, expand: (tokens) => expand(tokens) };
+  return {
+    tokens: out,
+    macros,
+    mainFile: mainLexed.file,
+    comments,
+    warnings,
+    expand: (tokens) => expand(tokens),
+  };
 }
 
 function spell(tokens: readonly Token[]): string {

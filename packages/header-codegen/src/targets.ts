@@ -6,7 +6,13 @@
 import type { DataModel, FloatTypeName, IntTypeName } from './c-types.js';
 import { CodegenError } from './errors.js';
 
-export const targetNames = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64'] as const;
+export const targetNames = [
+  'linux-x64',
+  'linux-arm64',
+  'darwin-x64',
+  'darwin-arm64',
+  'win32-x64',
+] as const;
 export type TargetName = (typeof targetNames)[number];
 
 export interface TargetProfile {
@@ -55,7 +61,13 @@ const commonPredefined = {
   __SIZEOF_LONG_LONG__: '8',
   __SIZEOF_POINTER__: '8',
 };
-const lp64Predefined = { ...commonPredefined, __LP64__: '1', _LP64: '1', __SIZEOF_LONG__: '8', __SIZEOF_SIZE_T__: '8' };
+const lp64Predefined = {
+  ...commonPredefined,
+  __LP64__: '1',
+  _LP64: '1',
+  __SIZEOF_LONG__: '8',
+  __SIZEOF_SIZE_T__: '8',
+};
 const linuxPredefined = {
   ...lp64Predefined,
   __linux__: '1',
@@ -69,20 +81,33 @@ const linuxPredefined = {
   __GNUC__: '12',
   __GNUC_MINOR__: '2',
 };
-const darwinPredefined = { ...lp64Predefined, __APPLE__: '1', __MACH__: '1', __clang__: '1', __GNUC__: '4' };
+const darwinPredefined = {
+  ...lp64Predefined,
+  __APPLE__: '1',
+  __MACH__: '1',
+  __clang__: '1',
+  __GNUC__: '4',
+};
 
 // ---- system header shims -------------------------------------------------------------------------
 // Only what VMware's and Linux's vsock headers reach for; each file is guarded like the real one.
 
-const guarded = (guard: string, body: string) => `#ifndef ${guard}\n#define ${guard}\n${body}\n#endif\n`;
+const guarded = (guard: string, body: string) =>
+  `#ifndef ${guard}\n#define ${guard}\n${body}\n#endif\n`;
 
 const posixCommon = {
-  'stddef.h': guarded('_SHIM_STDDEF_H', '#define NULL ((void *)0)\n#define offsetof(t, m) __builtin_offsetof(t, m)'),
+  'stddef.h': guarded(
+    '_SHIM_STDDEF_H',
+    '#define NULL ((void *)0)\n#define offsetof(t, m) __builtin_offsetof(t, m)',
+  ),
   'stdio.h': guarded('_SHIM_STDIO_H', '#include <stddef.h>\n#define EOF (-1)'),
   'string.h': guarded('_SHIM_STRING_H', '#include <stddef.h>'),
   'unistd.h': guarded('_SHIM_UNISTD_H', '#include <sys/types.h>\nint close(int fd);'),
   'sys/stat.h': guarded('_SHIM_SYS_STAT_H', '#include <sys/types.h>'),
-  'fcntl.h': guarded('_SHIM_FCNTL_H', '#include <sys/types.h>\n#define O_RDONLY 0x0000\n#define O_WRONLY 0x0001\n#define O_RDWR 0x0002\nint open(const char *path, int flags, ...);'),
+  'fcntl.h': guarded(
+    '_SHIM_FCNTL_H',
+    '#include <sys/types.h>\n#define O_RDONLY 0x0000\n#define O_WRONLY 0x0001\n#define O_RDWR 0x0002\nint open(const char *path, int flags, ...);',
+  ),
 };
 
 const linuxHeaders: Record<string, string> = {
@@ -145,7 +170,10 @@ const linuxHeaders: Record<string, string> = {
     ].join('\n'),
   ),
   'linux/ioctl.h': guarded('_SHIM_LINUX_IOCTL_H', '#include <asm-generic/ioctl.h>'),
-  'sys/ioctl.h': guarded('_SHIM_SYS_IOCTL_H', '#include <asm-generic/ioctl.h>\nint ioctl(int fd, unsigned long request, ...);'),
+  'sys/ioctl.h': guarded(
+    '_SHIM_SYS_IOCTL_H',
+    '#include <asm-generic/ioctl.h>\nint ioctl(int fd, unsigned long request, ...);',
+  ),
 };
 
 const darwinHeaders: Record<string, string> = {
@@ -187,7 +215,10 @@ const darwinHeaders: Record<string, string> = {
       '#define _IOWR(g, n, t) _IOC(IOC_INOUT, (g), (n), sizeof(t))',
     ].join('\n'),
   ),
-  'sys/ioctl.h': guarded('_SHIM_SYS_IOCTL_H', '#include <sys/ioccom.h>\nint ioctl(int fd, unsigned long request, ...);'),
+  'sys/ioctl.h': guarded(
+    '_SHIM_SYS_IOCTL_H',
+    '#include <sys/ioccom.h>\nint ioctl(int fd, unsigned long request, ...);',
+  ),
 };
 
 const windowsHeaders: Record<string, string> = {
@@ -244,22 +275,63 @@ export const targetProfiles: Readonly<Record<TargetName, TargetProfile>> = {
   'linux-x64': {
     name: 'linux-x64',
     triple: 'x86_64-unknown-linux-gnu',
-    model: { sizes: lp64, aligns: lp64, charIsSigned: true, sizeType: 'unsigned long', wcharType: 'int' },
-    predefined: { ...linuxPredefined, __x86_64__: '1', __x86_64: '1', __amd64__: '1', __amd64: '1', __SIZEOF_WCHAR_T__: '4', __SIZEOF_LONG_DOUBLE__: '16' },
+    model: {
+      sizes: lp64,
+      aligns: lp64,
+      charIsSigned: true,
+      sizeType: 'unsigned long',
+      wcharType: 'int',
+    },
+    predefined: {
+      ...linuxPredefined,
+      __x86_64__: '1',
+      __x86_64: '1',
+      __amd64__: '1',
+      __amd64: '1',
+      __SIZEOF_WCHAR_T__: '4',
+      __SIZEOF_LONG_DOUBLE__: '16',
+    },
     systemHeaders: linuxHeaders,
   },
   'linux-arm64': {
     name: 'linux-arm64',
     triple: 'aarch64-unknown-linux-gnu',
-    model: { sizes: lp64, aligns: lp64, charIsSigned: false, sizeType: 'unsigned long', wcharType: 'unsigned int' },
-    predefined: { ...linuxPredefined, __aarch64__: '1', __ARM_64BIT_STATE: '1', __CHAR_UNSIGNED__: '1', __SIZEOF_WCHAR_T__: '4', __SIZEOF_LONG_DOUBLE__: '16' },
+    model: {
+      sizes: lp64,
+      aligns: lp64,
+      charIsSigned: false,
+      sizeType: 'unsigned long',
+      wcharType: 'unsigned int',
+    },
+    predefined: {
+      ...linuxPredefined,
+      __aarch64__: '1',
+      __ARM_64BIT_STATE: '1',
+      __CHAR_UNSIGNED__: '1',
+      __SIZEOF_WCHAR_T__: '4',
+      __SIZEOF_LONG_DOUBLE__: '16',
+    },
     systemHeaders: linuxHeaders,
   },
   'darwin-x64': {
     name: 'darwin-x64',
     triple: 'x86_64-apple-macosx10.15',
-    model: { sizes: lp64, aligns: lp64, charIsSigned: true, sizeType: 'unsigned long', wcharType: 'int' },
-    predefined: { ...darwinPredefined, __x86_64__: '1', __x86_64: '1', __amd64__: '1', __amd64: '1', __SIZEOF_WCHAR_T__: '4', __SIZEOF_LONG_DOUBLE__: '16' },
+    model: {
+      sizes: lp64,
+      aligns: lp64,
+      charIsSigned: true,
+      sizeType: 'unsigned long',
+      wcharType: 'int',
+    },
+    predefined: {
+      ...darwinPredefined,
+      __x86_64__: '1',
+      __x86_64: '1',
+      __amd64__: '1',
+      __amd64: '1',
+      __SIZEOF_WCHAR_T__: '4',
+      __SIZEOF_LONG_DOUBLE__: '16',
+    },
     systemHeaders: darwinHeaders,
   },
   'darwin-arm64': {
@@ -272,16 +344,30 @@ export const targetProfiles: Readonly<Record<TargetName, TargetProfile>> = {
       sizeType: 'unsigned long',
       wcharType: 'int',
     },
-    predefined: { ...darwinPredefined, __arm64__: '1', __aarch64__: '1', __SIZEOF_WCHAR_T__: '4', __SIZEOF_LONG_DOUBLE__: '8' },
+    predefined: {
+      ...darwinPredefined,
+      __arm64__: '1',
+      __aarch64__: '1',
+      __SIZEOF_WCHAR_T__: '4',
+      __SIZEOF_LONG_DOUBLE__: '8',
+    },
     systemHeaders: darwinHeaders,
   },
   'win32-x64': {
     name: 'win32-x64',
     triple: 'x86_64-pc-windows-msvc',
-    model: { sizes: llp64, aligns: llp64, charIsSigned: true, sizeType: 'unsigned long long', wcharType: 'unsigned short' },
+    model: {
+      sizes: llp64,
+      aligns: llp64,
+      charIsSigned: true,
+      sizeType: 'unsigned long long',
+      wcharType: 'unsigned short',
+    },
     predefined: {
       // MSVC (and clang in MSVC mode) does not define __STDC__.
-      ...Object.fromEntries(Object.entries(commonPredefined).filter(([name]) => name !== '__STDC__')),
+      ...Object.fromEntries(
+        Object.entries(commonPredefined).filter(([name]) => name !== '__STDC__'),
+      ),
       _WIN32: '1',
       _WIN64: '1',
       _M_X64: '100',
@@ -298,7 +384,10 @@ export const targetProfiles: Readonly<Record<TargetName, TargetProfile>> = {
 
 export function getTargetProfile(name: string): TargetProfile {
   if (!(targetNames as readonly string[]).includes(name)) {
-    throw new CodegenError('ERR_CODEGEN_UNKNOWN_TARGET', `unknown target '${name}'; use one of: ${targetNames.join(', ')}`);
+    throw new CodegenError(
+      'ERR_CODEGEN_UNKNOWN_TARGET',
+      `unknown target '${name}'; use one of: ${targetNames.join(', ')}`,
+    );
   }
   return targetProfiles[name as TargetName];
 }

@@ -1,7 +1,7 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
-import { type HeaderModel, buildModel } from '../src/model.js';
+import { buildModel, type HeaderModel } from '../src/model.js';
 import type { TargetName } from '../src/targets.js';
 
 export const linuxHeaderPath = '/usr/include/linux/vm_sockets.h';
@@ -11,15 +11,26 @@ export function vmwareFixtures(): { name: string; path: string; text: string }[]
   return readdirSync(fixturesDir)
     .filter((f) => f.endsWith('.h'))
     .sort()
-    .map((name) => ({ name, path: `${fixturesDir}${name}`, text: readFileSync(`${fixturesDir}${name}`, 'utf8') }));
+    .map((name) => ({
+      name,
+      path: `${fixturesDir}${name}`,
+      text: readFileSync(`${fixturesDir}${name}`, 'utf8'),
+    }));
 }
 
 export function linuxModel(target: TargetName = 'linux-x64'): HeaderModel {
-  return buildModel({ path: linuxHeaderPath, text: readFileSync(linuxHeaderPath, 'utf8'), target, preInclude: ['sys/ioctl.h'] });
+  return buildModel({
+    path: linuxHeaderPath,
+    text: readFileSync(linuxHeaderPath, 'utf8'),
+    target,
+    preInclude: ['sys/ioctl.h'],
+  });
 }
 
 /** Loads an emitted module (TypeScript text) as a live ES module. */
 export async function importEmitted(text: string): Promise<Record<string, unknown>> {
-  const js = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
+  const js = ts.transpileModule(text, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  }).outputText;
   return import(`data:text/javascript;base64,${Buffer.from(js).toString('base64')}`);
 }

@@ -8,15 +8,21 @@ import { buildModel } from '../src/model.js';
 import { type TargetName, targetNames } from '../src/targets.js';
 import { importEmitted, linuxModel, vmwareFixtures } from './helpers.js';
 
-type Layouts = Record<string, { size: number; align: number; fields: Record<string, { offset: number; size: number }> }>;
+type KoffiType = Parameters<typeof koffi.sizeof>[0];
+type Layouts = Record<
+  string,
+  { size: number; align: number; fields: Record<string, { offset: number; size: number }> }
+>;
 
 async function expectKoffiMatchesLayouts(text: string) {
   const module = await importEmitted(text);
   const layouts = module.layouts as Layouts;
-  const structs = (module.defineKoffiStructs as (k: typeof koffi) => Record<string, koffi.IKoffiCType>)(koffi);
+  const structs = (
+    module.defineKoffiStructs as (k: typeof koffi) => Record<string, KoffiType>
+  )(koffi);
   expect(Object.keys(structs).sort()).toEqual(Object.keys(layouts).sort());
   for (const [name, layout] of Object.entries(layouts)) {
-    const type = structs[name] as koffi.IKoffiCType;
+    const type = structs[name] as KoffiType;
     expect(koffi.sizeof(type), `${name} size`).toBe(layout.size);
     for (const [field, { offset }] of Object.entries(layout.fields)) {
       expect(koffi.offsetof(type, field), `${name}.${field} offset`).toBe(offset);
@@ -25,13 +31,18 @@ async function expectKoffiMatchesLayouts(text: string) {
 }
 
 describe('koffi struct definitions', () => {
-  it.each(['linux-x64', 'linux-arm64'] as TargetName[])('match the vm_sockets.h layouts on %s', async (target) => {
-    await expectKoffiMatchesLayouts(emitModule(linuxModel(target)));
-  });
+  it.each(['linux-x64', 'linux-arm64'] as TargetName[])(
+    'match the vm_sockets.h layouts on %s',
+    async (target) => {
+      await expectKoffiMatchesLayouts(emitModule(linuxModel(target)));
+    },
+  );
 
   const cases = vmwareFixtures().flatMap((f) => targetNames.map((t) => [f.name, t, f] as const));
   it.each(cases)('match the %s layouts on %s', async (_, target, fixture) => {
-    await expectKoffiMatchesLayouts(emitModule(buildModel({ path: fixture.path, text: fixture.text, target })));
+    await expectKoffiMatchesLayouts(
+      emitModule(buildModel({ path: fixture.path, text: fixture.text, target })),
+    );
   });
 
   it('pads packed and over-aligned records explicitly', async () => {

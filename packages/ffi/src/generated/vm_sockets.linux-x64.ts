@@ -227,7 +227,6 @@ export function VM_SOCKETS_VERSION_MINOR(_v: number): number {
   const c__v = toCUnsigned('_v', _v, 32);
   return Number(BigInt.asUintN(32, (c__v & BigInt.asUintN(32, 65535n))));
 }
-
 /** Struct and union layouts for this target: size, alignment and member offsets in bytes. */
 export const layouts = {
   /**
@@ -239,14 +238,17 @@ export const layouts = {
    * `struct sockaddr_vm`: 16 bytes, aligned to 4.
    */
   sockaddr_vm: {
-    cName: 'struct sockaddr_vm', size: 16, align: 4, fields: {
+    cName: 'struct sockaddr_vm',
+    size: 16,
+    align: 4,
+    fields: {
       svm_family: { offset: 0, size: 2, type: '__kernel_sa_family_t' },
       svm_reserved1: { offset: 2, size: 2, type: 'unsigned short' },
       svm_port: { offset: 4, size: 4, type: 'unsigned int' },
       svm_cid: { offset: 8, size: 4, type: 'unsigned int' },
       svm_flags: { offset: 12, size: 1, type: '__u8' },
       svm_zero: { offset: 13, size: 3, type: 'unsigned char[3]' },
-    }
+    },
   },
 } as const;
 
@@ -270,7 +272,6 @@ export function defineKoffiStructs(koffi: KoffiStructApi) {
   });
   return { sockaddr_vm };
 }
-
 /** Functions the header declares. `callable: false` marks `static inline` helpers: there is no symbol to bind, so they are re-implemented in TypeScript. */
 export const functions = [
 ] as const;
