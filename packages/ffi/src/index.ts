@@ -1,6 +1,80 @@
 /**
- * Constants, struct layouts and koffi struct definitions generated from the vsock headers, one
- * namespace per header × target (`vm_sockets_linux_x64`, …). The koffi bindings themselves come
- * with the ffi issue.
+ * @vmci/ffi — AF_VSOCK / VMCI Sockets for Node.js through koffi: libc calls on non-blocking,
+ * close-on-exec descriptors, the `sockaddr_vm` codec from the generated layout, VMware's
+ * `VMCISock_*` helpers re-implemented, typed options, and errno → typed errors.
+ *
+ * Importing works on every platform; the first syscall throws `ERR_VMCI_UNSUPPORTED_PLATFORM`
+ * where vsock syscalls are not supported (everything but Linux x64/arm64 today).
  */
+export { type ConnectOptions, connectSocket } from './connect.js';
+export { errnoName } from './errno.js';
+export {
+  errnoError,
+  formatAddress,
+  VmciError,
+  type VmciErrorCode,
+  type VsockAddress,
+} from './errors.js';
 export * as generated from './generated/index.js';
+export {
+  type AFValueSource,
+  getAFValue,
+  getAFValueDetailed,
+  getAFValueFd,
+  getLocalCID,
+  releaseAFValueFd,
+  type VsockVersion,
+  version,
+  vmwareIoctls,
+  vsockDevicePaths,
+} from './helpers.js';
+export { libcConstants, type SocketType } from './libc-constants.js';
+export {
+  type BufferSizes,
+  getBufferSizes,
+  getConnectTimeout,
+  getPeerHostVmId,
+  getRawOption,
+  getTrusted,
+  setBufferSize,
+  setBufferSizes,
+  setConnectTimeout,
+  setRawOption,
+} from './options.js';
+export { currentTarget, type SupportedTarget, vmSocketsFor } from './platform.js';
+export { FdPoller, type PollInterest, polledDescriptors, type Readiness, waitFor } from './poll.js';
+export {
+  currentSockaddrVmLayout,
+  decodeSockaddrVm,
+  encodeSockaddrVm,
+  type SockaddrVm,
+  type SockaddrVmLayout,
+} from './sockaddr.js';
+export {
+  acceptConnection,
+  bindSocket,
+  closeSocket,
+  connectError,
+  createSocket,
+  descriptorFlags,
+  iovecLayout,
+  listenSocket,
+  localAddress,
+  msghdrLayout,
+  type ReceivedMessage,
+  readInto,
+  receiveDatagram,
+  receiveMessage,
+  remoteAddress,
+  type SendMessageOptions,
+  sendDatagram,
+  sendMessage,
+  shutdownSocket,
+  socketError,
+  startConnect,
+  writeFrom,
+} from './socket.js';
+
+/** VMADDR_CID_ANY / VMADDR_PORT_ANY: "any" for the cid and port of a bind. */
+export const VMADDR_CID_ANY = 0xffffffff;
+export const VMADDR_PORT_ANY = 0xffffffff;

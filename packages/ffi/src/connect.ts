@@ -1,0 +1,34 @@
+/**
+ * Connect without the threadpool: non-blocking `connect()` → EINPROGRESS → wait for writable
+ * through libuv → read SO_ERROR.
+ */
+import { VmciError } from './errors.js';
+import { waitFor } from './poll.js';
+import type { SockaddrVm } from './sockaddr.js';
+import { connectError, startConnect } from './socket.js';
+
+export interface ConnectOptions {
+  /** Cancels the wait; the caller still owns (and must close) the descriptor. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Connects a non-blocking vsock descriptor. Rejects with the kernel's error (`ECONNRESET` when no
+ * one listens, `ETIMEDOUT`, `ENODEV`…) or the signal's reason.
+ */
+export async function connectSocket(
+  fd: number,
+  address: SockaddrVm,
+  options: ConnectOptions = {},
+): Promise<void> {
+  if (startConnect(fd, address) === 'connected') return;
+  const ready = await waitFor(fd, { writable: true, disconnect: true }, options.signal);
+  const error = connectError(fd, address);
+  if (error) throw error;
+  if (!ready.writable)
+    throw new VmciError(
+      'ECONNRESET',
+      `connect failed: the peer closed the connection${address ? ` (vsock ${address.cid}:${address.port})` : ''}`,
+      { syscall: 'connect', address },
+    );
+}

@@ -1,0 +1,333 @@
+/**
+ * AF_VSOCK syscalls on raw descriptors. Every descriptor is created non-blocking and close-on-exec;
+ * calls that would block return `null` instead of throwing, every other failure is a typed
+ * {@link VmciError} with the errno name as `code`.
+ */
+
+import { errnoName } from './errno.js';
+import { errnoError, VmciError } from './errors.js';
+import { koffi } from './koffi.js';
+import { getLibc } from './libc.js';
+import { libcConstants as C, type SocketType, socketTypeNumbers } from './libc-constants.js';
+import {
+  currentSockaddrVmLayout,
+  decodeSockaddrVm,
+  encodeSockaddrVm,
+  type SockaddrVm,
+} from './sockaddr.js';
+
+const wouldBlock = (errno: number) => {
+  const name = errnoName(errno);
+  return name === 'EAGAIN' || name === 'EWOULDBLOCK';
+};
+
+function checkFd(fd: number) {
+  if (!Number.isInteger(fd) || fd < 0) {
+    throw new VmciError(
+      'ERR_VMCI_INVALID_ARGUMENT',
+      `a file descriptor must be a non-negative integer, got ${String(fd)}`,
+    );
+  }
+}
+
+function checkRange(buffer: Buffer, offset: number, length: number) {
+  if (
+    !Number.isInteger(offset) ||
+    !Number.isInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > buffer.length
+  ) {
+    throw new VmciError(
+      'ERR_VMCI_INVALID_ARGUMENT',
+      `offset ${offset} and length ${length} do not fit a buffer of ${buffer.length} bytes`,
+    );
+  }
+}
+
+/** Creates a vsock socket (non-blocking, close-on-exec). */
+export function createSocket(type: SocketType): number {
+  const number = socketTypeNumbers[type];
+  if (number === undefined) {
+    throw new VmciError(
+      'ERR_VMCI_INVALID_ARGUMENT',
+      `socket type must be 'stream', 'seqpacket' or 'dgram', got ${String(type)}`,
+    );
+  }
+  const libc = getLibc();
+  const fd = libc.socket(C.AF_VSOCK, number | C.SOCK_NONBLOCK | C.SOCK_CLOEXEC, 0);
+  if (fd < 0) throw errnoError('socket', libc.errno(), { socketType: type });
+  return fd;
+}
+
+export function bindSocket(fd: number, address: SockaddrVm): void {
+  checkFd(fd);
+  const libc = getLibc();
+  const encoded = encodeSockaddrVm(address);
+  if (libc.bind(fd, encoded, encoded.length) < 0)
+    throw errnoError('bind', libc.errno(), { address });
+}
+
+export function listenSocket(fd: number, backlog = 511): void {
+  checkFd(fd);
+  if (!Number.isInteger(backlog) || backlog < 0) {
+    throw new VmciError(
+      'ERR_VMCI_INVALID_ARGUMENT',
+      `backlog must be a non-negative integer, got ${String(backlog)}`,
+    );
+  }
+  const libc = getLibc();
+  if (libc.listen(fd, backlog) < 0) throw errnoError('listen', libc.errno());
+}
+
+/** Accepts one pending connection (non-blocking, close-on-exec), or `null` when none is pending. */
+export function acceptConnection(fd: number): { fd: number; address: SockaddrVm } | null {
+  checkFd(fd);
+  const libc = getLibc();
+  const layout = currentSockaddrVmLayout();
+  const address = Buffer.alloc(layout.size);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(layout.size);
+  const accepted = libc.accept4(fd, address, length, C.SOCK_NONBLOCK | C.SOCK_CLOEXEC);
+  if (accepted < 0) {
+    const errno = libc.errno();
+    if (wouldBlock(errno)) return null;
+    throw errnoError('accept4', errno);
+  }
+  return { fd: accepted, address: decodeSockaddrVm(address, layout) };
+}
+
+/**
+ * Starts a connect on a non-blocking socket: `'connected'` when it completed at once,
+ * `'in-progress'` when the caller must wait for writability and then call {@link connectError}.
+ */
+export function startConnect(fd: number, address: SockaddrVm): 'connected' | 'in-progress' {
+  checkFd(fd);
+  const libc = getLibc();
+  const encoded = encodeSockaddrVm(address);
+  if (libc.connect(fd, encoded, encoded.length) === 0) return 'connected';
+  const errno = libc.errno();
+  if (errnoName(errno) === 'EINPROGRESS') return 'in-progress';
+  throw errnoError('connect', errno, { address });
+}
+
+/** The pending error of a socket (`SO_ERROR`), cleared by reading it; 0 when none. */
+export function socketError(fd: number): number {
+  const value = Buffer.alloc(4);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(4);
+  const libc = getLibc();
+  if (libc.getsockopt(fd, C.SOL_SOCKET, C.SO_ERROR, value, length) < 0)
+    throw errnoError('getsockopt', libc.errno());
+  return value.readInt32LE(0);
+}
+
+/** After a non-blocking connect became writable: undefined on success, else the connect error. */
+export function connectError(fd: number, address: SockaddrVm): VmciError | undefined {
+  const errno = socketError(fd);
+  return errno === 0 ? undefined : errnoError('connect', errno, { address });
+}
+
+function nameOf(fd: number, which: 'getsockname' | 'getpeername'): SockaddrVm {
+  checkFd(fd);
+  const libc = getLibc();
+  const layout = currentSockaddrVmLayout();
+  const address = Buffer.alloc(layout.size);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(layout.size);
+  if (libc[which](fd, address, length) < 0) throw errnoError(which, libc.errno());
+  return decodeSockaddrVm(address, layout);
+}
+
+/** `getsockname`: after connect, Linux reports the client's CID as 0xFFFFFFFF (VMADDR_CID_ANY). */
+export const localAddress = (fd: number) => nameOf(fd, 'getsockname');
+export const remoteAddress = (fd: number) => nameOf(fd, 'getpeername');
+
+export function shutdownSocket(fd: number, how: 'read' | 'write' | 'both'): void {
+  checkFd(fd);
+  const libc = getLibc();
+  const value = how === 'read' ? C.SHUT_RD : how === 'write' ? C.SHUT_WR : C.SHUT_RDWR;
+  if (libc.shutdown(fd, value) < 0) throw errnoError('shutdown', libc.errno());
+}
+
+/** Closes a descriptor. Stop any poll handle on it first (see `FdPoller`). */
+export function closeSocket(fd: number): void {
+  checkFd(fd);
+  const libc = getLibc();
+  if (libc.close(fd) < 0) throw errnoError('close', libc.errno());
+}
+
+/** Reads into `buffer`: bytes read, 0 at end of stream, `null` when nothing is ready. */
+export function readInto(
+  fd: number,
+  buffer: Buffer,
+  offset = 0,
+  length = buffer.length - offset,
+): number | null {
+  checkFd(fd);
+  checkRange(buffer, offset, length);
+  const libc = getLibc();
+  const n = libc.recv(fd, buffer.subarray(offset, offset + length), length, 0);
+  if (n < 0) {
+    const errno = libc.errno();
+    if (wouldBlock(errno)) return null;
+    throw errnoError('recv', errno);
+  }
+  return n;
+}
+
+/** Writes from `buffer` (never raising SIGPIPE): bytes written, or `null` when the send buffer is full. */
+export function writeFrom(
+  fd: number,
+  buffer: Buffer,
+  offset = 0,
+  length = buffer.length - offset,
+): number | null {
+  checkFd(fd);
+  checkRange(buffer, offset, length);
+  const libc = getLibc();
+  const n = libc.send(fd, buffer.subarray(offset, offset + length), length, C.MSG_NOSIGNAL);
+  if (n < 0) {
+    const errno = libc.errno();
+    if (wouldBlock(errno)) return null;
+    throw errnoError('send', errno);
+  }
+  return n;
+}
+
+// struct msghdr and struct iovec on LP64 Linux (checked against <sys/socket.h> by gcc in the tests).
+export const msghdrLayout = {
+  size: 56,
+  name: 0,
+  namelen: 8,
+  iov: 16,
+  iovlen: 24,
+  control: 32,
+  controllen: 40,
+  flags: 48,
+} as const;
+export const iovecLayout = { size: 16, base: 0, length: 8 } as const;
+
+function messageHeader(data: Buffer, name?: Buffer) {
+  const iov = Buffer.alloc(iovecLayout.size);
+  iov.writeBigUInt64LE(data.length > 0 ? koffi().address(data) : 0n, iovecLayout.base);
+  iov.writeBigUInt64LE(BigInt(data.length), iovecLayout.length);
+  const header = Buffer.alloc(msghdrLayout.size);
+  if (name) {
+    header.writeBigUInt64LE(koffi().address(name), msghdrLayout.name);
+    header.writeUInt32LE(name.length, msghdrLayout.namelen);
+  }
+  header.writeBigUInt64LE(koffi().address(iov), msghdrLayout.iov);
+  header.writeBigUInt64LE(1n, msghdrLayout.iovlen);
+  // `iov` must stay reachable until the call returns: the caller keeps this object.
+  return { header, iov };
+}
+
+export interface SendMessageOptions {
+  /** Set MSG_EOR (end of record) on the message. */
+  readonly endOfRecord?: boolean;
+}
+
+/** Sends one message on a seqpacket socket: bytes sent, or `null` when it would block. */
+export function sendMessage(
+  fd: number,
+  data: Buffer,
+  options: SendMessageOptions = {},
+): number | null {
+  checkFd(fd);
+  const libc = getLibc();
+  const message = messageHeader(data);
+  const flags = C.MSG_NOSIGNAL | (options.endOfRecord ? C.MSG_EOR : 0);
+  const n = libc.sendmsg(fd, message.header, flags);
+  if (n < 0) {
+    const errno = libc.errno();
+    if (wouldBlock(errno)) return null;
+    throw errnoError('sendmsg', errno);
+  }
+  return n;
+}
+
+export interface ReceivedMessage {
+  /** Bytes stored in the buffer. */
+  readonly bytes: number;
+  /** The whole message's length (larger than `bytes` when truncated). */
+  readonly length: number;
+  /** The message was longer than the buffer; the rest is gone (MSG_TRUNC). */
+  readonly truncated: boolean;
+  /** The sender set MSG_EOR. */
+  readonly endOfRecord: boolean;
+}
+
+/** Receives one message from a seqpacket socket, or `null` when none is ready. `bytes` 0 with `length` 0 means end of stream. */
+export function receiveMessage(fd: number, buffer: Buffer): ReceivedMessage | null {
+  checkFd(fd);
+  const libc = getLibc();
+  const message = messageHeader(buffer);
+  // MSG_TRUNC in the call's flags makes the kernel return the real length of a longer message.
+  const n = libc.recvmsg(fd, message.header, C.MSG_TRUNC);
+  if (n < 0) {
+    const errno = libc.errno();
+    if (wouldBlock(errno)) return null;
+    throw errnoError('recvmsg', errno);
+  }
+  const flags = message.header.readInt32LE(msghdrLayout.flags);
+  return {
+    bytes: Math.min(n, buffer.length),
+    length: n,
+    truncated: (flags & C.MSG_TRUNC) !== 0,
+    endOfRecord: (flags & C.MSG_EOR) !== 0,
+  };
+}
+
+/** Sends a datagram: bytes sent, or `null` when it would block. */
+export function sendDatagram(fd: number, data: Buffer, address: SockaddrVm): number | null {
+  checkFd(fd);
+  const libc = getLibc();
+  const encoded = encodeSockaddrVm(address);
+  const n = libc.sendto(fd, data, data.length, C.MSG_NOSIGNAL, encoded, encoded.length);
+  if (n < 0) {
+    const errno = libc.errno();
+    if (wouldBlock(errno)) return null;
+    throw errnoError('sendto', errno, { address, socketType: 'dgram' });
+  }
+  return n;
+}
+
+/** Receives a datagram with its sender, or `null` when none is ready. */
+export function receiveDatagram(
+  fd: number,
+  buffer: Buffer,
+): { bytes: number; length: number; truncated: boolean; address: SockaddrVm } | null {
+  checkFd(fd);
+  const libc = getLibc();
+  const layout = currentSockaddrVmLayout();
+  const address = Buffer.alloc(layout.size);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(layout.size);
+  const n = libc.recvfrom(fd, buffer, buffer.length, C.MSG_TRUNC, address, length);
+  if (n < 0) {
+    const errno = libc.errno();
+    if (wouldBlock(errno)) return null;
+    throw errnoError('recvfrom', errno, { socketType: 'dgram' });
+  }
+  return {
+    bytes: Math.min(n, buffer.length),
+    length: n,
+    truncated: n > buffer.length,
+    address: decodeSockaddrVm(address, layout),
+  };
+}
+
+/** Whether a descriptor has close-on-exec and non-blocking set (for tests and diagnostics). */
+export function descriptorFlags(fd: number): { closeOnExec: boolean; nonBlocking: boolean } {
+  checkFd(fd);
+  const libc = getLibc();
+  const fdFlags = libc.fcntl(fd, C.F_GETFD, 0);
+  if (fdFlags < 0) throw errnoError('fcntl', libc.errno());
+  const statusFlags = libc.fcntl(fd, C.F_GETFL, 0);
+  if (statusFlags < 0) throw errnoError('fcntl', libc.errno());
+  return {
+    closeOnExec: (fdFlags & C.FD_CLOEXEC) !== 0,
+    nonBlocking: (statusFlags & C.O_NONBLOCK) !== 0,
+  };
+}

@@ -1,0 +1,63 @@
+import { afterEach, expect, it } from 'vitest';
+import {
+  bindSocket,
+  closeSocket,
+  createSocket,
+  FdPoller,
+  listenSocket,
+  polledDescriptors,
+  VMADDR_CID_ANY,
+  VMADDR_PORT_ANY,
+  VmciError,
+  waitFor,
+} from '../src/index.js';
+
+const listeners: number[] = [];
+afterEach(() => {
+  for (const fd of listeners.splice(0)) closeSocket(fd);
+});
+
+function listener(): number {
+  const fd = createSocket('stream');
+  listeners.push(fd);
+  bindSocket(fd, { cid: VMADDR_CID_ANY, port: VMADDR_PORT_ANY });
+  listenSocket(fd);
+  return fd;
+}
+
+it('refuses a second poll handle on one descriptor instead of aborting the process', () => {
+  const fd = listener();
+  const first = new FdPoller(fd);
+  try {
+    expect(() => new FdPoller(fd)).toThrowError(
+      expect.objectContaining({ code: 'ERR_VMCI_POLL_BUSY' }),
+    );
+  } finally {
+    first.close();
+  }
+  expect(polledDescriptors()).toEqual([]);
+});
+
+it('cancels a readiness wait with an AbortSignal and frees the handle', async () => {
+  const fd = listener();
+  const controller = new AbortController();
+  const waiting = waitFor(fd, { readable: true }, controller.signal);
+  expect(polledDescriptors()).toEqual([fd]);
+  controller.abort(new Error('stop waiting'));
+  await expect(waiting).rejects.toThrow('stop waiting');
+  expect(polledDescriptors()).toEqual([]);
+});
+
+it('rejects at once for an already aborted signal without creating a handle', async () => {
+  const fd = listener();
+  await expect(
+    waitFor(fd, { readable: true }, AbortSignal.abort(new Error('already'))),
+  ).rejects.toThrow('already');
+  expect(polledDescriptors()).toEqual([]);
+});
+
+it('reports a closed poller as closed', () => {
+  const poller = new FdPoller(listener());
+  poller.close();
+  expect(() => poller.start({ readable: true }, () => {})).toThrow(VmciError);
+});
