@@ -1,0 +1,59 @@
+/**
+ * Buffer options on a connected socket of the real transport: round trip and clamping.
+ */
+import { afterEach, expect, it } from 'vitest';
+import { requireHarnessGuest } from '../src/harness.js';
+import {
+  bindSocket,
+  closeSocket,
+  connectSocket,
+  createSocket,
+  getBufferSizes,
+  getTrusted,
+  listenSocket,
+  localAddress,
+  setBufferSize,
+  setBufferSizes,
+  VMADDR_CID_ANY,
+  VMADDR_PORT_ANY,
+} from '../src/index.js';
+import { acceptOne } from './io.js';
+
+requireHarnessGuest();
+
+const open: number[] = [];
+afterEach(() => {
+  for (const fd of open.splice(0)) closeSocket(fd);
+});
+
+async function connected(): Promise<number> {
+  const server = createSocket('stream');
+  open.push(server);
+  bindSocket(server, { cid: VMADDR_CID_ANY, port: VMADDR_PORT_ANY });
+  listenSocket(server);
+  const client = createSocket('stream');
+  open.push(client);
+  const [accepted] = await Promise.all([
+    acceptOne(server),
+    connectSocket(client, { cid: 1, port: localAddress(server).port }),
+  ]);
+  open.push(accepted.fd);
+  return client;
+}
+
+it('round-trips buffer sizes on a connected socket', async () => {
+  const fd = await connected();
+  expect(getBufferSizes(fd)).toEqual({ size: 262144, min: 128, max: 262144 });
+  expect(setBufferSizes(fd, { size: 1 << 20 })).toEqual({ size: 1 << 20, min: 128, max: 1 << 20 });
+});
+
+it('clamps a raw size above the maximum silently', async () => {
+  const fd = await connected();
+  setBufferSize(fd, 1 << 21);
+  expect(getBufferSizes(fd).size).toBe(262144);
+});
+
+it('answers ENOPROTOOPT for the VMCI-only trusted option on the loopback transport', async () => {
+  const fd = await connected();
+  expect(() => getTrusted(fd)).toThrowError(expect.objectContaining({ code: 'ENOPROTOOPT' }));
+});
