@@ -223,8 +223,8 @@ export function buildModel(options: BuildModelOptions): HeaderModel {
       continue;
     }
     constants.push({
-      ...value,
       name: macro.name,
+      ...value,
       origin: 'macro',
       line,
       doc: doc(macro.token),
