@@ -2,21 +2,35 @@
  * Declarations of a preprocessed header: struct/union/enum, typedef, prototypes and `static
  * inline` helpers (whose bodies are skipped: only their signatures matter).
  */
-import type {
-  CParameter,
-  CType,
-  DataModel,
-  IntTypeName,
-  RecordField,
-  RecordType,
+import {
+  type CParameter,
+  type CType,
+  type DataModel,
+  fitsType,
+  type IntTypeName,
+  type RecordField,
+  type RecordType,
+  resolveType,
 } from './c-types.js';
 import {
   type Expr,
   evaluate,
+  maxNesting,
   parseExpression,
   TokenCursor,
   type TypedValue,
 } from './expression.js';
+
+/** Enumerator types in the order GCC tries them for values outside `int`. */
+const enumeratorTypes: readonly IntTypeName[] = [
+  'int',
+  'unsigned int',
+  'long',
+  'unsigned long',
+  'long long',
+  'unsigned long long',
+];
+
 import { computeLayout, sizeAndAlign } from './layout.js';
 import { errorAt, type Token } from './lexer.js';
 import { pragmaPackToken } from './preprocessor.js';
@@ -190,6 +204,18 @@ function parse(
 
   const parseConstant = (): TypedValue => constantValue(parseExpression(cursor, model, typeNames));
 
+  const checkedAlignment = (at: Token): number => {
+    const value = parseConstant().value;
+    if (value <= 0n || (value & (value - 1n)) !== 0n || value > 1n << 28n) {
+      throw errorAt(
+        at,
+        'ERR_CODEGEN_SYNTAX',
+        `requested alignment ${value} is not a positive power of 2`,
+      );
+    }
+    return Number(value);
+  };
+
   // ---- attributes ------------------------------------------------------------------------------
 
   const skipBalanced = (open: string, close: string) => {
@@ -218,7 +244,7 @@ function parse(
           if (cursor.is('(')) {
             if (plain === 'aligned') {
               cursor.next();
-              into.aligned = Number(parseConstant().value);
+              into.aligned = checkedAlignment(name);
               cursor.expect(')');
             } else {
               skipBalanced('(', ')');
@@ -237,7 +263,7 @@ function parse(
         cursor.expect('(');
         const name = cursor.next();
         if (name.text === 'align' && cursor.accept('(')) {
-          into.aligned = Number(parseConstant().value);
+          into.aligned = checkedAlignment(name);
           cursor.expect(')');
         } else if (cursor.is('(')) {
           skipBalanced('(', ')');
@@ -340,6 +366,22 @@ function parse(
   };
 
   const parseRecordSpecifier = (): CType => {
+    const keyword = cursor.peek() ?? endToken;
+    if (++cursor.depth > maxNesting) {
+      throw errorAt(
+        keyword,
+        'ERR_CODEGEN_NESTING_LIMIT',
+        `struct or union nested more than ${maxNesting} levels deep`,
+      );
+    }
+    try {
+      return parseRecordSpecifierAt();
+    } finally {
+      cursor.depth--;
+    }
+  };
+
+  const parseRecordSpecifierAt = (): CType => {
     const keyword = cursor.next();
     const tag = keyword.text as 'struct' | 'union';
     const attributes: Attributes = { packed: false, aligned: undefined };
@@ -417,6 +459,12 @@ function parse(
         if (cursor.accept(':')) {
           bitWidth = Number(parseConstant().value);
           record.hasBitfields = true;
+        } else if (declarator.token) {
+          // A member must have a complete type (this also rejects a struct that contains itself);
+          // only a trailing `[]` (flexible array member) may be incomplete.
+          const resolved = resolveType(declarator.type);
+          if (!(resolved.kind === 'array' && resolved.length === undefined))
+            sizeAndAlign(declarator.type, model, declarator.token);
         }
         const fieldAttributes: Attributes = {
           packed: false,
@@ -451,6 +499,7 @@ function parse(
     if (nameToken) tags.set(nameToken.text, 'enum');
     if (cursor.accept('{')) {
       let next: TypedValue = { value: 0n, type: 'int' };
+      let previousType: IntTypeName | undefined;
       while (!cursor.accept('}')) {
         const name = cursor.next();
         if (name.kind !== 'identifier')
@@ -459,24 +508,37 @@ function parse(
             'ERR_CODEGEN_SYNTAX',
             `expected an enumerator name, got '${name.text}'`,
           );
-        if (cursor.accept('=')) next = parseConstant();
+        const explicit = cursor.accept('=') !== undefined;
+        if (explicit) next = parseConstant();
+        else if (previousType && !fitsType(next.value, previousType, model)) {
+          // The implicit `previous + 1` is computed in the previous enumerator's type (GCC).
+          throw errorAt(
+            name,
+            'ERR_CODEGEN_NOT_CONSTANT',
+            `overflow in enumeration values: '${name.text}' would be ${next.value}`,
+          );
+        }
         if (unit.enumConstants.has(name.text))
           throw errorAt(
             name,
             'ERR_CODEGEN_REDEFINITION',
             `redeclaration of enumerator '${name.text}'`,
           );
-        const type: IntTypeName =
-          next.value >= -(1n << 31n) && next.value < 1n << 31n
-            ? 'int'
-            : next.value >= 0n && next.value < 1n << 32n
-              ? 'unsigned int'
-              : 'long';
+        const value = next.value;
+        const type = enumeratorTypes.find((t) => fitsType(value, t, model));
+        if (!type) {
+          throw errorAt(
+            name,
+            'ERR_CODEGEN_NOT_CONSTANT',
+            `enumerator '${name.text}' overflows: ${value} fits no integer type`,
+          );
+        }
         unit.enumConstants.set(name.text, {
           name: name.text,
-          value: { value: next.value, type },
+          value: { value, type },
           token: name,
         });
+        previousType = type;
         next = { value: next.value + 1n, type: next.type };
         if (!cursor.accept(',')) {
           cursor.expect('}', 'to close the enum');
@@ -535,6 +597,22 @@ function parse(
   };
 
   function parseDeclarator(base: CType, abstract: boolean): Declarator {
+    const at = cursor.peek() ?? endToken;
+    if (++cursor.depth > maxNesting) {
+      throw errorAt(
+        at,
+        'ERR_CODEGEN_NESTING_LIMIT',
+        `declarator nested more than ${maxNesting} levels deep`,
+      );
+    }
+    try {
+      return parseDeclaratorAt(base, abstract);
+    } finally {
+      cursor.depth--;
+    }
+  }
+
+  function parseDeclaratorAt(base: CType, abstract: boolean): Declarator {
     let pointers = 0;
     for (;;) {
       if (cursor.accept('*')) pointers++;
@@ -619,6 +697,12 @@ function parse(
 
   const skipFunctionBody = () => skipBalanced('{', '}');
 
+  /** `#pragma pack` takes 1, 2, 4, 8 or 16; compilers ignore other values (with a warning). */
+  const packValue = (current: number | undefined): number | undefined => {
+    const value = Number(parseConstant().value);
+    return [1, 2, 4, 8, 16].includes(value) ? value : current;
+  };
+
   const parsePragmaPack = (at: Token) => {
     cursor.expect('(', "after '#pragma pack'");
     if (cursor.accept(')')) {
@@ -628,12 +712,12 @@ function parse(
     const first = cursor.next();
     if (first.text === 'push') {
       packStack.push(pack);
-      if (cursor.accept(',')) pack = Number(parseConstant().value);
+      if (cursor.accept(',')) pack = packValue(pack);
     } else if (first.text === 'pop') {
       pack = packStack.pop();
     } else {
       cursor.position--;
-      pack = Number(parseConstant().value);
+      pack = packValue(pack);
     }
     cursor.expect(')', `to close '#pragma pack' (line ${at.line})`);
   };

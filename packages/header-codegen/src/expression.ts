@@ -18,7 +18,14 @@ import { errorAt, type Token } from './lexer.js';
 export type Expr =
   | { readonly k: 'int'; readonly value: bigint; readonly type: IntTypeName; readonly token: Token }
   | { readonly k: 'float'; readonly text: string; readonly token: Token }
-  | { readonly k: 'string'; readonly value: string; readonly wide: boolean; readonly token: Token }
+  | {
+      readonly k: 'string';
+      readonly value: string;
+      /** Code units (bytes, or `wchar_t`s), without the terminating NUL. */
+      readonly units: number;
+      readonly wide: boolean;
+      readonly token: Token;
+    }
   | { readonly k: 'ident'; readonly name: string; readonly token: Token }
   | { readonly k: 'unary'; readonly op: string; readonly arg: Expr; readonly token: Token }
   | {
@@ -48,8 +55,13 @@ export type Expr =
   | { readonly k: 'member'; readonly object: Expr; readonly name: string; readonly token: Token };
 
 /** A cursor over a token list. */
+/** How deep expressions and declarators may nest (C requires 63; real headers use a handful). */
+export const maxNesting = 256;
+
 export class TokenCursor {
   position = 0;
+  /** Current nesting depth, shared by the expression and declaration parsers. */
+  depth = 0;
   constructor(
     readonly tokens: readonly Token[],
     /** Where to point errors when the list ends early. */
@@ -180,25 +192,47 @@ const simpleEscapes: Record<string, number> = {
   '?': 63,
 };
 
-/** Decodes the body of a char or string literal into code points. */
-export function decodeLiteralBody(body: string, token: Token): number[] {
+const utf8 = new TextEncoder();
+
+/**
+ * Decodes the body of a char or string literal into code units: bytes for narrow literals (source
+ * characters as UTF-8), `wchar_t` units for wide ones. Escapes must fit the unit, as in C.
+ */
+export function decodeLiteralBody(body: string, token: Token, unitBits: number): number[] {
   const out: number[] = [];
+  const max = 2 ** unitBits - 1;
+  const escaped = (value: number, text: string) => {
+    if (value > max) {
+      throw errorAt(
+        token,
+        'ERR_CODEGEN_SYNTAX',
+        `escape sequence '${text}' is out of range for a ${unitBits}-bit character`,
+      );
+    }
+    out.push(value);
+  };
   for (let i = 0; i < body.length; i++) {
     const c = body[i] as string;
     if (c !== '\\') {
-      out.push(c.codePointAt(0) as number);
+      const point = body.codePointAt(i) as number;
+      if (point > 0xffff) i++;
+      if (unitBits === 8)
+        for (const byte of utf8.encode(String.fromCodePoint(point))) out.push(byte);
+      else if (unitBits === 16 && point > 0xffff)
+        out.push(0xd800 + ((point - 0x10000) >> 10), 0xdc00 + ((point - 0x10000) & 0x3ff));
+      else out.push(point);
       continue;
     }
     const e = body[++i];
     if (e === undefined) throw errorAt(token, 'ERR_CODEGEN_SYNTAX', 'escape at end of literal');
     if (e === 'x') {
-      const hex = /^[0-9a-fA-F]+/.exec(body.slice(i + 1));
+      const hex = /^[0-9a-fA-F]+/.exec(body.slice(i + 1, i + 65));
       if (!hex) throw errorAt(token, 'ERR_CODEGEN_SYNTAX', '\\x used with no following hex digits');
-      out.push(Number.parseInt(hex[0], 16));
+      escaped(Number.parseInt(hex[0].replace(/^0+(?=.)/, '').slice(0, 16), 16), `\\x${hex[0]}`);
       i += hex[0].length;
     } else if (/[0-7]/.test(e)) {
-      const oct = /^[0-7]{1,3}/.exec(body.slice(i)) as RegExpExecArray;
-      out.push(Number.parseInt(oct[0], 8));
+      const oct = /^[0-7]{1,3}/.exec(body.slice(i, i + 3)) as RegExpExecArray;
+      escaped(Number.parseInt(oct[0], 8), `\\${oct[0]}`);
       i += oct[0].length - 1;
     } else if (e in simpleEscapes) {
       out.push(simpleEscapes[e] as number);
@@ -212,9 +246,17 @@ export function decodeLiteralBody(body: string, token: Token): number[] {
 function parseCharLiteral(token: Token, model: DataModel): Expr {
   const match = /^(u8|u|U|L)?'(.*)'$/s.exec(token.text) as RegExpExecArray;
   const prefix = match[1];
-  const codes = decodeLiteralBody(match[2] as string, token);
+  if (prefix && prefix !== 'L') {
+    throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `'${prefix}' character constants are not supported`);
+  }
+  const wide = prefix === 'L';
+  const codes = decodeLiteralBody(
+    match[2] as string,
+    token,
+    wide ? bitsOf(model.wcharType, model) : 8,
+  );
   if (codes.length === 0) throw errorAt(token, 'ERR_CODEGEN_SYNTAX', 'empty character constant');
-  if (prefix === 'L') {
+  if (wide) {
     return {
       k: 'int',
       value: wrapToType(BigInt(codes[0] as number), model.wcharType, model),
@@ -222,11 +264,9 @@ function parseCharLiteral(token: Token, model: DataModel): Expr {
       token,
     };
   }
-  if (prefix)
-    throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `'${prefix}' character constants are not supported`);
   // Multi-character constants are implementation-defined; GCC and Clang pack them big-endian.
   let value = 0n;
-  for (const code of codes) value = (value << 8n) | BigInt(code & 0xff);
+  for (const code of codes.slice(-4)) value = (value << 8n) | BigInt(code & 0xff);
   const single =
     codes.length === 1
       ? wrapToType(BigInt(codes[0] as number), 'char', model)
@@ -234,17 +274,46 @@ function parseCharLiteral(token: Token, model: DataModel): Expr {
   return { k: 'int', value: single, type: 'int', token };
 }
 
-function parseStringLiteral(tokens: Token[]): Expr {
-  let wide = false;
-  let value = '';
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function unitsToString(units: readonly number[], wide: boolean, unitBits: number): string {
+  if (!wide) {
+    const bytes = Uint8Array.from(units);
+    try {
+      return strictUtf8.decode(bytes);
+    } catch {
+      return Buffer.from(bytes).toString('latin1');
+    }
+  }
+  let text = '';
+  for (let i = 0; i < units.length; i += 8192) {
+    const chunk = units.slice(i, i + 8192);
+    text +=
+      unitBits === 16
+        ? String.fromCharCode(...chunk)
+        : String.fromCodePoint(...chunk.map((u) => Math.min(u, 0x10ffff)));
+  }
+  return text;
+}
+
+function parseStringLiteral(tokens: Token[], model: DataModel): Expr {
+  const wide = tokens.some((t) => t.text.startsWith('L'));
+  const unitBits = wide ? bitsOf(model.wcharType, model) : 8;
+  const units: number[] = [];
   for (const token of tokens) {
     const match = /^(u8|u|U|L)?"(.*)"$/s.exec(token.text) as RegExpExecArray;
-    if (match[1] === 'L') wide = true;
-    else if (match[1])
+    if (match[1] && match[1] !== 'L') {
       throw errorAt(token, 'ERR_CODEGEN_SYNTAX', `'${match[1]}' string literals are not supported`);
-    value += String.fromCodePoint(...decodeLiteralBody(match[2] as string, token));
+    }
+    for (const unit of decodeLiteralBody(match[2] as string, token, unitBits)) units.push(unit);
   }
-  return { k: 'string', value, wide, token: tokens[0] as Token };
+  return {
+    k: 'string',
+    value: unitsToString(units, wide, unitBits),
+    units: units.length,
+    wide,
+    token: tokens[0] as Token,
+  };
 }
 
 /** Parses one (full, comma-free unless `allowComma`) expression. */
@@ -279,6 +348,21 @@ export function parseExpression(
 
   const parseUnary = (): Expr => {
     const token = cursor.peek();
+    if (++cursor.depth > maxNesting) {
+      throw errorAt(
+        token ?? cursor.end,
+        'ERR_CODEGEN_NESTING_LIMIT',
+        `expression nested more than ${maxNesting} levels deep`,
+      );
+    }
+    try {
+      return parseUnaryAt(token);
+    } finally {
+      cursor.depth--;
+    }
+  };
+
+  const parseUnaryAt = (token: Token | undefined): Expr => {
     if (!token) return parsePrimary();
     if (token.kind === 'punctuator' && ['-', '+', '!', '~'].includes(token.text)) {
       cursor.next();
@@ -369,7 +453,7 @@ export function parseExpression(
       case 'string': {
         const parts = [token];
         while (cursor.peek()?.kind === 'string') parts.push(cursor.next());
-        return parseStringLiteral(parts);
+        return parseStringLiteral(parts, model);
       }
       case 'identifier':
         return { k: 'ident', name: token.text, token };
@@ -438,10 +522,9 @@ export function evaluate(expr: Expr, context: EvaluationContext): TypedValue {
 
   const visit = (node: Expr): TypedValue => {
     switch (node.k) {
-      case 'int': {
-        const type = norm(node.type);
-        return make(node.value, type);
-      }
+      case 'int':
+        // A literal keeps its own type (`L'A'` is wchar_t); operators promote their operands.
+        return make(node.value, context.preprocessor ? norm(node.type) : node.type);
       case 'float':
         throw errorAt(
           node.token,
@@ -519,7 +602,7 @@ export function evaluate(expr: Expr, context: EvaluationContext): TypedValue {
       case 'sizeofExpr':
         if (node.arg.k === 'string' && context.sizeOf) {
           const unit = node.arg.wide ? model.sizes[model.wcharType] : 1;
-          return make(BigInt((node.arg.value.length + 1) * unit), model.sizeType);
+          return make(BigInt((node.arg.units + 1) * unit), model.sizeType);
         }
         throw errorAt(
           node.token,

@@ -42,7 +42,10 @@ export function sizeAndAlign(
       return { size: model.sizes.int, align: model.aligns.int };
     case 'array': {
       const element = sizeAndAlign(resolved.of, model, at);
-      return { size: element.size * (resolved.length ?? 0), align: element.align };
+      const size = element.size * (resolved.length ?? 0);
+      if (size > 2 ** 48)
+        throw errorAt(at, 'ERR_CODEGEN_BAD_ARRAY_SIZE', `array '${spellType(type)}' is too large`);
+      return { size, align: element.align };
     }
     case 'record': {
       const layout = computeLayout(resolved.record, model, at);
@@ -104,7 +107,15 @@ export function computeLayout(record: RecordType, model: DataModel, at: Token): 
     align = Math.max(align, fieldAlign);
   }
   if (record.alignAttribute) align = Math.max(align, record.alignAttribute);
-  const layout: RecordLayout = { size: roundUp(size, align), align, fields };
+  const total = roundUp(size, align);
+  if (!Number.isSafeInteger(total) || total > 2 ** 48) {
+    throw errorAt(
+      at,
+      'ERR_CODEGEN_BAD_ARRAY_SIZE',
+      `'${name}' is too large to lay out (${size} bytes)`,
+    );
+  }
+  const layout: RecordLayout = { size: total, align, fields };
   let perModel = cache.get(record);
   if (!perModel) {
     perModel = new WeakMap();

@@ -141,6 +141,22 @@ export interface BuildModelOptions {
 
 /** Parses a header for one target into its model. Throws {@link CodegenError} on bad input. */
 export function buildModel(options: BuildModelOptions): HeaderModel {
+  try {
+    return buildModelUnguarded(options);
+  } catch (error) {
+    // Last line of defence: nesting deeper than the explicit limits catch must still be typed.
+    if (error instanceof RangeError && /call stack/i.test(error.message)) {
+      throw new CodegenError(
+        'ERR_CODEGEN_NESTING_LIMIT',
+        `${options.path}: the header nests too deeply to translate`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+function buildModelUnguarded(options: BuildModelOptions): HeaderModel {
   const profile = getTargetProfile(options.target);
   const { model } = profile;
   const pre = preprocess(options.path, options.text, {
@@ -431,12 +447,11 @@ type MacroValue =
   | { skip: string; code: CodegenErrorCode | undefined };
 
 /** Errors that mean the header is wrong, not that the macro is merely untranslatable. */
-const fatalInMacros = new Set<CodegenErrorCode>([
-  'ERR_CODEGEN_DIVISION_BY_ZERO',
-  'ERR_CODEGEN_RECURSIVE_MACRO',
-  'ERR_CODEGEN_EXPANSION_LIMIT',
-  'ERR_CODEGEN_MACRO_ARGUMENTS',
-]);
+/**
+ * A macro that cannot be evaluated is a skip (with its error code): compilers accept such a header
+ * as long as nothing uses the macro. Only runaway expansion stops the run.
+ */
+const fatalInMacros = new Set<CodegenErrorCode>(['ERR_CODEGEN_EXPANSION_LIMIT']);
 
 function evaluateMacro(
   macro: MacroDefinition,
@@ -461,7 +476,7 @@ function evaluateMacro(
         kind: 'string',
         value: expr.value,
         wide: expr.wide,
-        ctype: `${unit_}[${[...expr.value].length + 1}]`,
+        ctype: `${unit_}[${expr.units + 1}]`,
       };
     }
     const value = evaluate(expr, {
@@ -522,6 +537,7 @@ function translateMacroFunction(
   let expr: Expr;
   try {
     const tokens = expand(body);
+    if (tokens.length === 0) return 'expands to nothing';
     const cursor = new TokenCursor(tokens, tokens[tokens.length - 1] as Token);
     expr = parseExpression(cursor, model, typeNameParser(model, unit, tokens), true);
     if (!cursor.atEnd()) return `not a single expression (unexpected '${cursor.peek()?.text}')`;

@@ -92,7 +92,7 @@ export function oracleSource(model: HeaderModel, options: OracleSourceOptions): 
       );
     } else {
       const unit = constant.wide ? profile.model.sizes[profile.model.wcharType] : 1;
-      const length = [...constant.value].length + 1;
+      const length = Number(/\[(\d+)\]$/.exec(constant.ctype)?.[1]);
       check(
         `sizeof(${constant.name}) == ${length * unit}`,
         `${constant.name} has ${length} elements of ${unit} byte(s)`,

@@ -83,7 +83,7 @@ export function preprocess(
   const out: Token[] = [];
   const comments: Comment[] = [];
   const warnings: string[] = [];
-  const expansionLimit = options.expansionLimit ?? 2_000_000;
+  const expansionLimit = options.expansionLimit ?? 250_000;
   let produced = 0;
 
   for (const [name, text] of Object.entries(options.predefined)) {
@@ -97,9 +97,39 @@ export function preprocess(
     });
   }
 
+  for (const name of ['__LINE__', '__FILE__']) {
+    macros.set(name, { name, params: undefined, variadic: false, body: [], token: undefined });
+  }
+
   const mainLexed = lexFile(mainPath, mainText);
 
   // ---- macro expansion -------------------------------------------------------------------------
+
+  // Hide sets are shared, never mutated: a body token without one takes the expansion's set as is,
+  // and unions are cached, so a runaway macro costs little memory per token.
+  const unions = new WeakMap<
+    ReadonlySet<string>,
+    WeakMap<ReadonlySet<string>, ReadonlySet<string>>
+  >();
+  const union = (
+    a: ReadonlySet<string> | undefined,
+    b: ReadonlySet<string>,
+  ): ReadonlySet<string> => {
+    if (!a || a.size === 0 || a === b) return b;
+    let byB = unions.get(a);
+    if (!byB) {
+      byB = new WeakMap();
+      unions.set(a, byB);
+    }
+    let merged = byB.get(b);
+    if (!merged) {
+      const set = new Set(a);
+      for (const name of b) set.add(name);
+      merged = set;
+      byB.set(b, merged);
+    }
+    return merged;
+  };
 
   const withHideSet = (
     token: Token,
@@ -107,8 +137,7 @@ export function preprocess(
     origin: Token,
     macro: string,
   ): Token => {
-    const merged = new Set(token.hideSet ?? []);
-    for (const name of hideSet) merged.add(name);
+    const merged = union(token.hideSet, hideSet);
     return {
       ...token,
       file: origin.file,
@@ -251,12 +280,31 @@ export function preprocess(
     }
   };
 
+  /** Expands a token list from scratch: the expansion limit counts per top-level expansion. */
+  function expandTop(tokens: readonly Token[], inCondition = false): Token[] {
+    produced = 0;
+    return expand(tokens, undefined, inCondition);
+  }
+
   /** Expands macros in a token list (C11 6.10.3.4, with Prosser's hide sets). */
-  function expand(tokens: readonly Token[], origin?: Token): Token[] {
+  function expand(tokens: readonly Token[], origin?: Token, inCondition = false): Token[] {
     const stack = [...tokens].reverse();
     const result: Token[] = [];
     while (stack.length > 0) {
       const token = stack.pop() as Token;
+      if (inCondition && token.kind === 'identifier' && token.text === 'defined') {
+        // `defined X` / `defined ( X )` produced by a macro: keep the operand unexpanded (as GCC).
+        result.push(token);
+        const next = stack.pop();
+        if (next) result.push(next);
+        if (next?.text === '(') {
+          for (let i = 0; i < 2; i++) {
+            const t = stack.pop();
+            if (t) result.push(t);
+          }
+        }
+        continue;
+      }
       const macro = token.kind === 'identifier' ? macros.get(token.text) : undefined;
       if (!macro || token.hideSet?.has(token.text)) {
         result.push(token);
@@ -269,7 +317,7 @@ export function preprocess(
       let body: Token[];
       const at = origin ?? token;
       if (macro.params === undefined) {
-        const hideSet = new Set([...(token.hideSet ?? []), macro.name]);
+        const hideSet = union(token.hideSet, ownHideSet(macro.name));
         body = macro.body.map((t) => withHideSet(t, hideSet, at, macro.name));
       } else {
         const next = stack[stack.length - 1];
@@ -298,6 +346,16 @@ export function preprocess(
     }
     return result;
   }
+
+  const ownHideSets = new Map<string, ReadonlySet<string>>();
+  const ownHideSet = (name: string): ReadonlySet<string> => {
+    let set = ownHideSets.get(name);
+    if (!set) {
+      set = new Set([name]);
+      ownHideSets.set(name, set);
+    }
+    return set;
+  };
 
   const builtin = (name: string, at: Token): Pick<Token, 'kind' | 'text'> =>
     name === '__LINE__'
@@ -332,7 +390,7 @@ export function preprocess(
       }
       return resolved;
     };
-    const expanded = resolveDefined(expand(resolveDefined(tokens))).map((token) =>
+    const expanded = resolveDefined(expandTop(resolveDefined(tokens), true)).map((token) =>
       // Identifiers left after expansion are 0 (C11 6.10.1p4).
       token.kind === 'identifier' ? { ...token, kind: 'number' as const, text: '0' } : token,
     );
@@ -432,19 +490,19 @@ export function preprocess(
     lexed: { file: SourceFile; lines: LogicalLine[]; comments: Comment[] },
     depth: number,
   ) => {
-    comments.push(...lexed.comments);
+    for (const comment of lexed.comments) comments.push(comment);
     const conditionals: Conditional[] = [];
     const active = () =>
       conditionals.length === 0 || (conditionals[conditionals.length - 1] as Conditional).active;
     let pending: Token[] = [];
     const flush = () => {
-      if (pending.length > 0) out.push(...expand(pending));
+      if (pending.length > 0) for (const token of expandTop(pending)) out.push(token);
       pending = [];
     };
     for (const line of lexed.lines) {
       const first = line.tokens[0] as Token;
       if (!(first.text === '#' && first.kind === 'punctuator')) {
-        if (active()) pending.push(...line.tokens);
+        if (active()) for (const token of line.tokens) pending.push(token);
         continue;
       }
       const directive = line.tokens[1];
@@ -535,7 +593,7 @@ export function preprocess(
         case 'include':
         case 'include_next': {
           let target = args;
-          if (target[0]?.kind !== 'string' && target[0]?.text !== '<') target = expand(args);
+          if (target[0]?.kind !== 'string' && target[0]?.text !== '<') target = expandTop(args);
           let includeName: string;
           let angled: boolean;
           if (target[0]?.kind === 'string') {
@@ -625,7 +683,7 @@ export function preprocess(
     mainFile: mainLexed.file,
     comments,
     warnings,
-    expand: (tokens) => expand(tokens),
+    expand: (tokens) => expandTop(tokens),
   };
 }
 

@@ -121,7 +121,7 @@ describe('macros', () => {
   // BUG: expansion costs about 5-7 µs per token, so reaching the default limit of 2 000 000
   // tokens takes 10-15 s: the bomb is caught with the right code and location, but not fast.
   // (preprocessor.test.ts checks code and location with a small limit.) This test takes ~15 s.
-  it.fails('rejects an exponential macro with ERR_CODEGEN_EXPANSION_LIMIT within 1 s', () => {
+  it('rejects an exponential macro with ERR_CODEGEN_EXPANSION_LIMIT within 1 s', () => {
     // A30 would expand to 2^30 tokens.
     const lines = ['#define A0 x'];
     for (let i = 1; i <= 30; i++) lines.push(`#define A${i} A${i - 1} A${i - 1}`);
@@ -156,8 +156,16 @@ describe('constant expressions', () => {
     );
   });
 
-  it('rejects a macro that divides by zero even when nothing uses it', () => {
-    expect(errorOf(() => build('#define BAD (1 / 0)\n')).code).toBe('ERR_CODEGEN_DIVISION_BY_ZERO');
+  // Compilers accept a header whose unused macro divides by zero; the generator reports it as a
+  // skip with the error code (and a config run fails on it as a new skip).
+  it('reports a macro that divides by zero as a skip with its error code', () => {
+    expect(build('#define BAD (1 / 0)\n').skipped).toEqual([
+      expect.objectContaining({ name: 'BAD', code: 'ERR_CODEGEN_DIVISION_BY_ZERO', line: 1 }),
+    ]);
+  });
+
+  it('rejects a division by zero where a constant is required', () => {
+    expectError('#define BAD (1 / 0)\nchar x[BAD];\n', 'ERR_CODEGEN_DIVISION_BY_ZERO', 2, 8);
   });
 
   it('rejects a negative array size at the [', () => {
@@ -266,35 +274,47 @@ describe('inputs that escape as other exception types', () => {
     return undefined;
   }
 
-  // BUG: String.fromCodePoint throws RangeError for code points above 0x10FFFF (expression.ts,
-  // parseStringLiteral). C: "hex escape sequence out of range".
-  it.fails('rejects a string escape above U+10FFFF', rejects('#define S "\\x110000"\n'));
+  // C: "hex escape sequence out of range" for a narrow string; the macro is reported as a skip.
+  it('reports a string escape out of range for char as a skip', () => {
+    expect(build('#define S "\\x110000"\n').skipped).toEqual([
+      expect.objectContaining({
+        name: 'S',
+        code: 'ERR_CODEGEN_SYNTAX',
+        reason: expect.stringMatching(/out of range/),
+      }),
+    ]);
+  });
+
+  it(
+    'rejects a string escape out of range where it is used',
+    rejects('char x[sizeof "\\x100"];\n'),
+  );
 
   // BUG: translateMacroFunction (model.ts) parses an expansion that is empty; TokenCursor's end
   // token is undefined and errorAt throws TypeError. C accepts this header.
-  it.fails('accepts a function-like macro whose body expands to nothing', () => {
+  it('accepts a function-like macro whose body expands to nothing', () => {
     const model = build('#define EMPTY\n#define F(x) EMPTY\n');
     expect(model.macroFunctions).toEqual([]);
   });
 
   // BUG: recursive-descent parsers overflow the stack on deep nesting (RangeError).
-  it.fails(
+  it(
     'rejects 100 000 nested parentheses in #if',
     rejects(`#if ${'('.repeat(100_000)}1${')'.repeat(100_000)}\n#endif\n`),
   );
 
   // BUG: `out.push(...expand(pending))` and `comments.push(...lexed.comments)` (preprocessor.ts)
   // spread arrays of more than ~120 000 elements into call arguments (RangeError).
-  it.fails('accepts 200 000 empty declarations', () => {
+  it('accepts 200 000 empty declarations', () => {
     expect(build(';\n'.repeat(200_000)).structs).toEqual([]);
   });
 
-  it.fails('accepts 200 000 comments', () => {
+  it('accepts 200 000 comments', () => {
     expect(build('/**/'.repeat(200_000)).constants).toEqual([]);
   });
 
   // BUG: String.fromCodePoint(...codes) spreads one argument per character (RangeError).
-  it.fails('accepts a 300 000-character string literal', () => {
+  it('accepts a 300 000-character string literal', () => {
     const model = build(`#define S "${'a'.repeat(300_000)}"\n`);
     expect(model.constants[0]?.ctype).toBe('char[300001]');
   });
@@ -314,7 +334,7 @@ describe('inputs that give silently wrong models', () => {
 
   // BUG: GCC and Clang reject aligned(3) ("requested alignment is not a positive power of 2");
   // the generator lays the member out at offset 3.
-  it.fails(
+  it(
     'rejects an alignment that is not a power of two',
     rejectsOr('struct s { char c; int i __attribute__((aligned(3))); };\n', () => {
       throw new Error('accepted aligned(3)');
@@ -323,7 +343,7 @@ describe('inputs that give silently wrong models', () => {
 
   // BUG: GCC, Clang and MSVC ignore #pragma pack(3) with a warning, giving i @4 and size 8; the
   // generator caps alignment at 3 (i @3, size 9).
-  it.fails(
+  it(
     'ignores #pragma pack(3) as the compilers do',
     rejectsOr('#pragma pack(3)\nstruct s { char c; int i; };\n', (model) => {
       expect(model.structs[0]?.fields.map((f) => f.offset)).toEqual([0, 4]);
@@ -333,7 +353,7 @@ describe('inputs that give silently wrong models', () => {
 
   // BUG: layout sizes are JS numbers, exact only to 2^53. (2^31 - 1)^2 = 4611686014132420609
   // bytes is below PTRDIFF_MAX, so GCC accepts it; the model says 4611686014132420600.
-  it.fails(
+  it(
     'sizes a record above 2^53 bytes exactly or rejects it',
     rejectsOr(
       'struct a { char x[0x7fffffff]; };\nstruct b { struct a y[0x7fffffff]; };\n',
@@ -345,7 +365,7 @@ describe('inputs that give silently wrong models', () => {
 
   // BUG: 0x7fffffffffffffff + 1 does not fit in any enumerator type; GCC: "overflow in
   // enumeration values". The model gives B = 9223372036854775808 typed `long`.
-  it.fails(
+  it(
     'rejects an enumerator that overflows',
     rejectsOr('enum { A = 0x7fffffffffffffff, B };\n', (model) => {
       throw new Error(`accepted B = ${model.constants[1]?.value}`);
@@ -355,14 +375,14 @@ describe('inputs that give silently wrong models', () => {
   // BUG: each buildModel evaluation of a macro adds to one expansion counter shared with the
   // whole file, so a header of ~1000 chained macros (#define Cn (Cn-1 + 1)) fails with
   // ERR_CODEGEN_EXPANSION_LIMIT after ~45 s. Shown here on the shared `expand` directly.
-  it.fails('limits each expansion, not the sum over all macros of a header', () => {
+  it('limits each expansion, not the sum over all macros of a header', () => {
     const result = preprocess('t.h', '#define THREE x x x\n', {
       model: getTargetProfile('linux-x64').model,
       predefined: {},
       includes: { system: () => undefined, local: () => undefined },
       expansionLimit: 10,
     });
-    const name = [...result.macros.values()][0]?.token;
+    const name = result.macros.get('THREE')?.token;
     if (!name) throw new Error('no macro');
     // Each expansion produces 3 tokens, well under the limit of 10.
     for (let i = 0; i < 5; i++) expect(result.expand([name])).toHaveLength(3);

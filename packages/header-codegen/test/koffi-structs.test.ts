@@ -17,9 +17,9 @@ type Layouts = Record<
 async function expectKoffiMatchesLayouts(text: string) {
   const module = await importEmitted(text);
   const layouts = module.layouts as Layouts;
-  const structs = (
-    module.defineKoffiStructs as (k: typeof koffi) => Record<string, KoffiType>
-  )(koffi);
+  const structs = (module.defineKoffiStructs as (k: typeof koffi) => Record<string, KoffiType>)(
+    koffi,
+  );
   expect(Object.keys(structs).sort()).toEqual(Object.keys(layouts).sort());
   for (const [name, layout] of Object.entries(layouts)) {
     const type = structs[name] as KoffiType;
