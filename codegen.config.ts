@@ -13,5 +13,13 @@ export default defineConfig({
       preInclude: ['sys/ioctl.h'],
       allowSkips: ['_VM_SOCKETS_H'],
     },
+    {
+      // VMware's API as of the 2021 revision (clean-room restatement: Debian does not package the
+      // real vmci_sockets.h). Gives macOS and Windows their constants and sockaddr_vm layouts.
+      header: 'packages/header-codegen/fixtures/vmware/rev2021.h',
+      name: 'vmci_sockets',
+      targets: ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64'],
+      allowSkips: ['FIXTURE_VMCI_SOCKETS_2021_H'],
+    },
   ],
 });
