@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
-# The main job: `npm run demo`.
+# Main job: `npm run demo`. Works on a fresh machine with only Node 20 + npm (bootstrap fetches pnpm).
 set -euo pipefail
 # shellcheck source=scripts/bootstrap.sh
-source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
-
-pnpm --filter @vmci/header-codegen exec tsx src/cli.ts /usr/include/linux/vm_sockets.h \
-  --target linux-x64 --json
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh" >&2
+pnpm exec tsx scripts/demo.ts
