@@ -16,10 +16,14 @@ cd "$VMCI_REPO_ROOT" || return 1
 export TURBO_TELEMETRY_DISABLED=1
 
 # Debian packages the tests need, as "package|check" pairs; the package is installed when its
-# check fails. Add the nested-VM packages here when the VM harness lands.
+# check fails.
 VMCI_APT_PACKAGES=(
   "gcc|command -v gcc"
   "linux-libc-dev|test -f /usr/include/linux/vm_sockets.h"
+  # The nested-VM harness (scripts/vm/prepare.sh also installs these itself).
+  "qemu-system-x86|command -v qemu-system-x86_64"
+  "busybox-static|dpkg -s busybox-static"
+  "xz-utils|command -v xz"
 )
 
 ensure_apt_packages() {

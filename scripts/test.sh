@@ -24,9 +24,10 @@ step "unit tests on Node $("$node24" --version) ($node24)"
 # --force: turbo's cache key ignores the Node version, so without it the run above would be replayed.
 PATH="$node24_dir:$PATH" pnpm test:unit --force
 
-# ---------------------------------------------------------------------------------------------
-# TODO(vm harness): `pnpm test:vm` goes here — conformance suites against the real kernel
-# AF_VSOCK inside the nested QEMU guest (DESIGN.md §3).
-# ---------------------------------------------------------------------------------------------
+step "nested-VM harness self-test"
+bash scripts/vm/selftest.sh
+
+step "real-kernel AF_VSOCK suites in the nested VM (vsock_loopback, CID 1)"
+pnpm test:vm
 
 step "all tests passed"

@@ -42,7 +42,14 @@ export {
   setRawOption,
 } from './options.js';
 export { currentTarget, type SupportedTarget, vmSocketsFor } from './platform.js';
-export { FdPoller, type PollInterest, polledDescriptors, type Readiness, waitFor } from './poll.js';
+export {
+  FdPoller,
+  type PollInterest,
+  polledDescriptors,
+  type Readiness,
+  releasePoll,
+  waitFor,
+} from './poll.js';
 export {
   currentSockaddrVmLayout,
   decodeSockaddrVm,

@@ -11,6 +11,8 @@ export interface Readiness {
   readonly readable: boolean;
   readonly writable: boolean;
   readonly disconnect: boolean;
+  /** A negative libuv error from the poll itself; the next syscall on the fd reports the cause. */
+  readonly error?: number;
 }
 
 export interface PollInterest {
@@ -21,11 +23,19 @@ export interface PollInterest {
 
 type PollHandle = ReturnType<ReturnType<typeof koffi>['node']['poll']>;
 
-const active = new Set<number>();
+const active = new Map<number, FdPoller>();
 
 /** Descriptors that currently have a poll handle (for leak checks). */
 export function polledDescriptors(): readonly number[] {
-  return [...active];
+  return [...active.keys()];
+}
+
+/**
+ * Closes whatever poll handle `fd` has (and fails its pending waits): `closeSocket` calls this, so a
+ * handle never outlives its descriptor — a handle on a reused descriptor number aborts the process.
+ */
+export function releasePoll(fd: number): void {
+  active.get(fd)?.close();
 }
 
 /** One libuv poll handle on one descriptor. */
@@ -42,8 +52,11 @@ export class FdPoller {
       );
     }
     this.fd = fd;
-    active.add(fd);
+    active.set(fd, this);
   }
+
+  /** Called once when the handle closes (explicitly or because the descriptor is closed). */
+  onClose: (() => void) | undefined;
 
   /**
    * Calls `onReady` (from a fresh macrotask, so promises and nextTicks queued in it run) whenever
@@ -55,14 +68,18 @@ export class FdPoller {
         'ERR_VMCI_SOCKET_CLOSED',
         `the poll handle of descriptor ${this.fd} is closed`,
       );
-    const callback = (events: Readiness) => {
+    // koffi calls back with (status, events) — its bundled typings say (events) only.
+    const callback = (status: number, events: Readiness) => {
+      const ready: Readiness =
+        status < 0 ? { readable: true, writable: true, disconnect: true, error: status } : events;
       // koffi runs this outside Node's callback scope: trampoline into a normal macrotask.
       setImmediate(() => {
-        if (!this.closed) onReady(events);
+        if (!this.closed) onReady(ready);
       });
     };
-    if (this.handle) this.handle.start(interest, callback);
-    else this.handle = koffi().node.poll(this.fd, interest, callback);
+    const start = callback as unknown as (events: Readiness) => void;
+    if (this.handle) this.handle.start(interest, start);
+    else this.handle = koffi().node.poll(this.fd, interest, start);
   }
 
   stop(): void {
@@ -84,10 +101,54 @@ export class FdPoller {
     this.handle?.close();
     this.handle = undefined;
     active.delete(this.fd);
+    this.onClose?.();
   }
 }
 
-/** Resolves once `fd` is ready for `interest`; the handle is closed before resolving. */
+interface Waiter {
+  readonly interest: PollInterest;
+  readonly resolve: (ready: Readiness) => void;
+  readonly reject: (reason: unknown) => void;
+}
+
+/** One shared handle per descriptor for all concurrent `waitFor` calls (a reader and a writer). */
+const waiting = new Map<number, { poller: FdPoller; waiters: Set<Waiter> }>();
+
+const wants = (interest: PollInterest, ready: Readiness) =>
+  ready.disconnect ||
+  ready.error !== undefined ||
+  (interest.readable && ready.readable) ||
+  (interest.writable && ready.writable);
+
+function restart(fd: number) {
+  const entry = waiting.get(fd);
+  if (!entry) return;
+  if (entry.waiters.size === 0) {
+    waiting.delete(fd);
+    entry.poller.onClose = undefined;
+    entry.poller.close();
+    return;
+  }
+  const interest = { readable: false, writable: false, disconnect: true };
+  for (const waiter of entry.waiters) {
+    interest.readable ||= waiter.interest.readable === true;
+    interest.writable ||= waiter.interest.writable === true;
+  }
+  entry.poller.start(interest, (ready) => {
+    for (const waiter of [...entry.waiters]) {
+      if (!wants(waiter.interest, ready)) continue;
+      entry.waiters.delete(waiter);
+      waiter.resolve(ready);
+    }
+    restart(fd);
+  });
+}
+
+/**
+ * Resolves once `fd` is ready for `interest` (or disconnected). Concurrent waits on one descriptor
+ * share one handle, which closes when nobody waits; closing the descriptor with `closeSocket`
+ * rejects pending waits with `ERR_VMCI_SOCKET_CLOSED`.
+ */
 export function waitFor(
   fd: number,
   interest: PollInterest,
@@ -98,16 +159,42 @@ export function waitFor(
       reject(signal.reason);
       return;
     }
-    const poller = new FdPoller(fd);
+    let entry = waiting.get(fd);
+    if (!entry) {
+      const created = { poller: new FdPoller(fd), waiters: new Set<Waiter>() };
+      created.poller.onClose = () => {
+        waiting.delete(fd);
+        for (const waiter of created.waiters) {
+          waiter.reject(
+            new VmciError(
+              'ERR_VMCI_SOCKET_CLOSED',
+              `descriptor ${fd} was closed while waiting for it`,
+            ),
+          );
+        }
+        created.waiters.clear();
+      };
+      waiting.set(fd, created);
+      entry = created;
+    }
     const onAbort = () => {
-      poller.close();
+      entry.waiters.delete(waiter);
+      restart(fd);
       reject(signal?.reason);
     };
+    const waiter: Waiter = {
+      interest,
+      resolve: (ready) => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve(ready);
+      },
+      reject: (reason) => {
+        signal?.removeEventListener('abort', onAbort);
+        reject(reason);
+      },
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
-    poller.start(interest, (ready) => {
-      signal?.removeEventListener('abort', onAbort);
-      poller.close();
-      resolve(ready);
-    });
+    entry.waiters.add(waiter);
+    restart(fd);
   });
 }

@@ -9,6 +9,7 @@ import { errnoError, VmciError } from './errors.js';
 import { koffi } from './koffi.js';
 import { getLibc } from './libc.js';
 import { libcConstants as C, type SocketType, socketTypeNumbers } from './libc-constants.js';
+import { releasePoll } from './poll.js';
 import {
   currentSockaddrVmLayout,
   decodeSockaddrVm,
@@ -150,9 +151,10 @@ export function shutdownSocket(fd: number, how: 'read' | 'write' | 'both'): void
   if (libc.shutdown(fd, value) < 0) throw errnoError('shutdown', libc.errno());
 }
 
-/** Closes a descriptor. Stop any poll handle on it first (see `FdPoller`). */
+/** Closes a descriptor, closing its poll handle first (pending `waitFor`s reject). */
 export function closeSocket(fd: number): void {
   checkFd(fd);
+  releasePoll(fd);
   const libc = getLibc();
   if (libc.close(fd) < 0) throw errnoError('close', libc.errno());
 }

@@ -61,3 +61,16 @@ it('reports a closed poller as closed', () => {
   poller.close();
   expect(() => poller.start({ readable: true }, () => {})).toThrow(VmciError);
 });
+
+it('rejects pending waits when the descriptor is closed, and frees the handle first', async () => {
+  const fd = createSocket('stream');
+  bindSocket(fd, { cid: VMADDR_CID_ANY, port: VMADDR_PORT_ANY });
+  listenSocket(fd);
+  const reading = waitFor(fd, { readable: true });
+  const writing = waitFor(fd, { writable: true });
+  expect(polledDescriptors()).toEqual([fd]);
+  closeSocket(fd);
+  await expect(reading).rejects.toMatchObject({ code: 'ERR_VMCI_SOCKET_CLOSED' });
+  await expect(writing).rejects.toMatchObject({ code: 'ERR_VMCI_SOCKET_CLOSED' });
+  expect(polledDescriptors()).toEqual([]);
+});
