@@ -6,6 +6,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 
 step() { printf '\n==> %s\n' "$*"; }
 
+# Every vitest summary goes through this log so the run can end with one total line.
+summary_log="$(mktemp)"
+trap 'rm -f "$summary_log"' EXIT
+counted() { "$@" 2>&1 | tee -a "$summary_log"; }
+
 step "lint"
 pnpm lint
 
@@ -16,18 +21,22 @@ step "codegen:check (generated files are current)"
 pnpm codegen:check
 
 step "unit tests on Node $(node --version)"
-pnpm test:unit
+counted pnpm test:unit
 
 node24="$(ensure_node24)"
 node24_dir="$(dirname "$node24")"
 step "unit tests on Node $("$node24" --version) ($node24)"
 # --force: turbo's cache key ignores the Node version, so without it the run above would be replayed.
-PATH="$node24_dir:$PATH" pnpm test:unit --force
+counted env PATH="$node24_dir:$PATH" pnpm test:unit --force
 
 step "nested-VM harness self-test"
 bash scripts/vm/selftest.sh
 
 step "real-kernel AF_VSOCK suites in the nested VM (vsock_loopback, CID 1)"
-pnpm test:vm
+counted pnpm test:vm
 
 step "all tests passed"
+# One closing line for the whole run: vitest's "Tests  N passed (N)" summaries added up.
+sed 's/\x1b\[[0-9;]*m//g' "$summary_log" |
+  awk '/Tests +[0-9]+ (passed|failed)/ { for (i = 1; i <= NF; i++) { if ($(i + 1) == "passed") p += $i; if ($(i + 1) == "failed") f += $i } }
+       END { printf "vitest: %d passed, %d failed\n", p, f }'
