@@ -48,6 +48,7 @@ export {
   polledDescriptors,
   type Readiness,
   releasePoll,
+  setWaitRef,
   waitFor,
 } from './poll.js';
 export {

@@ -36,6 +36,7 @@ export function polledDescriptors(): readonly number[] {
  */
 export function releasePoll(fd: number): void {
   active.get(fd)?.close();
+  unreferenced.delete(fd);
 }
 
 /** One libuv poll handle on one descriptor. */
@@ -113,6 +114,19 @@ interface Waiter {
 
 /** One shared handle per descriptor for all concurrent `waitFor` calls (a reader and a writer). */
 const waiting = new Map<number, { poller: FdPoller; waiters: Set<Waiter> }>();
+/** Descriptors whose waits must not keep the event loop alive (`socket.unref()`). */
+const unreferenced = new Set<number>();
+
+/** Whether pending `waitFor`s on `fd` keep the process alive (like `handle.ref()`/`unref()`). */
+export function setWaitRef(fd: number, ref: boolean): void {
+  if (ref) unreferenced.delete(fd);
+  else unreferenced.add(fd);
+  const entry = waiting.get(fd);
+  if (entry) {
+    if (ref) entry.poller.ref();
+    else entry.poller.unref();
+  }
+}
 
 const wants = (interest: PollInterest, ready: Readiness) =>
   ready.disconnect ||
@@ -196,5 +210,6 @@ export function waitFor(
     signal?.addEventListener('abort', onAbort, { once: true });
     entry.waiters.add(waiter);
     restart(fd);
+    if (unreferenced.has(fd)) entry.poller.unref();
   });
 }

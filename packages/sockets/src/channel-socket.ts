@@ -1,0 +1,222 @@
+/**
+ * A `net.Socket`-compatible Duplex over a {@link StreamChannel}: backpressure both ways, half-close,
+ * idle timeouts, ref/unref, byte counters and vsock addresses — written once for every
+ * channel-based transport.
+ */
+import { Duplex } from 'node:stream';
+import type { VsockAddress } from './address.js';
+import type { StreamChannel } from './channel.js';
+import type { VsockSocket } from './transport.js';
+
+const readChunkSize = 64 * 1024;
+
+export interface ChannelSocketOptions {
+  /** Keep the writable side open after the peer ends (net's `allowHalfOpen`, default false). */
+  readonly allowHalfOpen?: boolean;
+}
+
+export class ChannelSocket extends Duplex implements VsockSocket {
+  private readonly channel: StreamChannel;
+  private waitingReadable = false;
+  private idleTimeout = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private referenced = true;
+  private read_ = 0;
+  private written = 0;
+
+  constructor(channel: StreamChannel, options: ChannelSocketOptions = {}) {
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, emitClose: true, autoDestroy: true });
+    this.channel = channel;
+    // Start reading at once, as net.Socket does: the peer's end or reset is noticed even while
+    // nobody consumes the data (bounded by the readable high-water mark).
+    this.read(0);
+  }
+
+  get remoteCid(): number | undefined {
+    return this.destroyed ? undefined : this.channel.remote.cid;
+  }
+  get remotePort(): number | undefined {
+    return this.destroyed ? undefined : this.channel.remote.port;
+  }
+  get localCid(): number | undefined {
+    return this.destroyed ? undefined : this.channel.local.cid;
+  }
+  get localPort(): number | undefined {
+    return this.destroyed ? undefined : this.channel.local.port;
+  }
+  address(): VsockAddress | Record<string, never> {
+    return this.destroyed ? {} : { cid: this.channel.local.cid, port: this.channel.local.port };
+  }
+  get bytesRead(): number {
+    return this.read_;
+  }
+  get bytesWritten(): number {
+    return this.written;
+  }
+  get connecting(): boolean {
+    return false;
+  }
+  get pending(): boolean {
+    return false;
+  }
+  get readyState(): VsockSocket['readyState'] {
+    if (this.destroyed) return 'closed';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+
+  override _read(): void {
+    for (;;) {
+      const buffer = Buffer.allocUnsafe(readChunkSize);
+      let n: number | null;
+      try {
+        n = this.channel.read(buffer);
+      } catch (error) {
+        this.destroy(error as Error);
+        return;
+      }
+      if (n === null) {
+        this.waitReadable();
+        return;
+      }
+      this.touch();
+      if (n === 0) {
+        this.push(null);
+        // With nothing buffered, let 'end' (and so autoDestroy's 'close') happen even when nobody
+        // is reading — as net.Socket does on EOF.
+        if (this.readableLength === 0) process.nextTick(() => this.read(0));
+        return;
+      }
+      this.read_ += n;
+      // Copy small reads so a 64 KiB slab does not stay alive for a few bytes.
+      const chunk =
+        n < readChunkSize / 4 ? Buffer.from(buffer.subarray(0, n)) : buffer.subarray(0, n);
+      if (!this.push(chunk)) return;
+    }
+  }
+
+  private waitReadable() {
+    if (this.waitingReadable) return;
+    this.waitingReadable = true;
+    this.channel.wait('readable', () => {
+      this.waitingReadable = false;
+      if (!this.destroyed) this._read();
+    });
+  }
+
+  override _write(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.writeFrom(chunk, 0, callback);
+  }
+
+  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
+    this.writeFrom(
+      chunks.length === 1
+        ? (chunks[0] as { chunk: Buffer }).chunk
+        : Buffer.concat(chunks.map((c) => c.chunk)),
+      0,
+      callback,
+    );
+  }
+
+  private writeFrom(data: Buffer, offset: number, callback: (error?: Error | null) => void): void {
+    let position = offset;
+    while (position < data.length) {
+      let n: number | null;
+      try {
+        n = this.channel.write(position === 0 ? data : data.subarray(position));
+      } catch (error) {
+        callback(error as Error);
+        return;
+      }
+      if (n === null) {
+        this.channel.wait('writable', () => {
+          if (this.destroyed) callback(new Error('socket destroyed while writing'));
+          else this.writeFrom(data, position, callback);
+        });
+        return;
+      }
+      position += n;
+      this.written += n;
+      this.touch();
+    }
+    callback();
+  }
+
+  override _final(callback: (error?: Error | null) => void): void {
+    try {
+      this.channel.shutdownWrite();
+      callback();
+    } catch (error) {
+      callback(error as Error);
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.clearIdleTimer();
+    this.channel.close();
+    callback(error);
+  }
+
+  setTimeout(timeout: number, callback?: () => void): this {
+    if (!Number.isFinite(timeout) || timeout < 0)
+      throw new RangeError(`timeout must be a non-negative number of ms, got ${timeout}`);
+    this.idleTimeout = timeout;
+    if (callback) {
+      if (timeout === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    this.touch();
+    return this;
+  }
+
+  private touch() {
+    this.clearIdleTimer();
+    if (this.idleTimeout > 0 && !this.destroyed) {
+      this.idleTimer = setTimeout(() => this.emit('timeout'), this.idleTimeout);
+      if (!this.referenced) this.idleTimer.unref();
+    }
+  }
+
+  private clearIdleTimer() {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+
+  setNoDelay(): this {
+    return this; // vsock has no Nagle
+  }
+
+  setKeepAlive(): this {
+    return this; // vsock has no keepalive probes
+  }
+
+  ref(): this {
+    this.referenced = true;
+    this.channel.setRef(true);
+    this.idleTimer?.ref();
+    return this;
+  }
+
+  unref(): this {
+    this.referenced = false;
+    this.channel.setRef(false);
+    this.idleTimer?.unref();
+    return this;
+  }
+
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  resetAndDestroy(): this {
+    return this.destroy();
+  }
+}

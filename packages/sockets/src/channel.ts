@@ -1,0 +1,26 @@
+/**
+ * A connected byte stream as non-libuv transports provide it: the kernel transport's poll backend
+ * (a descriptor read and written through koffi) and the testkit's in-memory channels.
+ * {@link ChannelSocket} turns any of them into a `net.Socket`-compatible Duplex.
+ */
+import type { VsockAddress } from './address.js';
+
+export interface StreamChannel {
+  readonly local: VsockAddress;
+  readonly remote: VsockAddress;
+  /** Bytes read into `buffer`; 0 at end of stream; `null` when nothing is ready. Throws on errors. */
+  read(buffer: Buffer): number | null;
+  /** Bytes accepted from `data` (possibly fewer); `null` when the send buffer is full. */
+  write(data: Buffer): number | null;
+  /**
+   * Calls `callback` once when the channel may be readable / writable (or has failed: the next
+   * `read`/`write` reports it). Several waits may be pending at once.
+   */
+  wait(interest: 'readable' | 'writable', callback: () => void): void;
+  /** Half-close: the peer reads end of stream. */
+  shutdownWrite(): void;
+  /** Releases everything; pending waits never fire. Idempotent. */
+  close(): void;
+  /** Whether pending waits keep the process alive. */
+  setRef(ref: boolean): void;
+}

@@ -1,0 +1,280 @@
+/**
+ * The transport conformance suite: one behaviour per test, like Node core's `test-net-*`. It runs
+ * unchanged against every Transport — the kernel (both backends, inside the nested VM) and the
+ * testkit's fake hypervisor. Adding a transport means one `describeTransportConformance` call.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connect } from '../connect.js';
+import { createServer, type VsockServer } from '../server.js';
+import type { Transport, VsockSocket } from '../transport.js';
+
+export interface ConformanceTarget {
+  /** The transport servers listen on. */
+  readonly server: Transport;
+  /** The transport clients connect from. */
+  readonly client: Transport;
+  /** The CID a client uses to reach the server's transport. */
+  readonly serverCid: number;
+  /** A CID where nobody answers. */
+  readonly unreachableCid: number;
+  /** Codes a connect to `unreachableCid` may fail with on this transport. */
+  readonly unreachableCodes: readonly string[];
+  /** A count of open resources (descriptors, channels) that must return to its baseline. */
+  openResources(): number;
+}
+
+const settle = async (target: ConformanceTarget, baseline: number) => {
+  // Closing is asynchronous on some backends (libuv closes on the next loop turn).
+  for (let i = 0; i < 100 && target.openResources() !== baseline; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  return target.openResources();
+};
+
+/** Everything until end of stream — without destroying the socket (so it can still write). */
+function readAll(socket: VsockSocket): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.once('end', () => resolve(Buffer.concat(chunks)));
+    socket.once('error', reject);
+  });
+}
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
+
+export function describeTransportConformance(
+  name: string,
+  setup: () => ConformanceTarget | Promise<ConformanceTarget>,
+): void {
+  describe(`transport conformance: ${name}`, () => {
+    let target: ConformanceTarget;
+    let baseline: number;
+    const servers: VsockServer[] = [];
+    const sockets: VsockSocket[] = [];
+
+    beforeEach(async () => {
+      target = await setup();
+      baseline = target.openResources();
+    });
+
+    afterEach(async () => {
+      for (const socket of sockets.splice(0)) socket.destroy();
+      for (const server of servers.splice(0)) if (server.listening) server.close();
+      expect(await settle(target, baseline), 'open resources after the test').toBe(baseline);
+    });
+
+    async function listen(onConnection?: (socket: VsockSocket) => void, allowHalfOpen?: boolean) {
+      const server = createServer(
+        { transport: target.server, ...(allowHalfOpen ? { allowHalfOpen } : {}) },
+        (socket) => {
+          sockets.push(socket);
+          onConnection?.(socket);
+        },
+      );
+      servers.push(server);
+      const address = await server.listenAsync();
+      return { server, port: address.port };
+    }
+
+    async function dial(port: number, options: { allowHalfOpen?: boolean } = {}) {
+      const socket = await connect({
+        cid: target.serverCid,
+        port,
+        transport: target.client,
+        ...options,
+      });
+      sockets.push(socket);
+      return socket;
+    }
+
+    /** A connected pair: [the server's accepted socket, the client]. */
+    async function pair(): Promise<[VsockSocket, VsockSocket]> {
+      let accepted!: (socket: VsockSocket) => void;
+      const serverSide = new Promise<VsockSocket>((resolve) => {
+        accepted = resolve;
+      });
+      const { port } = await listen((socket) => accepted(socket));
+      const client = await dial(port);
+      return [await serverSide, client];
+    }
+
+    it('connects and echoes a message', async () => {
+      const { port } = await listen((socket) => socket.pipe(socket));
+      const client = await dial(port);
+      client.end('hello vsock');
+      expect((await readAll(client)).toString()).toBe('hello vsock');
+    });
+
+    it('assigns a port for PORT_ANY and reports it in address()', async () => {
+      const { server, port } = await listen();
+      expect(port).toBeGreaterThan(0);
+      expect(port).not.toBe(0xffffffff);
+      expect(server.address()?.port).toBe(port);
+    });
+
+    it('reports both ends: the accepted socket sees the client port', async () => {
+      const [server, client] = await pair();
+      expect(server.remotePort).toBe(client.localPort);
+      expect(client.remotePort).toBe(server.localPort);
+      expect(client.remoteCid).toBe(target.serverCid);
+      expect(server.address()).toEqual({ cid: server.localCid, port: server.localPort });
+    });
+
+    it('fails a connect to a port nobody listens on with ECONNRESET', async () => {
+      const { server, port } = await listen();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await expect(
+        connect({ cid: target.serverCid, port, transport: target.client }),
+      ).rejects.toMatchObject({ code: 'ECONNRESET' });
+    });
+
+    it('fails a connect to an unreachable CID with a typed error', async () => {
+      const error = await connect({
+        cid: target.unreachableCid,
+        port: 1234,
+        transport: target.client,
+        connectTimeout: 500,
+      }).catch((e: unknown) => e);
+      expect(target.unreachableCodes).toContain((error as { code?: string }).code);
+    });
+
+    it('fails a second listener on the same port with EADDRINUSE', async () => {
+      const { port } = await listen();
+      const second = createServer({ transport: target.server });
+      await expect(second.listenAsync({ port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    });
+
+    it('half-closes client → server: the server still answers after end', async () => {
+      const { port } = await listen((socket) => {
+        readAll(socket).then((data) => socket.end(`got ${data.length}`));
+      }, true);
+      const client = await dial(port, { allowHalfOpen: true });
+      client.end(Buffer.alloc(1000, 1));
+      expect((await readAll(client)).toString()).toBe('got 1000');
+    });
+
+    it('half-closes server → client: the client still sends after end', async () => {
+      const received = new Promise<string>((resolve) => {
+        listen((socket) => {
+          socket.end('bye');
+          readAll(socket).then((data) => resolve(data.toString()));
+        }, true).then(({ port }) =>
+          dial(port, { allowHalfOpen: true }).then(async (client) => {
+            expect((await readAll(client)).toString()).toBe('bye');
+            client.end('after end');
+          }),
+        );
+      });
+      expect(await received).toBe('after end');
+    });
+
+    it('moves 64 MiB with backpressure and an intact SHA-256', async () => {
+      const payload = randomBytes(64 * 1024 * 1024);
+      const digest = new Promise<string>((resolve) => {
+        listen((socket) => {
+          const hash = createHash('sha256');
+          socket.on('data', (chunk: Buffer) => hash.update(chunk));
+          socket.on('end', () => {
+            resolve(hash.digest('hex'));
+            socket.end();
+          });
+        }).then(({ port }) =>
+          dial(port).then((client) => {
+            let offset = 0;
+            const pump = () => {
+              while (offset < payload.length) {
+                const chunk = payload.subarray(offset, offset + 64 * 1024);
+                offset += chunk.length;
+                if (!client.write(chunk)) return client.once('drain', pump);
+              }
+              client.end();
+            };
+            pump();
+          }),
+        );
+      });
+      expect(await digest).toBe(sha256(payload));
+    }, 120_000);
+
+    it('serves 1,000 concurrent connections', async () => {
+      const { port } = await listen((socket) => socket.pipe(socket));
+      const results = await Promise.all(
+        Array.from({ length: 1000 }, async (_, i) => {
+          const client = await dial(port);
+          client.end(`n${i}`);
+          return (await readAll(client)).toString();
+        }),
+      );
+      expect(results).toEqual(Array.from({ length: 1000 }, (_, i) => `n${i}`));
+    }, 120_000);
+
+    it('survives destroy during a large write', async () => {
+      const [server, client] = await pair();
+      server.on('error', () => {});
+      client.write(Buffer.alloc(8 * 1024 * 1024));
+      client.destroy();
+      await once(client, 'close');
+      server.resume();
+      await once(server, 'close');
+    });
+
+    it('keeps open connections when the server closes, and emits close after them', async () => {
+      const [serverSocket, client] = await pair();
+      const server = servers[0] as VsockServer;
+      let closed = false;
+      server.close(() => {
+        closed = true;
+      });
+      serverSocket.write('still here');
+      const [chunk] = (await once(client, 'data')) as [Buffer];
+      expect(chunk.toString()).toBe('still here');
+      expect(closed).toBe(false);
+      client.end();
+      serverSocket.end();
+      await once(server, 'close');
+      expect(closed).toBe(true);
+    });
+
+    it('rejects a connect whose signal is already aborted, opening nothing', async () => {
+      const { port } = await listen();
+      const reason = new Error('cancelled');
+      await expect(
+        connect({
+          cid: target.serverCid,
+          port,
+          transport: target.client,
+          signal: AbortSignal.abort(reason),
+        }),
+      ).rejects.toBe(reason);
+    });
+
+    it('counts bytes both ways', async () => {
+      const { port } = await listen((socket) => socket.pipe(socket));
+      const client = await dial(port);
+      client.end(Buffer.alloc(4096, 7));
+      await readAll(client);
+      expect(client.bytesWritten).toBe(4096);
+      expect(client.bytesRead).toBe(4096);
+    });
+
+    it('emits timeout after the idle time and stays open', async () => {
+      const { port } = await listen();
+      const client = await dial(port);
+      client.setTimeout(50);
+      await once(client, 'timeout');
+      expect(client.destroyed).toBe(false);
+    });
+
+    it('refuses connections beyond maxConnections', async () => {
+      const { server, port } = await listen();
+      server.maxConnections = 1;
+      await dial(port);
+      const dropped = once(server, 'drop');
+      const second = await dial(port);
+      await dropped;
+      await once(second, 'close');
+    });
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * Client API: `connect()` (a promise of a connected socket) and `createConnection()` (callback
+ * form, as `http.Agent#createConnection` accepts it).
+ */
+import { VmciError } from '@vmci/ffi';
+import { type CidName, resolveCid, resolvePort } from './address.js';
+import { defaultTransport } from './default-transport.js';
+import type { Transport, VsockSocket } from './transport.js';
+
+export interface ConnectOptions {
+  /** Context id of the peer: a number or `host`, `hypervisor`, `local`. */
+  readonly cid: number | CidName;
+  readonly port: number;
+  /** Idle timeout in ms, as `net.Socket#setTimeout` (emits `'timeout'`; does not close). */
+  readonly timeout?: number;
+  /** Connect timeout in ms: give up (ETIMEDOUT) when the peer VM does not answer. Kernel default 2000. */
+  readonly connectTimeout?: number;
+  /** Cancels a pending connect (rejects with the signal's reason; nothing leaks). */
+  readonly signal?: AbortSignal;
+  readonly allowHalfOpen?: boolean;
+  /** Where to connect through (default: the kernel). The testkit passes a VM's transport here. */
+  readonly transport?: Transport;
+}
+
+/** Connects a stream socket. Rejects with a `VmciError` (`ECONNRESET`, `ETIMEDOUT`, `ENODEV`, …). */
+export async function connect(options: ConnectOptions): Promise<VsockSocket> {
+  if (typeof options !== 'object' || options === null) {
+    throw new VmciError(
+      'ERR_VMCI_INVALID_ARGUMENT',
+      'connect() takes an options object: { cid, port }',
+    );
+  }
+  const cid = resolveCid(options.cid);
+  const port = resolvePort(options.port);
+  if (options.timeout !== undefined && (!Number.isFinite(options.timeout) || options.timeout < 0)) {
+    throw new VmciError(
+      'ERR_VMCI_INVALID_ARGUMENT',
+      `timeout must be a non-negative number of ms, got ${options.timeout}`,
+    );
+  }
+  options.signal?.throwIfAborted();
+  const transport = options.transport ?? defaultTransport();
+  const socket = await transport.connect({
+    cid,
+    port,
+    ...(options.connectTimeout !== undefined ? { timeout: options.connectTimeout } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.allowHalfOpen !== undefined ? { allowHalfOpen: options.allowHalfOpen } : {}),
+  });
+  if (options.timeout) socket.setTimeout(options.timeout);
+  return socket;
+}
+
+/**
+ * Callback form: `callback(error, socket)` once connected. Returns nothing — pass it as
+ * `http.Agent`'s `createConnection`, which accepts exactly this shape.
+ */
+export function createConnection(
+  options: ConnectOptions,
+  callback: (error: Error | null, socket?: VsockSocket) => void,
+): undefined {
+  connect(options).then(
+    (socket) => callback(null, socket),
+    (error: Error) => callback(error),
+  );
+  return undefined;
+}

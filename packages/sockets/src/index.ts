@@ -1,0 +1,30 @@
+/**
+ * @vmci/sockets — `net`-like vsock sockets for Node.js over a pluggable Transport.
+ */
+
+export { VmciError } from '@vmci/ffi';
+export {
+  CID_ANY,
+  type CidName,
+  formatVsockAddress,
+  PORT_ANY,
+  parseVsockAddress,
+  resolveCid,
+  resolvePort,
+  type VsockAddress,
+  wellKnownCids,
+} from './address.js';
+export type { StreamChannel } from './channel.js';
+export { ChannelSocket, type ChannelSocketOptions } from './channel-socket.js';
+export { type ConnectOptions, connect, createConnection } from './connect.js';
+export { defaultTransport } from './default-transport.js';
+export { detectBackend, type KernelBackend } from './kernel/backend.js';
+export { KernelTransport, type KernelTransportOptions } from './kernel/transport.js';
+export { createServer, type ListenOptions, type ServerOptions, VsockServer } from './server.js';
+export type {
+  Transport,
+  TransportConnectRequest,
+  TransportListener,
+  TransportListenRequest,
+  VsockSocket,
+} from './transport.js';

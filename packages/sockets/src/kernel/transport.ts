@@ -1,0 +1,136 @@
+/**
+ * The kernel transport: AF_VSOCK through @vmci/ffi. Connects without the threadpool (non-blocking
+ * connect + libuv poll), accepts on a poll of the listening descriptor, and hands connected
+ * descriptors to backend A (libuv stream) or B (poll Duplex).
+ */
+import {
+  acceptConnection,
+  bindSocket,
+  closeSocket,
+  connectSocket,
+  createSocket,
+  FdPoller,
+  getLocalCID,
+  listenSocket,
+  localAddress,
+  remoteAddress,
+  setConnectTimeout,
+  VmciError,
+} from '@vmci/ffi';
+import type { VsockAddress } from '../address.js';
+import { ChannelSocket } from '../channel-socket.js';
+import type {
+  Transport,
+  TransportConnectRequest,
+  TransportListener,
+  TransportListenRequest,
+  VsockSocket,
+} from '../transport.js';
+import { detectBackend, type KernelBackend } from './backend.js';
+import { FdChannel } from './fd-channel.js';
+import { PipeVsockSocket } from './pipe-socket.js';
+
+export interface KernelTransportOptions {
+  /** Force a backend (default: detected, see `detectBackend`). */
+  readonly backend?: KernelBackend;
+}
+
+export class KernelTransport implements Transport {
+  readonly backend: KernelBackend;
+  readonly name: string;
+
+  constructor(options: KernelTransportOptions = {}) {
+    this.backend = options.backend ?? detectBackend().backend;
+    this.name = `kernel/${this.backend}`;
+  }
+
+  localCid(): number {
+    return getLocalCID();
+  }
+
+  /** Wraps a connected descriptor; on failure the descriptor is closed. */
+  private wrap(fd: number, allowHalfOpen: boolean | undefined, peer?: VsockAddress): VsockSocket {
+    try {
+      const { cid, port } = localAddress(fd);
+      const local = { cid, port };
+      const remote = peer ?? (({ cid, port }) => ({ cid, port }))(remoteAddress(fd));
+      const options = allowHalfOpen === undefined ? {} : { allowHalfOpen };
+      if (this.backend === 'pipe') return new PipeVsockSocket(fd, local, remote, options);
+      return new ChannelSocket(new FdChannel(fd, local, remote), options);
+    } catch (error) {
+      closeSocket(fd);
+      throw error;
+    }
+  }
+
+  async connect(request: TransportConnectRequest): Promise<VsockSocket> {
+    const fd = createSocket('stream');
+    const address = { cid: request.cid, port: request.port };
+    try {
+      if (request.timeout !== undefined) setConnectTimeout(fd, request.timeout);
+      await connectSocket(fd, address, request.signal ? { signal: request.signal } : {});
+    } catch (error) {
+      closeSocket(fd);
+      throw error;
+    }
+    return this.wrap(fd, request.allowHalfOpen, address);
+  }
+
+  async listen(
+    request: TransportListenRequest,
+    handlers: { connection(socket: VsockSocket): void; error(error: Error): void },
+  ): Promise<TransportListener> {
+    const fd = createSocket('stream');
+    let poller: FdPoller | undefined;
+    try {
+      bindSocket(fd, { cid: request.cid, port: request.port });
+      // vsock has no SYN retry: a full backlog resets the connect (ECONNRESET). Default to a
+      // deep queue (the kernel caps it at net.core.somaxconn).
+      listenSocket(fd, request.backlog ?? 4096);
+      poller = new FdPoller(fd);
+    } catch (error) {
+      closeSocket(fd);
+      throw error;
+    }
+    const bound = localAddress(fd);
+    let closed = false;
+    const acceptAll = () => {
+      while (!closed) {
+        let accepted: ReturnType<typeof acceptConnection>;
+        try {
+          accepted = acceptConnection(fd);
+        } catch (error) {
+          // EMFILE and friends: report, keep listening (like net.Server).
+          handlers.error(error as Error);
+          return;
+        }
+        if (!accepted) return;
+        let socket: VsockSocket;
+        try {
+          socket = this.wrap(accepted.fd, request.allowHalfOpen, {
+            cid: accepted.address.cid,
+            port: accepted.address.port,
+          });
+        } catch (error) {
+          handlers.error(error as Error);
+          continue;
+        }
+        handlers.connection(socket);
+      }
+    };
+    poller.start({ readable: true }, acceptAll);
+    return {
+      address: () => ({ cid: bound.cid, port: bound.port }),
+      close: () => {
+        if (closed) return;
+        closed = true;
+        poller?.close();
+        closeSocket(fd);
+      },
+      ref: () => poller?.ref(),
+      unref: () => poller?.unref(),
+    };
+  }
+}
+
+export { VmciError };

@@ -1,0 +1,199 @@
+/**
+ * `createServer()`: a `net.Server`-like listener for vsock streams over any transport.
+ */
+import { EventEmitter } from 'node:events';
+import { VmciError } from '@vmci/ffi';
+import {
+  CID_ANY,
+  type CidName,
+  PORT_ANY,
+  resolveCid,
+  resolvePort,
+  type VsockAddress,
+} from './address.js';
+import { defaultTransport } from './default-transport.js';
+import type { Transport, TransportListener, VsockSocket } from './transport.js';
+
+export interface ServerOptions {
+  readonly allowHalfOpen?: boolean;
+  /** Where to listen (default: the kernel). */
+  readonly transport?: Transport;
+}
+
+export interface ListenOptions {
+  /** Port to listen on; PORT_ANY (the default) lets the transport pick one (see `address()`). */
+  readonly port?: number;
+  /** CID to bind: CID_ANY (default) or this VM's own CID. */
+  readonly cid?: number | CidName;
+  readonly backlog?: number;
+}
+
+export interface VsockServerEvents {
+  connection: [socket: VsockSocket];
+  listening: [];
+  close: [];
+  error: [error: Error];
+  drop: [info: { remoteCid: number | undefined; remotePort: number | undefined }];
+}
+
+export class VsockServer extends EventEmitter<VsockServerEvents> {
+  private readonly transport: Transport;
+  private readonly allowHalfOpen: boolean | undefined;
+  private listener: TransportListener | undefined;
+  private starting = false;
+  private closing = false;
+  private referenced = true;
+  private readonly connections = new Set<VsockSocket>();
+  /** Refuse (destroy) connections beyond this many open ones, like `net.Server#maxConnections`. */
+  maxConnections = Number.POSITIVE_INFINITY;
+
+  constructor(options: ServerOptions = {}, onConnection?: (socket: VsockSocket) => void) {
+    super();
+    this.transport = options.transport ?? defaultTransport();
+    this.allowHalfOpen = options.allowHalfOpen;
+    if (onConnection) this.on('connection', onConnection);
+  }
+
+  get listening(): boolean {
+    return this.listener !== undefined;
+  }
+
+  /** Starts listening; `'listening'` (and `callback`) follow, or `'error'`. */
+  listen(options: ListenOptions = {}, callback?: () => void): this {
+    if (this.listener || this.starting) {
+      throw new VmciError(
+        'ERR_VMCI_INVALID_ARGUMENT',
+        'the server is already listening: close() it first',
+      );
+    }
+    let cid: number;
+    let port: number;
+    try {
+      cid = resolveCid(options.cid ?? CID_ANY);
+      port = resolvePort(options.port ?? PORT_ANY);
+    } catch (error) {
+      queueMicrotask(() => this.emit('error', error as Error));
+      return this;
+    }
+    if (callback) this.once('listening', callback);
+    this.starting = true;
+    this.closing = false;
+    this.transport
+      .listen(
+        {
+          cid,
+          port,
+          ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
+          ...(this.allowHalfOpen !== undefined ? { allowHalfOpen: this.allowHalfOpen } : {}),
+        },
+        {
+          connection: (socket) => this.accept(socket),
+          error: (error) => this.emit('error', error),
+        },
+      )
+      .then(
+        (listener) => {
+          this.starting = false;
+          if (this.closing) {
+            listener.close();
+            return;
+          }
+          this.listener = listener;
+          if (!this.referenced) listener.unref();
+          this.emit('listening');
+        },
+        (error: Error) => {
+          this.starting = false;
+          this.emit('error', error);
+        },
+      );
+    return this;
+  }
+
+  /** Resolves once listening (rejects with the listen error). */
+  listenAsync(options: ListenOptions = {}): Promise<VsockAddress> {
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error) => reject(error);
+      this.once('error', onError);
+      this.listen(options, () => {
+        this.off('error', onError);
+        resolve(this.address() as VsockAddress);
+      });
+    });
+  }
+
+  private accept(socket: VsockSocket) {
+    if (this.connections.size >= this.maxConnections) {
+      this.emit('drop', { remoteCid: socket.remoteCid, remotePort: socket.remotePort });
+      socket.destroy();
+      return;
+    }
+    this.connections.add(socket);
+    socket.once('close', () => {
+      this.connections.delete(socket);
+      this.maybeEmitClose();
+    });
+    this.emit('connection', socket);
+  }
+
+  /** The bound `{ cid, port }`, or null before `'listening'`. */
+  address(): VsockAddress | null {
+    return this.listener ? this.listener.address() : null;
+  }
+
+  /**
+   * Stops accepting. Open connections stay; `'close'` (and `callback`) come once they have all
+   * closed — as `net.Server#close`.
+   */
+  close(callback?: (error?: Error) => void): this {
+    if (!this.listener && !this.starting) {
+      const error = new VmciError('ERR_VMCI_SOCKET_CLOSED', 'the server is not running');
+      if (callback) queueMicrotask(() => callback(error));
+      return this;
+    }
+    if (callback) this.once('close', () => callback());
+    this.closing = true;
+    this.listener?.close();
+    this.listener = undefined;
+    this.maybeEmitClose();
+    return this;
+  }
+
+  private maybeEmitClose() {
+    if (this.closing && !this.listener && !this.starting && this.connections.size === 0) {
+      this.closing = false;
+      queueMicrotask(() => this.emit('close'));
+    }
+  }
+
+  getConnections(callback: (error: Error | null, count: number) => void): this {
+    const count = this.connections.size;
+    queueMicrotask(() => callback(null, count));
+    return this;
+  }
+
+  ref(): this {
+    this.referenced = true;
+    this.listener?.ref();
+    return this;
+  }
+
+  unref(): this {
+    this.referenced = false;
+    this.listener?.unref();
+    return this;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    if (!this.listener && !this.starting) return;
+    await new Promise<void>((resolve) => this.close(() => resolve()));
+  }
+}
+
+export function createServer(
+  options?: ServerOptions | ((socket: VsockSocket) => void),
+  onConnection?: (socket: VsockSocket) => void,
+): VsockServer {
+  if (typeof options === 'function') return new VsockServer({}, options);
+  return new VsockServer(options ?? {}, onConnection);
+}

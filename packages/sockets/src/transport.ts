@@ -1,0 +1,71 @@
+/**
+ * The Transport: the seam every socket feature is written against. The kernel transport (AF_VSOCK
+ * through @vmci/ffi) and the testkit's fake hypervisor implement it; the same conformance suite
+ * runs against both.
+ *
+ * A transport hands out connected streams as {@link VsockSocket}s — `net.Socket`-compatible
+ * Duplexes with vsock addresses — and listeners that deliver accepted ones.
+ */
+import type { Duplex } from 'node:stream';
+import type { VsockAddress } from './address.js';
+
+/** The `net.Socket` surface plus vsock addressing. */
+export interface VsockSocket extends Duplex {
+  readonly remoteCid: number | undefined;
+  readonly remotePort: number | undefined;
+  readonly localCid: number | undefined;
+  readonly localPort: number | undefined;
+  /** `{ cid, port }` of this end (`net.Socket#address()` for vsock). */
+  address(): VsockAddress | Record<string, never>;
+  readonly bytesRead: number;
+  readonly bytesWritten: number;
+  readonly connecting: boolean;
+  readonly pending: boolean;
+  readonly readyState: 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed';
+  /** Emits `'timeout'` after `timeout` ms of inactivity (0 disables); the socket stays open. */
+  setTimeout(timeout: number, callback?: () => void): this;
+  setNoDelay(noDelay?: boolean): this;
+  setKeepAlive(enable?: boolean, initialDelay?: number): this;
+  ref(): this;
+  unref(): this;
+  destroySoon(): void;
+  resetAndDestroy(): this;
+}
+
+export interface TransportConnectRequest {
+  readonly cid: number;
+  readonly port: number;
+  /** Connect timeout in ms (the kernel's default is 2000). */
+  readonly timeout?: number;
+  readonly signal?: AbortSignal;
+  readonly allowHalfOpen?: boolean;
+}
+
+export interface TransportListenRequest {
+  readonly cid: number;
+  readonly port: number;
+  readonly backlog?: number;
+  readonly allowHalfOpen?: boolean;
+}
+
+/** A bound, listening endpoint. */
+export interface TransportListener {
+  /** The bound address (`port` resolved when PORT_ANY was asked for). */
+  address(): VsockAddress;
+  /** Stops accepting; already accepted sockets stay open. */
+  close(): void;
+  ref(): void;
+  unref(): void;
+}
+
+export interface Transport {
+  /** Short name for diagnostics (`kernel/pipe`, `kernel/poll`, `fake`). */
+  readonly name: string;
+  /** This endpoint's context id. */
+  localCid(): number;
+  connect(request: TransportConnectRequest): Promise<VsockSocket>;
+  listen(
+    request: TransportListenRequest,
+    handlers: { connection(socket: VsockSocket): void; error(error: Error): void },
+  ): Promise<TransportListener>;
+}
