@@ -1,0 +1,78 @@
+/** createServer on the host kernel: bind and listen only — nothing here connects. */
+import { once } from 'node:events';
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { connect, createServer, KernelTransport } from '../src/index.js';
+
+const openDescriptors = () => readdirSync('/proc/self/fd').length;
+
+describe.each(['pipe', 'poll'] as const)(
+  'VsockServer on the host kernel (%s backend, no connect)',
+  (backend) => {
+    const transport = new KernelTransport({ backend });
+
+    it('listens on PORT_ANY and reports the assigned port', async () => {
+      const server = createServer({ transport });
+      const address = await server.listenAsync();
+      expect(address.cid).toBe(0xffffffff);
+      expect(server.address()).toEqual(address);
+      expect(server.listening).toBe(true);
+      server.close();
+      await once(server, 'close');
+      expect(server.listening).toBe(false);
+    });
+
+    it('emits EADDRINUSE for a port that is taken', async () => {
+      const first = createServer({ transport });
+      const { port } = await first.listenAsync();
+      const second = createServer({ transport });
+      second.listen({ port });
+      const [error] = await once(second, 'error');
+      expect(error).toMatchObject({ code: 'EADDRINUSE' });
+      first.close();
+    });
+
+    it('emits ERR_VMCI_INVALID_ADDRESS for a bad port instead of throwing', async () => {
+      const server = createServer({ transport });
+      server.listen({ port: -5 });
+      const [error] = await once(server, 'error');
+      expect(error).toMatchObject({ code: 'ERR_VMCI_INVALID_ADDRESS' });
+    });
+
+    it('refuses to listen twice', async () => {
+      const server = createServer({ transport });
+      await server.listenAsync();
+      expect(() => server.listen()).toThrowError(
+        expect.objectContaining({ code: 'ERR_VMCI_INVALID_ARGUMENT' }),
+      );
+      server.close();
+    });
+
+    it('reports close() on a stopped server as an error to the callback', async () => {
+      const server = createServer({ transport });
+      const error = await new Promise((resolve) => server.close(resolve));
+      expect(error).toMatchObject({ code: 'ERR_VMCI_SOCKET_CLOSED' });
+    });
+
+    it('releases its descriptor on close', async () => {
+      const before = openDescriptors();
+      const server = createServer({ transport });
+      await server.listenAsync();
+      expect(openDescriptors()).toBe(before + 1);
+      await new Promise((resolve) => server.close(resolve));
+      expect(openDescriptors()).toBe(before);
+    });
+
+    it('rejects bad connect options before touching the network', async () => {
+      await expect(connect({ cid: 'guest' as never, port: 1, transport })).rejects.toMatchObject({
+        code: 'ERR_VMCI_INVALID_ADDRESS',
+      });
+      await expect(connect({ cid: 2, port: 1, timeout: -1, transport })).rejects.toMatchObject({
+        code: 'ERR_VMCI_INVALID_ARGUMENT',
+      });
+      await expect(
+        connect({ cid: 2, port: 1, transport, signal: AbortSignal.abort(new Error('nope')) }),
+      ).rejects.toThrow('nope');
+    });
+  },
+);
