@@ -18,6 +18,12 @@ export type { StreamChannel } from './channel.js';
 export { ChannelSocket, type ChannelSocketOptions } from './channel-socket.js';
 export { type ConnectOptions, connect, createConnection } from './connect.js';
 export { defaultTransport } from './default-transport.js';
+export {
+  type ConnectionConsumer,
+  serveOverVsock,
+  VsockAgent,
+  type VsockAgentOptions,
+} from './http.js';
 export { detectBackend, type KernelBackend } from './kernel/backend.js';
 export { KernelTransport, type KernelTransportOptions } from './kernel/transport.js';
 export { createServer, type ListenOptions, type ServerOptions, VsockServer } from './server.js';
