@@ -26,7 +26,21 @@ export {
 } from './http.js';
 export { detectBackend, type KernelBackend } from './kernel/backend.js';
 export { KernelTransport, type KernelTransportOptions } from './kernel/transport.js';
-export { createServer, type ListenOptions, type ServerOptions, VsockServer } from './server.js';
+export type { MessageChannel, ReceivedMessage } from './message-channel.js';
+export { type MessageSocketEvents, VsockMessageSocket } from './message-socket.js';
+export {
+  connectSeqpacket,
+  createSeqpacketServer,
+  type SeqpacketConnectOptions,
+  VsockSeqpacketServer,
+} from './seqpacket.js';
+export {
+  createServer,
+  type ListenOptions,
+  type ServedSocket,
+  type ServerOptions,
+  VsockServer,
+} from './server.js';
 export type {
   Transport,
   TransportConnectRequest,

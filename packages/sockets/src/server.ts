@@ -12,7 +12,12 @@ import {
   type VsockAddress,
 } from './address.js';
 import { defaultTransport } from './default-transport.js';
-import type { Transport, TransportListener, VsockSocket } from './transport.js';
+import type {
+  Transport,
+  TransportListener,
+  TransportListenRequest,
+  VsockSocket,
+} from './transport.js';
 
 export interface ServerOptions {
   readonly allowHalfOpen?: boolean;
@@ -28,30 +33,51 @@ export interface ListenOptions {
   readonly backlog?: number;
 }
 
-export interface VsockServerEvents {
-  connection: [socket: VsockSocket];
+/** What a server needs of the sockets it serves (stream or message sockets). */
+export interface ServedSocket {
+  readonly remoteCid: number | undefined;
+  readonly remotePort: number | undefined;
+  once(event: 'close', listener: () => void): unknown;
+  destroy(): unknown;
+}
+
+export interface VsockServerEvents<S extends ServedSocket = VsockSocket> {
+  connection: [socket: S];
   listening: [];
   close: [];
   error: [error: Error];
   drop: [info: { remoteCid: number | undefined; remotePort: number | undefined }];
 }
 
-export class VsockServer extends EventEmitter<VsockServerEvents> {
-  private readonly transport: Transport;
+export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmitter<
+  VsockServerEvents<S>
+> {
+  protected readonly transport: Transport;
   private readonly allowHalfOpen: boolean | undefined;
   private listener: TransportListener | undefined;
   private starting = false;
   private closing = false;
   private referenced = true;
-  private readonly connections = new Set<VsockSocket>();
+  private readonly connections = new Set<S>();
   /** Refuse (destroy) connections beyond this many open ones, like `net.Server#maxConnections`. */
   maxConnections = Number.POSITIVE_INFINITY;
 
-  constructor(options: ServerOptions = {}, onConnection?: (socket: VsockSocket) => void) {
+  constructor(options: ServerOptions = {}, onConnection?: (socket: S) => void) {
     super();
     this.transport = options.transport ?? defaultTransport();
     this.allowHalfOpen = options.allowHalfOpen;
-    if (onConnection) this.on('connection', onConnection);
+    if (onConnection) (this as VsockServer<S>).on('connection', onConnection as never);
+  }
+
+  /** Binds through the transport; the seqpacket server overrides this. */
+  protected startListener(
+    request: TransportListenRequest,
+    handlers: { connection(socket: S): void; error(error: Error): void },
+  ): Promise<TransportListener> {
+    return this.transport.listen(
+      request,
+      handlers as unknown as { connection(socket: VsockSocket): void; error(error: Error): void },
+    );
   }
 
   get listening(): boolean {
@@ -78,35 +104,33 @@ export class VsockServer extends EventEmitter<VsockServerEvents> {
     if (callback) this.once('listening', callback);
     this.starting = true;
     this.closing = false;
-    this.transport
-      .listen(
-        {
-          cid,
-          port,
-          ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
-          ...(this.allowHalfOpen !== undefined ? { allowHalfOpen: this.allowHalfOpen } : {}),
-        },
-        {
-          connection: (socket) => this.accept(socket),
-          error: (error) => this.emit('error', error),
-        },
-      )
-      .then(
-        (listener) => {
-          this.starting = false;
-          if (this.closing) {
-            listener.close();
-            return;
-          }
-          this.listener = listener;
-          if (!this.referenced) listener.unref();
-          this.emit('listening');
-        },
-        (error: Error) => {
-          this.starting = false;
-          this.emit('error', error);
-        },
-      );
+    this.startListener(
+      {
+        cid,
+        port,
+        ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
+        ...(this.allowHalfOpen !== undefined ? { allowHalfOpen: this.allowHalfOpen } : {}),
+      },
+      {
+        connection: (socket) => this.accept(socket),
+        error: (error) => this.emit('error', error),
+      },
+    ).then(
+      (listener) => {
+        this.starting = false;
+        if (this.closing) {
+          listener.close();
+          return;
+        }
+        this.listener = listener;
+        if (!this.referenced) listener.unref();
+        this.emit('listening');
+      },
+      (error: Error) => {
+        this.starting = false;
+        this.emit('error', error);
+      },
+    );
     return this;
   }
 
@@ -122,7 +146,7 @@ export class VsockServer extends EventEmitter<VsockServerEvents> {
     });
   }
 
-  private accept(socket: VsockSocket) {
+  private accept(socket: S) {
     if (this.connections.size >= this.maxConnections) {
       this.emit('drop', { remoteCid: socket.remoteCid, remotePort: socket.remotePort });
       socket.destroy();

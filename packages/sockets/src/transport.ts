@@ -8,6 +8,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { VsockAddress } from './address.js';
+import type { VsockMessageSocket } from './message-socket.js';
 
 /** The `net.Socket` surface plus vsock addressing. */
 export interface VsockSocket extends Duplex {
@@ -67,5 +68,11 @@ export interface Transport {
   listen(
     request: TransportListenRequest,
     handlers: { connection(socket: VsockSocket): void; error(error: Error): void },
+  ): Promise<TransportListener>;
+  /** SEQPACKET: a connected message socket. */
+  connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket>;
+  listenSeqpacket(
+    request: TransportListenRequest,
+    handlers: { connection(socket: VsockMessageSocket): void; error(error: Error): void },
   ): Promise<TransportListener>;
 }

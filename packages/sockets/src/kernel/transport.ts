@@ -19,6 +19,7 @@ import {
 } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
 import { ChannelSocket } from '../channel-socket.js';
+import { VsockMessageSocket } from '../message-socket.js';
 import type {
   Transport,
   TransportConnectRequest,
@@ -28,6 +29,7 @@ import type {
 } from '../transport.js';
 import { detectBackend, type KernelBackend } from './backend.js';
 import { FdChannel } from './fd-channel.js';
+import { FdMessageChannel } from './fd-message-channel.js';
 import { PipeVsockSocket } from './pipe-socket.js';
 
 export interface KernelTransportOptions {
@@ -64,7 +66,30 @@ export class KernelTransport implements Transport {
   }
 
   async connect(request: TransportConnectRequest): Promise<VsockSocket> {
-    const fd = createSocket('stream');
+    const fd = await this.connectFd('stream', request);
+    return this.wrap(fd, request.allowHalfOpen, { cid: request.cid, port: request.port });
+  }
+
+  async connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket> {
+    const fd = await this.connectFd('seqpacket', request);
+    return this.wrapMessages(fd, { cid: request.cid, port: request.port });
+  }
+
+  private wrapMessages(fd: number, peer: VsockAddress): VsockMessageSocket {
+    try {
+      const { cid, port } = localAddress(fd);
+      return new VsockMessageSocket(new FdMessageChannel(fd, { cid, port }, peer));
+    } catch (error) {
+      closeSocket(fd);
+      throw error;
+    }
+  }
+
+  private async connectFd(
+    type: 'stream' | 'seqpacket',
+    request: TransportConnectRequest,
+  ): Promise<number> {
+    const fd = createSocket(type);
     const address = { cid: request.cid, port: request.port };
     try {
       if (request.timeout !== undefined) setConnectTimeout(fd, request.timeout);
@@ -73,14 +98,32 @@ export class KernelTransport implements Transport {
       closeSocket(fd);
       throw error;
     }
-    return this.wrap(fd, request.allowHalfOpen, address);
+    return fd;
   }
 
-  async listen(
+  listen(
     request: TransportListenRequest,
     handlers: { connection(socket: VsockSocket): void; error(error: Error): void },
   ): Promise<TransportListener> {
-    const fd = createSocket('stream');
+    return this.listenFd('stream', request, handlers, (fd, peer) =>
+      this.wrap(fd, request.allowHalfOpen, peer),
+    );
+  }
+
+  listenSeqpacket(
+    request: TransportListenRequest,
+    handlers: { connection(socket: VsockMessageSocket): void; error(error: Error): void },
+  ): Promise<TransportListener> {
+    return this.listenFd('seqpacket', request, handlers, (fd, peer) => this.wrapMessages(fd, peer));
+  }
+
+  private async listenFd<S>(
+    type: 'stream' | 'seqpacket',
+    request: TransportListenRequest,
+    handlers: { connection(socket: S): void; error(error: Error): void },
+    wrapAccepted: (fd: number, peer: VsockAddress) => S,
+  ): Promise<TransportListener> {
+    const fd = createSocket(type);
     let poller: FdPoller | undefined;
     try {
       bindSocket(fd, { cid: request.cid, port: request.port });
@@ -105,9 +148,9 @@ export class KernelTransport implements Transport {
           return;
         }
         if (!accepted) return;
-        let socket: VsockSocket;
+        let socket: S;
         try {
-          socket = this.wrap(accepted.fd, request.allowHalfOpen, {
+          socket = wrapAccepted(accepted.fd, {
             cid: accepted.address.cid,
             port: accepted.address.port,
           });
