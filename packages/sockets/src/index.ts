@@ -17,6 +17,12 @@ export {
 export type { StreamChannel } from './channel.js';
 export { ChannelSocket, type ChannelSocketOptions } from './channel-socket.js';
 export { type ConnectOptions, connect, createConnection } from './connect.js';
+export type { DatagramChannel, ReceivedDatagram } from './datagram-channel.js';
+export {
+  createDatagramSocket,
+  type DatagramSocketEvents,
+  VsockDatagramSocket,
+} from './datagram-socket.js';
 export { defaultTransport } from './default-transport.js';
 export {
   type ConnectionConsumer,

@@ -8,6 +8,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { VsockAddress } from './address.js';
+import type { DatagramChannel } from './datagram-channel.js';
 import type { VsockMessageSocket } from './message-socket.js';
 
 /** The `net.Socket` surface plus vsock addressing. */
@@ -75,4 +76,6 @@ export interface Transport {
     request: TransportListenRequest,
     handlers: { connection(socket: VsockMessageSocket): void; error(error: Error): void },
   ): Promise<TransportListener>;
+  /** DGRAM: a bound datagram endpoint (the kernel has them only on VMCI; ENODEV elsewhere). */
+  bindDatagram(request: VsockAddress): Promise<DatagramChannel>;
 }

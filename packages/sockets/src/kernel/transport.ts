@@ -19,6 +19,7 @@ import {
 } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
 import { ChannelSocket } from '../channel-socket.js';
+import type { DatagramChannel } from '../datagram-channel.js';
 import { VsockMessageSocket } from '../message-socket.js';
 import type {
   Transport,
@@ -29,6 +30,7 @@ import type {
 } from '../transport.js';
 import { detectBackend, type KernelBackend } from './backend.js';
 import { FdChannel } from './fd-channel.js';
+import { FdDatagramChannel } from './fd-datagram-channel.js';
 import { FdMessageChannel } from './fd-message-channel.js';
 import { PipeVsockSocket } from './pipe-socket.js';
 
@@ -73,6 +75,18 @@ export class KernelTransport implements Transport {
   async connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket> {
     const fd = await this.connectFd('seqpacket', request);
     return this.wrapMessages(fd, { cid: request.cid, port: request.port });
+  }
+
+  async bindDatagram(request: VsockAddress): Promise<DatagramChannel> {
+    const fd = createSocket('dgram');
+    try {
+      bindSocket(fd, request);
+      const { cid, port } = localAddress(fd);
+      return new FdDatagramChannel(fd, { cid, port });
+    } catch (error) {
+      closeSocket(fd);
+      throw error;
+    }
   }
 
   private wrapMessages(fd: number, peer: VsockAddress): VsockMessageSocket {
