@@ -7,6 +7,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connect } from '../connect.js';
+import type { VsockMessageSocket } from '../message-socket.js';
+import {
+  connectSeqpacket,
+  createSeqpacketServer,
+  type VsockSeqpacketServer,
+} from '../seqpacket.js';
 import { createServer, type VsockServer } from '../server.js';
 import type { Transport, VsockSocket } from '../transport.js';
 
@@ -23,6 +29,12 @@ export interface ConformanceTarget {
   readonly unreachableCodes: readonly string[];
   /** A count of open resources (descriptors, channels) that must return to its baseline. */
   openResources(): number;
+}
+
+/** What a transport can stage; tests that need a capability are defined only where it exists. */
+export interface ConformanceCapabilities {
+  /** A CID where connects hang until the connect timeout (the kernel's loopback has none). */
+  readonly hangingCid?: number;
 }
 
 const settle = async (target: ConformanceTarget, baseline: number) => {
@@ -47,12 +59,13 @@ const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex')
 export function describeTransportConformance(
   name: string,
   setup: () => ConformanceTarget | Promise<ConformanceTarget>,
+  capabilities: ConformanceCapabilities = {},
 ): void {
   describe(`transport conformance: ${name}`, () => {
     let target: ConformanceTarget;
     let baseline: number;
-    const servers: VsockServer[] = [];
-    const sockets: VsockSocket[] = [];
+    const servers: (VsockServer | VsockSeqpacketServer)[] = [];
+    const sockets: (VsockSocket | VsockMessageSocket)[] = [];
 
     beforeEach(async () => {
       target = await setup();
@@ -78,7 +91,10 @@ export function describeTransportConformance(
       return { server, port: address.port };
     }
 
-    async function dial(port: number, options: { allowHalfOpen?: boolean } = {}) {
+    async function dial(
+      port: number,
+      options: { allowHalfOpen?: boolean } = {},
+    ): Promise<VsockSocket> {
       const socket = await connect({
         cid: target.serverCid,
         port,
@@ -275,6 +291,114 @@ export function describeTransportConformance(
       const second = await dial(port);
       await dropped;
       await once(second, 'close');
+    });
+
+    if (capabilities.hangingCid !== undefined) {
+      const hangingCid = capabilities.hangingCid;
+
+      it('times out a connect to a CID that does not answer with ETIMEDOUT', async () => {
+        const started = Date.now();
+        await expect(
+          connect({ cid: hangingCid, port: 1, transport: target.client, connectTimeout: 200 }),
+        ).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+        expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+      });
+
+      it('aborts a pending connect with its signal, leaking nothing', async () => {
+        const controller = new AbortController();
+        const pending = connect({
+          cid: hangingCid,
+          port: 1,
+          transport: target.client,
+          connectTimeout: 10_000,
+          signal: controller.signal,
+        });
+        setTimeout(() => controller.abort(new Error('user gave up')), 50);
+        await expect(pending).rejects.toThrow('user gave up');
+      });
+    }
+
+    describe('seqpacket', () => {
+      async function messagePair(): Promise<[VsockMessageSocket, VsockMessageSocket]> {
+        let accepted!: (socket: VsockMessageSocket) => void;
+        const serverSide = new Promise<VsockMessageSocket>((resolve) => {
+          accepted = resolve;
+        });
+        const server = createSeqpacketServer({ transport: target.server }, (socket) => {
+          sockets.push(socket);
+          accepted(socket);
+        });
+        servers.push(server);
+        const { port } = await server.listenAsync();
+        const client = await connectSeqpacket({
+          cid: target.serverCid,
+          port,
+          transport: target.client,
+        });
+        sockets.push(client);
+        return [await serverSide, client];
+      }
+
+      it('keeps message boundaries, in order', async () => {
+        const [server, client] = await messagePair();
+        const received: string[] = [];
+        server.on('message', (data) => received.push(data.toString()));
+        const ended = once(server, 'end');
+        await Promise.all(['a', 'bb', 'ccc'].map((m) => client.send(m)));
+        client.end();
+        await ended;
+        expect(received).toEqual(['a', 'bb', 'ccc']);
+      });
+
+      it('iterates messages until the peer ends', async () => {
+        const [server, client] = await messagePair();
+        const done = (async () => {
+          const out: string[] = [];
+          for await (const message of server) out.push(message.toString());
+          return out;
+        })();
+        await client.send('one');
+        await client.send('two');
+        client.end();
+        expect(await done).toEqual(['one', 'two']);
+      });
+
+      it('carries a message of exactly the limit whole', async () => {
+        const [server, client] = await messagePair();
+        const payload = randomBytes(client.maxMessageSize);
+        const received = once(server, 'message');
+        await client.send(payload);
+        const [data] = (await received) as [Buffer];
+        expect(sha256(data)).toBe(sha256(payload));
+      });
+
+      it('rejects a message above the limit with ERR_VMCI_MESSAGE_TOO_LARGE', async () => {
+        const [, client] = await messagePair();
+        await expect(client.send(Buffer.alloc(client.maxMessageSize + 1))).rejects.toMatchObject({
+          code: 'ERR_VMCI_MESSAGE_TOO_LARGE',
+        });
+      });
+
+      it('refuses an empty message, which the receiver could not tell from end of stream', async () => {
+        const [, client] = await messagePair();
+        await expect(client.send('')).rejects.toMatchObject({ code: 'ERR_VMCI_INVALID_ARGUMENT' });
+      });
+
+      it('reports MSG_EOR to the receiver', async () => {
+        const [server, client] = await messagePair();
+        const received = once(server, 'message');
+        await client.send('record', { endOfRecord: true });
+        const [, info] = (await received) as [Buffer, { endOfRecord: boolean }];
+        expect(info.endOfRecord).toBe(true);
+      });
+
+      it('closes both sides after both end', async () => {
+        const [server, client] = await messagePair();
+        server.on('end', () => server.end());
+        const closed = Promise.all([once(server, 'close'), once(client, 'close')]);
+        client.end();
+        await closed;
+      });
     });
   });
 }
