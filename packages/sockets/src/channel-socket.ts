@@ -219,4 +219,8 @@ export class ChannelSocket extends Duplex implements VsockSocket {
   resetAndDestroy(): this {
     return this.destroy();
   }
+
+  getBufferSize(): number {
+    return this.channel.bufferSize();
+  }
 }

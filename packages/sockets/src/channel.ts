@@ -23,4 +23,6 @@ export interface StreamChannel {
   close(): void;
   /** Whether pending waits keep the process alive. */
   setRef(ref: boolean): void;
+  /** The stream buffer size in bytes. */
+  bufferSize(): number;
 }

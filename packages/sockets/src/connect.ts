@@ -18,8 +18,20 @@ export interface ConnectOptions {
   /** Cancels a pending connect (rejects with the signal's reason; nothing leaks). */
   readonly signal?: AbortSignal;
   readonly allowHalfOpen?: boolean;
+  /** Stream buffer size in bytes (default 262144); the limits are moved so the kernel keeps it. */
+  readonly bufferSize?: number;
   /** Where to connect through (default: the kernel). The testkit passes a VM's transport here. */
   readonly transport?: Transport;
+}
+
+export function checkBufferSize(size: number): number {
+  if (!Number.isSafeInteger(size) || size <= 0) {
+    throw new VmciError(
+      'ERR_VMCI_INVALID_ARGUMENT',
+      `bufferSize must be a positive integer (bytes), got ${String(size)}`,
+    );
+  }
+  return size;
 }
 
 /** Connects a stream socket. Rejects with a `VmciError` (`ECONNRESET`, `ETIMEDOUT`, `ENODEV`, …). */
@@ -46,6 +58,9 @@ export async function connect(options: ConnectOptions): Promise<VsockSocket> {
     ...(options.connectTimeout !== undefined ? { timeout: options.connectTimeout } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.allowHalfOpen !== undefined ? { allowHalfOpen: options.allowHalfOpen } : {}),
+    ...(options.bufferSize !== undefined
+      ? { bufferSize: checkBufferSize(options.bufferSize) }
+      : {}),
   });
   if (options.timeout) socket.setTimeout(options.timeout);
   return socket;

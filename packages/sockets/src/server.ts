@@ -11,6 +11,7 @@ import {
   resolvePort,
   type VsockAddress,
 } from './address.js';
+import { checkBufferSize } from './connect.js';
 import { defaultTransport } from './default-transport.js';
 import type {
   Transport,
@@ -21,6 +22,8 @@ import type {
 
 export interface ServerOptions {
   readonly allowHalfOpen?: boolean;
+  /** Stream buffer size (bytes) accepted connections start with. */
+  readonly bufferSize?: number;
   /** Where to listen (default: the kernel). */
   readonly transport?: Transport;
 }
@@ -54,6 +57,7 @@ export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmit
 > {
   protected readonly transport: Transport;
   private readonly allowHalfOpen: boolean | undefined;
+  private readonly bufferSize: number | undefined;
   private listener: TransportListener | undefined;
   private starting = false;
   private closing = false;
@@ -66,6 +70,8 @@ export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmit
     super();
     this.transport = options.transport ?? defaultTransport();
     this.allowHalfOpen = options.allowHalfOpen;
+    this.bufferSize =
+      options.bufferSize === undefined ? undefined : checkBufferSize(options.bufferSize);
     if (onConnection) (this as VsockServer<S>).on('connection', onConnection as never);
   }
 
@@ -110,6 +116,7 @@ export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmit
         port,
         ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
         ...(this.allowHalfOpen !== undefined ? { allowHalfOpen: this.allowHalfOpen } : {}),
+        ...(this.bufferSize !== undefined ? { bufferSize: this.bufferSize } : {}),
       },
       {
         connection: (socket) => this.accept(socket),

@@ -32,6 +32,8 @@ export interface VsockSocket extends Duplex {
   unref(): this;
   destroySoon(): void;
   resetAndDestroy(): this;
+  /** The connection's stream buffer size in bytes (what the transport really applied). */
+  getBufferSize(): number;
 }
 
 export interface TransportConnectRequest {
@@ -41,6 +43,8 @@ export interface TransportConnectRequest {
   readonly timeout?: number;
   readonly signal?: AbortSignal;
   readonly allowHalfOpen?: boolean;
+  /** Stream buffer size in bytes (vsock's SO_VM_SOCKETS_BUFFER_SIZE; limits are moved to fit). */
+  readonly bufferSize?: number;
 }
 
 export interface TransportListenRequest {
@@ -48,6 +52,8 @@ export interface TransportListenRequest {
   readonly port: number;
   readonly backlog?: number;
   readonly allowHalfOpen?: boolean;
+  /** Buffer size accepted connections start with (they inherit the listener's). */
+  readonly bufferSize?: number;
 }
 
 /** A bound, listening endpoint. */

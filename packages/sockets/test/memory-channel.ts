@@ -67,6 +67,9 @@ export class MemoryChannel implements StreamChannel {
   setRef(ref: boolean): void {
     this.refd = ref;
   }
+  bufferSize(): number {
+    return this.incoming.capacity;
+  }
 }
 
 export function memoryPair(capacity = 64 * 1024): [MemoryChannel, MemoryChannel] {

@@ -293,6 +293,45 @@ export function describeTransportConformance(
       await once(second, 'close');
     });
 
+    it('starts with the default 256 KiB stream buffer', async () => {
+      const [server, client] = await pair();
+      expect(client.getBufferSize()).toBe(262144);
+      expect(server.getBufferSize()).toBe(262144);
+    });
+
+    it('keeps a buffer size above the default maximum on both ends', async () => {
+      let accepted!: (socket: VsockSocket) => void;
+      const serverSide = new Promise<VsockSocket>((resolve) => {
+        accepted = resolve;
+      });
+      const server = createServer({ transport: target.server, bufferSize: 1 << 20 }, (socket) => {
+        sockets.push(socket);
+        accepted(socket);
+      });
+      servers.push(server);
+      const { port } = await server.listenAsync();
+      const client = await connect({
+        cid: target.serverCid,
+        port,
+        transport: target.client,
+        bufferSize: 2 << 20,
+      });
+      sockets.push(client);
+      expect(client.getBufferSize()).toBe(2 << 20);
+      expect((await serverSide).getBufferSize()).toBe(1 << 20);
+    });
+
+    it('rejects a buffer size that is not a positive integer', async () => {
+      await expect(
+        connect({ cid: target.serverCid, port: 1, transport: target.client, bufferSize: 0 }),
+      ).rejects.toMatchObject({
+        code: 'ERR_VMCI_INVALID_ARGUMENT',
+      });
+      expect(() => createServer({ transport: target.server, bufferSize: -1 })).toThrowError(
+        expect.objectContaining({ code: 'ERR_VMCI_INVALID_ARGUMENT' }),
+      );
+    });
+
     if (capabilities.hangingCid !== undefined) {
       const hangingCid = capabilities.hangingCid;
 

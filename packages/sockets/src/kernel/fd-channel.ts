@@ -2,7 +2,15 @@
  * A {@link StreamChannel} over a connected AF_VSOCK descriptor: koffi reads and writes, readiness
  * through libuv polls (backend B).
  */
-import { closeSocket, readInto, setWaitRef, shutdownSocket, waitFor, writeFrom } from '@vmci/ffi';
+import {
+  closeSocket,
+  getBufferSizes,
+  readInto,
+  setWaitRef,
+  shutdownSocket,
+  waitFor,
+  writeFrom,
+} from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
 import type { StreamChannel } from '../channel.js';
 
@@ -47,5 +55,9 @@ export class FdChannel implements StreamChannel {
 
   setRef(ref: boolean): void {
     setWaitRef(this.fd, ref);
+  }
+
+  bufferSize(): number {
+    return getBufferSizes(this.fd).size;
   }
 }

@@ -3,7 +3,7 @@
  * giving a genuine `net.Socket` — libuv's own reads, writes, backpressure and half-close.
  */
 import net from 'node:net';
-import { VmciError } from '@vmci/ffi';
+import { getBufferSizes, VmciError } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
 import type { VsockSocket } from '../transport.js';
 
@@ -31,6 +31,7 @@ export function pipeBinding(): PipeBinding {
 
 /** A `net.Socket` over a vsock descriptor, reporting vsock addresses. */
 export class PipeVsockSocket extends net.Socket implements VsockSocket {
+  private readonly fd: number;
   private readonly vsockLocal: VsockAddress;
   private readonly vsockRemote: VsockAddress;
 
@@ -56,6 +57,7 @@ export class PipeVsockSocket extends net.Socket implements VsockSocket {
       readable: true,
       writable: true,
     } as net.SocketConstructorOpts);
+    this.fd = fd;
     this.vsockLocal = local;
     this.vsockRemote = remote;
     // net.Socket defines these as prototype getters for IP ports; report the vsock ones instead.
@@ -80,6 +82,11 @@ export class PipeVsockSocket extends net.Socket implements VsockSocket {
   get localCid(): number | undefined {
     return this.destroyed ? undefined : this.vsockLocal.cid;
   }
+  getBufferSize(): number {
+    if (this.destroyed) throw new VmciError('ERR_VMCI_SOCKET_CLOSED', 'the socket is closed');
+    return getBufferSizes(this.fd).size;
+  }
+
   override address(): VsockAddress | Record<string, never> {
     return this.destroyed ? {} : { ...this.vsockLocal };
   }

@@ -14,6 +14,7 @@ import {
   listenSocket,
   localAddress,
   remoteAddress,
+  setBufferSizes,
   setConnectTimeout,
   VmciError,
 } from '@vmci/ffi';
@@ -107,6 +108,7 @@ export class KernelTransport implements Transport {
     const address = { cid: request.cid, port: request.port };
     try {
       if (request.timeout !== undefined) setConnectTimeout(fd, request.timeout);
+      if (request.bufferSize !== undefined) setBufferSizes(fd, { size: request.bufferSize });
       await connectSocket(fd, address, request.signal ? { signal: request.signal } : {});
     } catch (error) {
       closeSocket(fd);
@@ -140,6 +142,7 @@ export class KernelTransport implements Transport {
     const fd = createSocket(type);
     let poller: FdPoller | undefined;
     try {
+      if (request.bufferSize !== undefined) setBufferSizes(fd, { size: request.bufferSize });
       bindSocket(fd, { cid: request.cid, port: request.port });
       // vsock has no SYN retry: a full backlog resets the connect (ECONNRESET). Default to a
       // deep queue (the kernel caps it at net.core.somaxconn).
