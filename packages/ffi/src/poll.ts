@@ -138,9 +138,9 @@ function restart(fd: number) {
   const entry = waiting.get(fd);
   if (!entry) return;
   if (entry.waiters.size === 0) {
-    waiting.delete(fd);
-    entry.poller.onClose = undefined;
-    entry.poller.close();
+    // Keep the handle, stopped: creating one per wait costs more than the I/O it waits for. It
+    // closes with the descriptor (`closeSocket`) or `releasePoll`.
+    entry.poller.stop();
     return;
   }
   const interest = { readable: false, writable: false, disconnect: true };
@@ -160,8 +160,9 @@ function restart(fd: number) {
 
 /**
  * Resolves once `fd` is ready for `interest` (or disconnected). Concurrent waits on one descriptor
- * share one handle, which closes when nobody waits; closing the descriptor with `closeSocket`
- * rejects pending waits with `ERR_VMCI_SOCKET_CLOSED`.
+ * share one handle, which stays (stopped) between waits and closes with the descriptor:
+ * `closeSocket` rejects pending waits with `ERR_VMCI_SOCKET_CLOSED`. Call `releasePoll(fd)` before
+ * handing the descriptor to anything else that polls it (libuv's own streams).
  */
 export function waitFor(
   fd: number,

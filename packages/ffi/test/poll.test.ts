@@ -6,6 +6,7 @@ import {
   FdPoller,
   listenSocket,
   polledDescriptors,
+  releasePoll,
   VMADDR_CID_ANY,
   VMADDR_PORT_ANY,
   VmciError,
@@ -38,14 +39,27 @@ it('refuses a second poll handle on one descriptor instead of aborting the proce
   expect(polledDescriptors()).toEqual([]);
 });
 
-it('cancels a readiness wait with an AbortSignal and frees the handle', async () => {
+it('cancels a readiness wait with an AbortSignal, keeping the stopped handle until release', async () => {
   const fd = listener();
   const controller = new AbortController();
   const waiting = waitFor(fd, { readable: true }, controller.signal);
   expect(polledDescriptors()).toEqual([fd]);
   controller.abort(new Error('stop waiting'));
   await expect(waiting).rejects.toThrow('stop waiting');
+  expect(polledDescriptors()).toEqual([fd]);
+  releasePoll(fd);
   expect(polledDescriptors()).toEqual([]);
+});
+
+it('reuses one handle for consecutive waits on a descriptor', async () => {
+  const fd = listener();
+  for (let i = 0; i < 3; i++) {
+    const controller = new AbortController();
+    const waiting = waitFor(fd, { readable: true }, controller.signal);
+    controller.abort(new Error('next'));
+    await expect(waiting).rejects.toThrow('next');
+  }
+  expect(polledDescriptors()).toEqual([fd]);
 });
 
 it('rejects at once for an already aborted signal without creating a handle', async () => {

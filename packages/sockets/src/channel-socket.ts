@@ -17,6 +17,8 @@ export interface ChannelSocketOptions {
 
 export class ChannelSocket extends Duplex implements VsockSocket {
   private readonly channel: StreamChannel;
+  /** Reused while reads come back empty or small; replaced once a slice of it was pushed. */
+  private readBuffer: Buffer | undefined;
   private waitingReadable = false;
   private idleTimeout = 0;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -69,7 +71,8 @@ export class ChannelSocket extends Duplex implements VsockSocket {
 
   override _read(): void {
     for (;;) {
-      const buffer = Buffer.allocUnsafe(readChunkSize);
+      this.readBuffer ??= Buffer.allocUnsafe(readChunkSize);
+      const buffer = this.readBuffer;
       let n: number | null;
       try {
         n = this.channel.read(buffer);
@@ -90,9 +93,14 @@ export class ChannelSocket extends Duplex implements VsockSocket {
         return;
       }
       this.read_ += n;
-      // Copy small reads so a 64 KiB slab does not stay alive for a few bytes.
-      const chunk =
-        n < readChunkSize / 4 ? Buffer.from(buffer.subarray(0, n)) : buffer.subarray(0, n);
+      // Small reads are copied and the slab reused; large ones take the slab along.
+      let chunk: Buffer;
+      if (n < readChunkSize / 4) {
+        chunk = Buffer.from(buffer.subarray(0, n));
+      } else {
+        chunk = buffer.subarray(0, n);
+        this.readBuffer = undefined;
+      }
       if (!this.push(chunk)) return;
     }
   }

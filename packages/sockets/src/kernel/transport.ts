@@ -13,6 +13,7 @@ import {
   getLocalCID,
   listenSocket,
   localAddress,
+  releasePoll,
   remoteAddress,
   setBufferSizes,
   setConnectTimeout,
@@ -60,7 +61,11 @@ export class KernelTransport implements Transport {
       const local = { cid, port };
       const remote = peer ?? (({ cid, port }) => ({ cid, port }))(remoteAddress(fd));
       const options = allowHalfOpen === undefined ? {} : { allowHalfOpen };
-      if (this.backend === 'pipe') return new PipeVsockSocket(fd, local, remote, options);
+      if (this.backend === 'pipe') {
+        // libuv polls the descriptor from now on: our (stopped) connect-time handle must go first.
+        releasePoll(fd);
+        return new PipeVsockSocket(fd, local, remote, options);
+      }
       return new ChannelSocket(new FdChannel(fd, local, remote), options);
     } catch (error) {
       closeSocket(fd);
