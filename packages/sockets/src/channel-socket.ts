@@ -20,6 +20,8 @@ export class ChannelSocket extends Duplex implements VsockSocket {
   /** Reused while reads come back empty or small; replaced once a slice of it was pushed. */
   private readBuffer: Buffer | undefined;
   private waitingReadable = false;
+  /** The last read was short: the channel is most likely empty, so wait instead of reading again. */
+  private drained = false;
   private idleTimeout = 0;
   private idleTimer: NodeJS.Timeout | undefined;
   private referenced = true;
@@ -70,6 +72,10 @@ export class ChannelSocket extends Duplex implements VsockSocket {
   }
 
   override _read(): void {
+    if (this.drained) {
+      this.waitReadable();
+      return;
+    }
     for (;;) {
       this.readBuffer ??= Buffer.allocUnsafe(readChunkSize);
       const buffer = this.readBuffer;
@@ -101,7 +107,13 @@ export class ChannelSocket extends Duplex implements VsockSocket {
         chunk = buffer.subarray(0, n);
         this.readBuffer = undefined;
       }
-      if (!this.push(chunk)) return;
+      // A short read means the kernel had no more: skip the read that would only say EAGAIN (the
+      // level-triggered poll reports at once if more arrived meanwhile).
+      if (n < buffer.length) this.drained = true;
+      if (!this.push(chunk) || this.drained) {
+        if (this.drained && !this.destroyed) this.waitReadable();
+        return;
+      }
     }
   }
 
@@ -110,6 +122,7 @@ export class ChannelSocket extends Duplex implements VsockSocket {
     this.waitingReadable = true;
     this.channel.wait('readable', () => {
       this.waitingReadable = false;
+      this.drained = false;
       if (!this.destroyed) this._read();
     });
   }

@@ -14,7 +14,8 @@ export interface StreamChannel {
   write(data: Buffer): number | null;
   /**
    * Calls `callback` once when the channel may be readable / writable (or has failed: the next
-   * `read`/`write` reports it). Several waits may be pending at once.
+   * `read`/`write` reports it). Level-triggered: if the channel is ready already, the callback
+   * comes soon (asynchronously) rather than at the next change. Several waits may be pending.
    */
   wait(interest: 'readable' | 'writable', callback: () => void): void;
   /** Half-close: the peer reads end of stream. */

@@ -49,6 +49,16 @@ export class MemoryChannel implements StreamChannel {
     return n;
   }
   wait(interest: 'readable' | 'writable', callback: () => void): void {
+    const ready =
+      interest === 'readable'
+        ? this.incoming.size > 0 || this.incoming.ended
+        : this.outgoing.size < this.outgoing.capacity;
+    if (ready) {
+      setImmediate(() => {
+        if (!this.closed) callback();
+      });
+      return;
+    }
     const pipe = interest === 'readable' ? this.incoming : this.outgoing;
     (interest === 'readable' ? pipe.readers : pipe.writers).push(() => {
       if (!this.closed) callback();

@@ -1,14 +1,16 @@
 /**
  * A {@link StreamChannel} over a connected AF_VSOCK descriptor: koffi reads and writes, readiness
- * through libuv polls (backend B).
+ * through one libuv poll handle per connection whose interest follows the pending waits
+ * (backend B).
  */
 import {
   closeSocket,
+  FdPoller,
   getBufferSizes,
+  type Readiness,
   readInto,
-  setWaitRef,
+  releasePoll,
   shutdownSocket,
-  waitFor,
   writeFrom,
 } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
@@ -16,12 +18,20 @@ import type { StreamChannel } from '../channel.js';
 
 export class FdChannel implements StreamChannel {
   private closed = false;
+  private readonly poller: FdPoller;
+  private readers: (() => void)[] = [];
+  private writers: (() => void)[] = [];
+  private polling: 'none' | 'r' | 'w' | 'rw' = 'none';
 
   constructor(
     readonly fd: number,
     readonly local: VsockAddress,
     readonly remote: VsockAddress,
-  ) {}
+  ) {
+    // The connect may have left a (stopped) shared wait handle on the descriptor: one handle only.
+    releasePoll(fd);
+    this.poller = new FdPoller(fd);
+  }
 
   read(buffer: Buffer): number | null {
     return readInto(this.fd, buffer);
@@ -33,14 +43,40 @@ export class FdChannel implements StreamChannel {
 
   wait(interest: 'readable' | 'writable', callback: () => void): void {
     if (this.closed) return;
-    waitFor(this.fd, interest === 'readable' ? { readable: true } : { writable: true }).then(
-      () => {
-        if (!this.closed) callback();
-      },
-      () => {
-        // Closed while waiting: nothing to report; the socket is being destroyed.
-      },
+    (interest === 'readable' ? this.readers : this.writers).push(callback);
+    this.updateInterest();
+  }
+
+  private updateInterest() {
+    const wanted =
+      this.readers.length > 0
+        ? this.writers.length > 0
+          ? 'rw'
+          : 'r'
+        : this.writers.length > 0
+          ? 'w'
+          : 'none';
+    if (wanted === this.polling) return;
+    this.polling = wanted;
+    if (wanted === 'none') {
+      this.poller.stop();
+      return;
+    }
+    this.poller.start(
+      { readable: wanted !== 'w', writable: wanted !== 'r', disconnect: true },
+      (ready) => this.dispatch(ready),
     );
+  }
+
+  private dispatch(ready: Readiness) {
+    const failed = ready.disconnect || ready.error !== undefined;
+    const readers = ready.readable || failed ? this.readers : [];
+    const writers = ready.writable || failed ? this.writers : [];
+    if (readers.length > 0) this.readers = [];
+    if (writers.length > 0) this.writers = [];
+    this.updateInterest();
+    for (const callback of readers) callback();
+    for (const callback of writers) callback();
   }
 
   shutdownWrite(): void {
@@ -50,11 +86,15 @@ export class FdChannel implements StreamChannel {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.readers = [];
+    this.writers = [];
+    this.poller.close();
     closeSocket(this.fd);
   }
 
   setRef(ref: boolean): void {
-    setWaitRef(this.fd, ref);
+    if (ref) this.poller.ref();
+    else this.poller.unref();
   }
 
   bufferSize(): number {
