@@ -83,7 +83,7 @@ export function preprocess(
   const out: Token[] = [];
   const comments: Comment[] = [];
   const warnings: string[] = [];
-  const expansionLimit = options.expansionLimit ?? 250_000;
+  const expansionLimit = options.expansionLimit ?? 100_000;
   let produced = 0;
 
   for (const [name, text] of Object.entries(options.predefined)) {
