@@ -1,0 +1,240 @@
+/**
+ * The fake's connection endpoints: a stream, message or datagram channel over in-memory pipes.
+ * `@vmci/sockets` turns them into the same socket classes the kernel transport uses.
+ */
+import type {
+  DatagramChannel,
+  MessageChannel,
+  ReceivedDatagram,
+  ReceivedMessage,
+  StreamChannel,
+  VsockAddress,
+} from '@vmci/sockets';
+import { kernelError } from './errors.js';
+import type { Pipe } from './pipes.js';
+
+/** Counts open fake resources, for leak checks. */
+export class ResourceCounter {
+  open = 0;
+}
+
+export interface FakeMessage {
+  readonly data: Buffer;
+  readonly endOfRecord: boolean;
+  readonly length: number;
+}
+
+abstract class FakeConnectionEnd {
+  protected closed = false;
+
+  constructor(
+    readonly local: VsockAddress,
+    readonly remote: VsockAddress,
+    protected readonly counter: ResourceCounter,
+    private readonly onClose: () => void,
+  ) {
+    counter.open++;
+  }
+
+  protected abstract incomingPipe(): Pipe<{ length: number }>;
+  protected abstract outgoingPipe(): Pipe<{ length: number }>;
+
+  wait(interest: 'readable' | 'writable', callback: () => void): void {
+    if (this.closed) return;
+    (interest === 'readable' ? this.incomingPipe() : this.outgoingPipe()).wait(interest, () => {
+      if (!this.closed) callback();
+    });
+  }
+
+  shutdownWrite(): void {
+    const outgoing = this.outgoingPipe();
+    // Like shutdown(2): fine after the peer closed; only a reset connection reports an error.
+    if (outgoing.reset && outgoing.reset.code !== 'EPIPE') throw outgoing.reset;
+    outgoing.end();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.counter.open--;
+    this.outgoingPipe().end();
+    // The peer can no longer write to us.
+    this.incomingPipe().fail(
+      kernelError('EPIPE', 'send', 'the peer has closed its end: no more data can be sent'),
+    );
+    this.onClose();
+  }
+
+  setRef(): void {
+    // In-memory waits hold no event-loop handle, so there is nothing to (un)reference.
+  }
+
+  bufferSize(): number {
+    return this.incomingPipe().capacity;
+  }
+}
+
+export class FakeStreamChannel extends FakeConnectionEnd implements StreamChannel {
+  constructor(
+    local: VsockAddress,
+    remote: VsockAddress,
+    private readonly incoming: Pipe<Buffer>,
+    private readonly outgoing: Pipe<Buffer>,
+    counter: ResourceCounter,
+    onClose: () => void,
+  ) {
+    super(local, remote, counter, onClose);
+  }
+
+  protected incomingPipe() {
+    return this.incoming;
+  }
+  protected outgoingPipe() {
+    return this.outgoing;
+  }
+
+  read(buffer: Buffer): number | null {
+    const pipe = this.incoming;
+    if (pipe.items.length === 0) {
+      if (pipe.reset && pipe.reset.code !== 'EPIPE') throw pipe.reset;
+      return pipe.ended || pipe.reset ? 0 : null;
+    }
+    let n = 0;
+    while (n < buffer.length && pipe.items.length > 0) {
+      const head = pipe.items[0] as Buffer;
+      const take = Math.min(head.length, buffer.length - n);
+      head.copy(buffer, n, 0, take);
+      n += take;
+      if (take === head.length) pipe.shift();
+      else {
+        pipe.items[0] = head.subarray(take);
+        pipe.took(take);
+      }
+    }
+    return n;
+  }
+
+  write(data: Buffer): number | null {
+    const pipe = this.outgoing;
+    if (pipe.reset) throw pipe.reset;
+    if (pipe.ended) throw kernelError('EPIPE', 'send', 'this end was shut down for writing');
+    const room = pipe.capacity - pipe.size;
+    if (room <= 0) return null;
+    const n = Math.min(room, data.length);
+    pipe.push(Buffer.from(data.subarray(0, n)));
+    return n;
+  }
+}
+
+/** virtio-vsock's SEQPACKET limit, which the fake applies to every transport. */
+export const fakeMaxMessageSize = 256 * 1024;
+
+export class FakeMessageChannel extends FakeConnectionEnd implements MessageChannel {
+  readonly maxMessageSize = fakeMaxMessageSize;
+
+  constructor(
+    local: VsockAddress,
+    remote: VsockAddress,
+    private readonly incoming: Pipe<FakeMessage>,
+    private readonly outgoing: Pipe<FakeMessage>,
+    counter: ResourceCounter,
+    onClose: () => void,
+  ) {
+    super(local, remote, counter, onClose);
+  }
+
+  protected incomingPipe() {
+    return this.incoming;
+  }
+  protected outgoingPipe() {
+    return this.outgoing;
+  }
+
+  send(message: Buffer, endOfRecord: boolean): boolean {
+    const pipe = this.outgoing;
+    if (pipe.reset) throw pipe.reset;
+    if (pipe.ended) throw kernelError('EPIPE', 'sendmsg', 'this end was shut down for writing');
+    if (message.length > this.maxMessageSize)
+      throw kernelError(
+        'ENOMEM',
+        'sendmsg',
+        'the message is larger than the transport allows (256 KiB): split it',
+      );
+    if (pipe.size + message.length > pipe.capacity && pipe.size > 0) return false;
+    pipe.push({ data: Buffer.from(message), endOfRecord, length: message.length });
+    return true;
+  }
+
+  receive(): ReceivedMessage | null {
+    const pipe = this.incoming;
+    const message = pipe.shift();
+    if (!message) {
+      if (pipe.reset && pipe.reset.code !== 'EPIPE') throw pipe.reset;
+      return pipe.ended || pipe.reset
+        ? { data: Buffer.alloc(0), length: 0, truncated: false, endOfRecord: false }
+        : null;
+    }
+    return {
+      data: message.data,
+      length: message.length,
+      truncated: false,
+      endOfRecord: message.endOfRecord,
+    };
+  }
+}
+
+/** VMCI's largest datagram payload (65536 less the 24-byte header). */
+export const fakeMaxDatagramSize = 65536 - 24;
+
+export interface DatagramRouter {
+  deliver(from: VsockAddress, to: VsockAddress, data: Buffer): void;
+}
+
+export class FakeDatagramChannel implements DatagramChannel {
+  readonly maxDatagramSize = fakeMaxDatagramSize;
+  private closed = false;
+
+  constructor(
+    readonly local: VsockAddress,
+    readonly inbox: Pipe<ReceivedDatagram & { length: number }>,
+    private readonly router: DatagramRouter,
+    private readonly counter: ResourceCounter,
+    private readonly onClose: () => void,
+  ) {
+    counter.open++;
+  }
+
+  send(data: Buffer, to: VsockAddress): boolean {
+    if (this.closed) throw kernelError('EBADF', 'sendto', 'the socket is closed');
+    if (data.length > this.maxDatagramSize)
+      throw kernelError('EMSGSIZE', 'sendto', 'the datagram is larger than VMCI allows');
+    this.router.deliver(this.local, to, Buffer.from(data));
+    return true;
+  }
+
+  receive(): ReceivedDatagram | null {
+    return this.inbox.shift() ?? null;
+  }
+
+  wait(interest: 'readable' | 'writable', callback: () => void): void {
+    if (this.closed) return;
+    if (interest === 'writable') {
+      setImmediate(() => {
+        if (!this.closed) callback();
+      });
+      return;
+    }
+    this.inbox.wait('readable', () => {
+      if (!this.closed) callback();
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.counter.open--;
+    this.onClose();
+  }
+
+  setRef(): void {}
+}

@@ -1,0 +1,216 @@
+/**
+ * A virtual hypervisor: the host (CID 2), the hypervisor (CID 0) and VMs, each with a Transport
+ * that `@vmci/sockets` uses like the kernel's. It models VMware's rules (VMCI must be enabled;
+ * guest↔guest only when both VMs allow unrestricted communication, effective after a restart;
+ * host↔guest always) and the kernel's behaviour (ECONNRESET without a listener, ETIMEDOUT for an
+ * unreachable CID after the connect timeout, EADDRINUSE, EADDRNOTAVAIL, privileged ports, buffer
+ * sizes, SEQPACKET limits, the client getsockname CID quirk).
+ */
+import { CID_ANY, PORT_ANY, type ReceivedDatagram, type VsockAddress } from '@vmci/sockets';
+import { type DatagramRouter, type FakeDatagramChannel, ResourceCounter } from './channels.js';
+import { kernelError } from './errors.js';
+import { Pipe } from './pipes.js';
+import { FakeTransport } from './transport.js';
+
+export const HYPERVISOR_CID = 0;
+export const LOCAL_CID = 1;
+export const HOST_CID = 2;
+
+/** What a VM is configured with. */
+export interface VmOptions {
+  readonly cid: number;
+  readonly name?: string;
+  /** VMCI (the vsock device) enabled; without it the VM cannot use vsock at all. Default true. */
+  readonly vmci?: boolean;
+  /** Guest↔guest traffic allowed (needs both VMs; a change takes effect at the next restart). */
+  readonly allowUnrestrictedCommunication?: boolean;
+  /** May bind ports below 1024 (root / CAP_NET_BIND_SERVICE). Default true. */
+  readonly privileged?: boolean;
+}
+
+/** A live stream or message connection, for resets. */
+export interface LiveConnection {
+  reset(reason: string): void;
+}
+
+/** The host, the hypervisor or a VM: something with a CID and ports. */
+export class Endpoint {
+  readonly transport: FakeTransport;
+  /** `stream:1234` / `seqpacket:1234` / `dgram:1234` → what holds it. */
+  readonly ports = new Map<string, unknown>();
+  readonly connections = new Set<LiveConnection>();
+  poweredOn = true;
+
+  constructor(
+    readonly hypervisor: Hypervisor,
+    readonly cid: number,
+    readonly name: string,
+    public vmci: boolean,
+    public privileged: boolean,
+  ) {
+    this.transport = new FakeTransport(this);
+  }
+
+  /** A free port above 1023 (deterministic under the hypervisor's seed). */
+  ephemeralPort(kind: string): number {
+    for (;;) {
+      const port = 1024 + Math.floor(this.hypervisor.random() * (0x7fffffff - 1024));
+      if (!this.ports.has(`${kind}:${port}`)) return port;
+    }
+  }
+
+  /** Resets every connection (the peers see ECONNRESET) and frees every port. */
+  protected dropEverything(reason: string): void {
+    for (const connection of [...this.connections]) connection.reset(reason);
+    this.connections.clear();
+    for (const holder of this.ports.values()) (holder as { close?: () => void }).close?.();
+    this.ports.clear();
+  }
+}
+
+export class VirtualMachine extends Endpoint {
+  /** What communication policy is in force now (the VM's last boot). */
+  allowUnrestrictedCommunication: boolean;
+  private pendingAllowUnrestricted: boolean;
+
+  constructor(hypervisor: Hypervisor, options: VmOptions) {
+    super(
+      hypervisor,
+      options.cid,
+      options.name ?? `vm${options.cid}`,
+      options.vmci ?? true,
+      options.privileged ?? true,
+    );
+    this.allowUnrestrictedCommunication = options.allowUnrestrictedCommunication ?? false;
+    this.pendingAllowUnrestricted = this.allowUnrestrictedCommunication;
+  }
+
+  /** Changes the guest↔guest policy; like VMware, it applies at the next `restart()`. */
+  setAllowUnrestrictedCommunication(allow: boolean): void {
+    this.pendingAllowUnrestricted = allow;
+  }
+
+  /** Enables or disables VMCI; applies at the next `restart()` as well. */
+  setVmci(enabled: boolean): void {
+    this.pendingVmci = enabled;
+  }
+  private pendingVmci: boolean | undefined;
+
+  /** Reboots: open connections reset (ECONNRESET at the peer), ports freed, pending settings applied. */
+  restart(): void {
+    this.dropEverything(`${this.name} restarted`);
+    this.allowUnrestrictedCommunication = this.pendingAllowUnrestricted;
+    if (this.pendingVmci !== undefined) this.vmci = this.pendingVmci;
+    this.pendingVmci = undefined;
+    this.poweredOn = true;
+  }
+
+  powerOff(): void {
+    this.dropEverything(`${this.name} was powered off`);
+    this.poweredOn = false;
+  }
+
+  powerOn(): void {
+    this.restart();
+  }
+}
+
+export interface HypervisorOptions {
+  /** Seeds port choices and faults, so runs repeat. Default 1. */
+  readonly seed?: number;
+}
+
+export class Hypervisor implements DatagramRouter {
+  readonly host: Endpoint;
+  readonly hypervisorEndpoint: Endpoint;
+  private readonly endpoints = new Map<number, Endpoint>();
+  readonly resources = new ResourceCounter();
+  private state: number;
+
+  constructor(options: HypervisorOptions = {}) {
+    this.state = (options.seed ?? 1) >>> 0 || 1;
+    this.host = new Endpoint(this, HOST_CID, 'host', true, true);
+    this.hypervisorEndpoint = new Endpoint(this, HYPERVISOR_CID, 'hypervisor', true, true);
+    this.endpoints.set(HOST_CID, this.host);
+    this.endpoints.set(HYPERVISOR_CID, this.hypervisorEndpoint);
+  }
+
+  /** xorshift32: deterministic under the seed. */
+  random(): number {
+    let x = this.state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.state = x >>> 0;
+    return this.state / 0x100000000;
+  }
+
+  addVM(options: VmOptions): VirtualMachine {
+    if (!Number.isInteger(options.cid) || options.cid < 3 || options.cid >= CID_ANY) {
+      throw kernelError(
+        'EINVAL',
+        'addVM',
+        `a VM's CID must be an integer from 3 to 4294967294 (0-2 are reserved), got ${options.cid}`,
+      );
+    }
+    if (this.endpoints.has(options.cid))
+      throw kernelError('EEXIST', 'addVM', `CID ${options.cid} is taken`);
+    const vm = new VirtualMachine(this, options);
+    this.endpoints.set(vm.cid, vm);
+    return vm;
+  }
+
+  endpoint(cid: number): Endpoint | undefined {
+    return this.endpoints.get(cid);
+  }
+
+  vm(cid: number): VirtualMachine {
+    const endpoint = this.endpoints.get(cid);
+    if (!(endpoint instanceof VirtualMachine))
+      throw kernelError('ENOENT', 'vm', `no VM has CID ${cid}`);
+    return endpoint;
+  }
+
+  /** Whether `from` may talk to `to` under VMware's rules; the reason when not. */
+  policy(from: Endpoint, to: Endpoint): string | undefined {
+    if (from === to) return undefined;
+    const guest = (e: Endpoint) => e instanceof VirtualMachine;
+    if (guest(from) && guest(to)) {
+      const a = from as VirtualMachine;
+      const b = to as VirtualMachine;
+      if (!a.allowUnrestrictedCommunication || !b.allowUnrestrictedCommunication) {
+        return `guest-to-guest traffic between ${a.name} and ${b.name} needs allowUnrestrictedCommunication on both VMs (effective after a restart)`;
+      }
+    }
+    return undefined;
+  }
+
+  /** Datagram routing: delivered, or dropped like VMCI drops (no receiver, full queue, policy). */
+  deliver(from: VsockAddress, to: VsockAddress, data: Buffer): void {
+    const source = this.endpoints.get(from.cid === CID_ANY ? HOST_CID : from.cid);
+    const target = to.cid === LOCAL_CID ? source : this.endpoints.get(to.cid);
+    if (!source || !target?.poweredOn || !target.vmci || this.policy(source, target)) return;
+    const receiver = target.ports.get(`dgram:${to.port}`) as FakeDatagramChannel | undefined;
+    if (!receiver) return;
+    const inbox = receiver.inbox;
+    if (inbox.size + data.length > inbox.capacity) return;
+    const datagram: ReceivedDatagram & { length: number } = {
+      data,
+      from: { cid: source.cid, port: from.port },
+      truncated: false,
+      length: data.length,
+    };
+    inbox.push(datagram);
+  }
+
+  /** Open channels, listeners and datagram sockets, for leak checks. */
+  openResources(): number {
+    return this.resources.open;
+  }
+}
+
+export function createHypervisor(options?: HypervisorOptions): Hypervisor {
+  return new Hypervisor(options);
+}
+
+export { Pipe, PORT_ANY };

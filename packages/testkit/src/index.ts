@@ -1,0 +1,17 @@
+/**
+ * @vmci/testkit — a virtual hypervisor with VMs whose Transports behave like the kernel's, so
+ * vsock applications are tested without booting VMs.
+ */
+export { fakeMaxDatagramSize, fakeMaxMessageSize } from './channels.js';
+export {
+  createHypervisor,
+  Endpoint,
+  HOST_CID,
+  HYPERVISOR_CID,
+  Hypervisor,
+  type HypervisorOptions,
+  LOCAL_CID,
+  VirtualMachine,
+  type VmOptions,
+} from './hypervisor.js';
+export { FakeTransport } from './transport.js';

@@ -1,0 +1,80 @@
+/**
+ * In-memory byte and message queues with a capacity, level-triggered waits and resets: the
+ * fake's stand-in for a connection's kernel buffers.
+ */
+import type { VmciError } from '@vmci/sockets';
+
+type Waiter = () => void;
+
+/** One direction of a connection: what the sender wrote and the receiver has not read. */
+export class Pipe<T extends { length: number }> {
+  readonly items: T[] = [];
+  size = 0;
+  /** The writer shut down (the reader sees end of stream after the queue). */
+  ended = false;
+  /** The connection was reset: both ends fail with this. */
+  reset: VmciError | undefined;
+  private readers: Waiter[] = [];
+  private writers: Waiter[] = [];
+
+  constructor(public capacity: number) {}
+
+  get readable(): boolean {
+    return this.items.length > 0 || this.ended || this.reset !== undefined;
+  }
+
+  get writable(): boolean {
+    return this.size < this.capacity || this.ended || this.reset !== undefined;
+  }
+
+  push(item: T): void {
+    this.items.push(item);
+    this.size += item.length;
+    this.wake('readers');
+  }
+
+  shift(): T | undefined {
+    const item = this.items.shift();
+    if (item) {
+      this.size -= item.length;
+      this.wake('writers');
+    }
+    return item;
+  }
+
+  /** The reader consumed `bytes` of the head item in place. */
+  took(bytes: number): void {
+    this.size -= bytes;
+    this.wake('writers');
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wake('readers');
+  }
+
+  fail(error: VmciError): void {
+    if (this.reset) return;
+    this.reset = error;
+    this.wake('readers');
+    this.wake('writers');
+  }
+
+  /** Level-triggered: calls back soon if the condition already holds. */
+  wait(interest: 'readable' | 'writable', callback: Waiter): void {
+    if (interest === 'readable' ? this.readable : this.writable) {
+      setImmediate(callback);
+      return;
+    }
+    (interest === 'readable' ? this.readers : this.writers).push(callback);
+  }
+
+  private wake(which: 'readers' | 'writers') {
+    const list = which === 'readers' ? this.readers : this.writers;
+    if (list.length === 0) return;
+    const callbacks = list.splice(0);
+    setImmediate(() => {
+      for (const callback of callbacks) callback();
+    });
+  }
+}

@@ -1,0 +1,339 @@
+/**
+ * One endpoint's Transport: what `@vmci/sockets` calls for `{ transport: vm.transport }`.
+ */
+import {
+  ChannelSocket,
+  CID_ANY,
+  type DatagramChannel,
+  PORT_ANY,
+  type Transport,
+  type TransportConnectRequest,
+  type TransportListener,
+  type TransportListenRequest,
+  type VsockAddress,
+  VsockMessageSocket,
+  type VsockSocket,
+} from '@vmci/sockets';
+import {
+  FakeDatagramChannel,
+  type FakeMessage,
+  FakeMessageChannel,
+  FakeStreamChannel,
+} from './channels.js';
+import { kernelError } from './errors.js';
+import type { Endpoint } from './hypervisor.js';
+import { Pipe } from './pipes.js';
+
+const defaultBufferSize = 262144;
+const defaultConnectTimeout = 2000;
+/** VMCI queues a few datagrams per socket before it drops: model 16 full-size ones. */
+const datagramQueueBytes = 16 * 65536;
+
+type Kind = 'stream' | 'seqpacket';
+
+interface FakeListener {
+  readonly kind: Kind;
+  readonly port: number;
+  readonly bufferSize: number;
+  readonly allowHalfOpen: boolean | undefined;
+  readonly connection: (socket: VsockSocket | VsockMessageSocket) => void;
+  close(): void;
+}
+
+export class FakeTransport implements Transport {
+  readonly name: string;
+
+  constructor(private readonly endpoint: Endpoint) {
+    this.name = `fake/${endpoint.name}`;
+  }
+
+  localCid(): number {
+    return this.endpoint.cid;
+  }
+
+  private requireVmci(syscall: string) {
+    const { endpoint } = this;
+    if (!endpoint.poweredOn)
+      throw kernelError('ENODEV', syscall, `${endpoint.name} is powered off`);
+    if (!endpoint.vmci)
+      throw kernelError(
+        'ENODEV',
+        syscall,
+        `VMCI is not enabled on ${endpoint.name}: enable it (and restart the VM) to use vsock`,
+      );
+  }
+
+  private bindPort(kind: string, request: VsockAddress, syscall: string): number {
+    const { endpoint } = this;
+    if (request.cid !== CID_ANY && request.cid !== endpoint.cid && request.cid !== 1) {
+      throw kernelError(
+        'EADDRNOTAVAIL',
+        syscall,
+        `that CID is not this VM's (${endpoint.name} is CID ${endpoint.cid})`,
+        request,
+      );
+    }
+    const port = request.port === PORT_ANY ? endpoint.ephemeralPort(kind) : request.port;
+    if (port < 1024 && !endpoint.privileged) {
+      throw kernelError(
+        'EACCES',
+        syscall,
+        'ports below 1024 need CAP_NET_BIND_SERVICE (run as root or grant the capability)',
+        request,
+      );
+    }
+    if (endpoint.ports.has(`${kind}:${port}`)) {
+      throw kernelError(
+        'EADDRINUSE',
+        syscall,
+        'another socket is bound to that port: pick another port, or PORT_ANY',
+        { cid: request.cid, port },
+      );
+    }
+    return port;
+  }
+
+  /** Where a connect goes, or the error it gets (after the connect timeout for unreachable CIDs). */
+  private async route(
+    kind: Kind,
+    request: TransportConnectRequest,
+  ): Promise<{ target: Endpoint; listener: FakeListener }> {
+    this.requireVmci('connect');
+    const hypervisor = this.endpoint.hypervisor;
+    const address = { cid: request.cid, port: request.port };
+    const target =
+      request.cid === 1 || request.cid === this.endpoint.cid
+        ? this.endpoint
+        : hypervisor.endpoint(request.cid);
+    if (!target?.poweredOn || !target.vmci) {
+      await this.timeout(request);
+      throw kernelError(
+        'ETIMEDOUT',
+        'connect',
+        'the peer VM did not answer within the connect timeout: check that the CID is running and reachable, or raise the connect timeout',
+        address,
+      );
+    }
+    const refusal = hypervisor.policy(this.endpoint, target);
+    if (refusal) throw kernelError('ECONNRESET', 'connect', refusal, address);
+    await new Promise((resolve) => setImmediate(resolve));
+    request.signal?.throwIfAborted();
+    const listener = target.ports.get(`${kind}:${request.port}`) as FakeListener | undefined;
+    if (!listener || listener.kind !== kind) {
+      throw kernelError(
+        'ECONNRESET',
+        'connect',
+        'nothing listens on that port of that CID: start the server first, or check the port',
+        address,
+      );
+    }
+    return { target, listener };
+  }
+
+  private timeout(request: TransportConnectRequest): Promise<void> {
+    const ms = request.timeout ?? defaultConnectTimeout;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        request.signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, ms);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(request.signal?.reason);
+      };
+      if (request.signal?.aborted) onAbort();
+      else request.signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  /** Sets up both ends of a connection and hands the server's to the listener. */
+  private pair<T>(
+    kind: Kind,
+    request: TransportConnectRequest,
+    target: Endpoint,
+    listener: FakeListener,
+    make: (ends: ConnectionEnds) => [T, VsockSocket | VsockMessageSocket],
+  ): T {
+    const client = this.endpoint;
+    const clientPort = client.ephemeralPort(kind);
+    const serverPort = listener.port;
+    const clientBuffer = request.bufferSize ?? defaultBufferSize;
+    const counter = client.hypervisor.resources;
+    // Each end's receive buffer is its own buffer size: the sender blocks when it is full.
+    const toServer = new Pipe<never>(listener.bufferSize);
+    const toClient = new Pipe<never>(clientBuffer);
+    const clientKey = `${kind}:${clientPort}`;
+    client.ports.set(clientKey, { close: () => {} });
+    const live = {
+      reset: (reason: string) => {
+        const error = kernelError('ECONNRESET', 'recv', `connection reset: ${reason}`);
+        toServer.fail(error);
+        toClient.fail(error);
+      },
+    };
+    client.connections.add(live);
+    target.connections.add(live);
+    let open = 2;
+    const release = () => {
+      if (--open > 0) return;
+      client.connections.delete(live);
+      target.connections.delete(live);
+      if (client.ports.get(clientKey)) client.ports.delete(clientKey);
+    };
+    const [clientSocket, serverSocket] = make({
+      // The kernel reports the client's own CID as VMADDR_CID_ANY after connect (getsockname).
+      client: {
+        local: { cid: CID_ANY, port: clientPort },
+        remote: { cid: request.cid, port: serverPort },
+      },
+      server: {
+        local: { cid: target.cid, port: serverPort },
+        remote: { cid: client.cid, port: clientPort },
+      },
+      toServer,
+      toClient,
+      counter,
+      release,
+    });
+    setImmediate(() => listener.connection(serverSocket));
+    return clientSocket;
+  }
+
+  async connect(request: TransportConnectRequest): Promise<VsockSocket> {
+    const { target, listener } = await this.route('stream', request);
+    return this.pair<VsockSocket>('stream', request, target, listener, (e) => {
+      const options =
+        request.allowHalfOpen === undefined ? {} : { allowHalfOpen: request.allowHalfOpen };
+      const serverOptions =
+        listener.allowHalfOpen === undefined ? {} : { allowHalfOpen: listener.allowHalfOpen };
+      return [
+        new ChannelSocket(
+          new FakeStreamChannel(
+            e.client.local,
+            e.client.remote,
+            e.toClient as Pipe<Buffer>,
+            e.toServer as Pipe<Buffer>,
+            e.counter,
+            e.release,
+          ),
+          options,
+        ),
+        new ChannelSocket(
+          new FakeStreamChannel(
+            e.server.local,
+            e.server.remote,
+            e.toServer as Pipe<Buffer>,
+            e.toClient as Pipe<Buffer>,
+            e.counter,
+            e.release,
+          ),
+          serverOptions,
+        ),
+      ];
+    });
+  }
+
+  async connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket> {
+    const { target, listener } = await this.route('seqpacket', request);
+    return this.pair<VsockMessageSocket>('seqpacket', request, target, listener, (e) => [
+      new VsockMessageSocket(
+        new FakeMessageChannel(
+          e.client.local,
+          e.client.remote,
+          e.toClient as Pipe<FakeMessage>,
+          e.toServer as Pipe<FakeMessage>,
+          e.counter,
+          e.release,
+        ),
+      ),
+      new VsockMessageSocket(
+        new FakeMessageChannel(
+          e.server.local,
+          e.server.remote,
+          e.toServer as Pipe<FakeMessage>,
+          e.toClient as Pipe<FakeMessage>,
+          e.counter,
+          e.release,
+        ),
+      ),
+    ]);
+  }
+
+  private async listenKind(
+    kind: Kind,
+    request: TransportListenRequest,
+    handlers: { connection(socket: never): void; error(error: Error): void },
+  ): Promise<TransportListener> {
+    this.requireVmci('listen');
+    const port = this.bindPort(kind, request, 'bind');
+    const { endpoint } = this;
+    const counter = endpoint.hypervisor.resources;
+    let closed = false;
+    const key = `${kind}:${port}`;
+    const listener: FakeListener = {
+      kind,
+      port,
+      bufferSize: request.bufferSize ?? defaultBufferSize,
+      allowHalfOpen: request.allowHalfOpen,
+      connection: (socket) => {
+        if (closed) socket.destroy();
+        else handlers.connection(socket as never);
+      },
+      close: () => {
+        if (closed) return;
+        closed = true;
+        counter.open--;
+        if (endpoint.ports.get(key) === listener) endpoint.ports.delete(key);
+      },
+    };
+    endpoint.ports.set(key, listener);
+    counter.open++;
+    return {
+      address: () => ({ cid: request.cid, port }),
+      close: () => listener.close(),
+      ref: () => {},
+      unref: () => {},
+    };
+  }
+
+  listen(
+    request: TransportListenRequest,
+    handlers: { connection(socket: VsockSocket): void; error(error: Error): void },
+  ): Promise<TransportListener> {
+    return this.listenKind('stream', request, handlers);
+  }
+
+  listenSeqpacket(
+    request: TransportListenRequest,
+    handlers: { connection(socket: VsockMessageSocket): void; error(error: Error): void },
+  ): Promise<TransportListener> {
+    return this.listenKind('seqpacket', request, handlers);
+  }
+
+  async bindDatagram(request: VsockAddress): Promise<DatagramChannel> {
+    this.requireVmci('socket');
+    const port = this.bindPort('dgram', request, 'bind');
+    const { endpoint } = this;
+    const key = `dgram:${port}`;
+    const channel: FakeDatagramChannel = new FakeDatagramChannel(
+      { cid: endpoint.cid, port },
+      new Pipe(datagramQueueBytes),
+      endpoint.hypervisor,
+      endpoint.hypervisor.resources,
+      () => {
+        if (endpoint.ports.get(key) === channel) endpoint.ports.delete(key);
+      },
+    );
+    endpoint.ports.set(key, channel);
+    return channel;
+  }
+}
+
+interface ConnectionEnds {
+  readonly client: { local: VsockAddress; remote: VsockAddress };
+  readonly server: { local: VsockAddress; remote: VsockAddress };
+  readonly toServer: Pipe<never>;
+  readonly toClient: Pipe<never>;
+  readonly counter: import('./channels.js').ResourceCounter;
+  readonly release: () => void;
+}
