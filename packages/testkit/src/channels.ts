@@ -13,9 +13,36 @@ import type {
 import { kernelError } from './errors.js';
 import type { Pipe } from './pipes.js';
 
-/** Counts open fake resources, for leak checks. */
+/** Open fake resources with a label each, for leak checks, and the traffic record. */
 export class ResourceCounter {
-  open = 0;
+  private readonly items = new Map<object, string>();
+  readonly events: string[] = [];
+  private readonly started = Date.now();
+
+  get open(): number {
+    return this.items.size;
+  }
+
+  add(item: object, label: string): void {
+    this.items.set(item, label);
+    this.record(`open   ${label}`);
+  }
+
+  remove(item: object): void {
+    const label = this.items.get(item);
+    if (label === undefined) return;
+    this.items.delete(item);
+    this.record(`close  ${label}`);
+  }
+
+  labels(): string[] {
+    return [...this.items.values()];
+  }
+
+  record(event: string): void {
+    this.events.push(`+${String(Date.now() - this.started).padStart(5)} ms  ${event}`);
+    if (this.events.length > 10_000) this.events.splice(0, this.events.length - 10_000);
+  }
 }
 
 export interface FakeMessage {
@@ -33,7 +60,10 @@ abstract class FakeConnectionEnd {
     protected readonly counter: ResourceCounter,
     private readonly onClose: () => void,
   ) {
-    counter.open++;
+    counter.add(
+      this,
+      `${this.constructor.name === 'FakeMessageChannel' ? 'seqpacket' : 'stream'} ${local.cid}:${local.port} ↔ ${remote.cid}:${remote.port}`,
+    );
   }
 
   protected abstract incomingPipe(): Pipe<{ length: number }>;
@@ -56,7 +86,7 @@ abstract class FakeConnectionEnd {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.counter.open--;
+    this.counter.remove(this);
     this.outgoingPipe().end();
     // The peer can no longer write to us.
     this.incomingPipe().fail(
@@ -97,7 +127,7 @@ export class FakeStreamChannel extends FakeConnectionEnd implements StreamChanne
     const pipe = this.incoming;
     if (pipe.items.length === 0) {
       if (pipe.reset && pipe.reset.code !== 'EPIPE') throw pipe.reset;
-      return pipe.ended || pipe.reset ? 0 : null;
+      return (pipe.ended && pipe.inFlight() === 0) || pipe.reset ? 0 : null;
     }
     let n = 0;
     while (n < buffer.length && pipe.items.length > 0) {
@@ -170,7 +200,7 @@ export class FakeMessageChannel extends FakeConnectionEnd implements MessageChan
     const message = pipe.shift();
     if (!message) {
       if (pipe.reset && pipe.reset.code !== 'EPIPE') throw pipe.reset;
-      return pipe.ended || pipe.reset
+      return (pipe.ended && pipe.inFlight() === 0) || pipe.reset
         ? { data: Buffer.alloc(0), length: 0, truncated: false, endOfRecord: false }
         : null;
     }
@@ -201,7 +231,7 @@ export class FakeDatagramChannel implements DatagramChannel {
     private readonly counter: ResourceCounter,
     private readonly onClose: () => void,
   ) {
-    counter.open++;
+    counter.add(this, `dgram ${local.cid}:${local.port}`);
   }
 
   send(data: Buffer, to: VsockAddress): boolean {
@@ -232,7 +262,7 @@ export class FakeDatagramChannel implements DatagramChannel {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.counter.open--;
+    this.counter.remove(this);
     this.onClose();
   }
 

@@ -9,6 +9,7 @@
 import { CID_ANY, PORT_ANY, type ReceivedDatagram, type VsockAddress } from '@vmci/sockets';
 import { type DatagramRouter, type FakeDatagramChannel, ResourceCounter } from './channels.js';
 import { kernelError } from './errors.js';
+import { Faults } from './faults.js';
 import { Pipe } from './pipes.js';
 import { FakeTransport } from './transport.js';
 
@@ -30,6 +31,8 @@ export interface VmOptions {
 
 /** A live stream or message connection, for resets. */
 export interface LiveConnection {
+  /** The two endpoints' CIDs. */
+  readonly between: readonly [number, number];
   reset(reason: string): void;
 }
 
@@ -121,6 +124,8 @@ export interface HypervisorOptions {
 }
 
 export class Hypervisor implements DatagramRouter {
+  /** Staged faults (see `Faults`); `partition`/`resetConnections` below also act on open connections. */
+  readonly faults = new Faults();
   readonly host: Endpoint;
   readonly hypervisorEndpoint: Endpoint;
   private readonly endpoints = new Map<number, Endpoint>();
@@ -187,9 +192,10 @@ export class Hypervisor implements DatagramRouter {
 
   /** Datagram routing: delivered, or dropped like VMCI drops (no receiver, full queue, policy). */
   deliver(from: VsockAddress, to: VsockAddress, data: Buffer): void {
-    const source = this.endpoints.get(from.cid === CID_ANY ? HOST_CID : from.cid);
+    const source = this.endpoints.get(from.cid);
     const target = to.cid === LOCAL_CID ? source : this.endpoints.get(to.cid);
     if (!source || !target?.poweredOn || !target.vmci || this.policy(source, target)) return;
+    if (this.faults.partitioned(source.cid, target.cid)) return;
     const receiver = target.ports.get(`dgram:${to.port}`) as FakeDatagramChannel | undefined;
     if (!receiver) return;
     const inbox = receiver.inbox;
@@ -203,9 +209,50 @@ export class Hypervisor implements DatagramRouter {
     inbox.push(datagram);
   }
 
+  /** Cuts two CIDs apart: open connections between them reset, new connects time out. */
+  partition(a: number, b: number): void {
+    this.faults.partition(a, b);
+    this.resetConnections({ between: [a, b] }, `partition between CID ${a} and CID ${b}`);
+  }
+
+  heal(a: number, b: number): void {
+    this.faults.heal(a, b);
+  }
+
+  /** Resets open connections mid-stream (all, or those touching a CID / between two CIDs). */
+  resetConnections(
+    scope: { cid?: number; between?: readonly [number, number] } = {},
+    reason = 'reset staged by the testkit',
+  ): number {
+    const seen = new Set<LiveConnection>();
+    for (const endpoint of this.endpoints.values()) {
+      for (const connection of endpoint.connections) {
+        const [x, y] = connection.between;
+        const inScope =
+          (scope.cid === undefined || x === scope.cid || y === scope.cid) &&
+          (scope.between === undefined ||
+            (x === scope.between[0] && y === scope.between[1]) ||
+            (x === scope.between[1] && y === scope.between[0]));
+        if (inScope) seen.add(connection);
+      }
+    }
+    for (const connection of seen) connection.reset(reason);
+    return seen.size;
+  }
+
   /** Open channels, listeners and datagram sockets, for leak checks. */
   openResources(): number {
     return this.resources.open;
+  }
+
+  /** What is still open, one label each (`stream 4294967295:1234 ↔ 2:5000`, `stream listener 2:80`). */
+  openResourceLabels(): string[] {
+    return this.resources.labels();
+  }
+
+  /** The traffic record: opens, closes, connects and resets with their time since creation. */
+  trace(): string {
+    return this.resources.events.join('\n');
   }
 }
 

@@ -3,6 +3,7 @@
  * vsock applications are tested without booting VMs.
  */
 export { fakeMaxDatagramSize, fakeMaxMessageSize } from './channels.js';
+export { Faults, type LinkShape, type Scope } from './faults.js';
 export {
   createHypervisor,
   Endpoint,

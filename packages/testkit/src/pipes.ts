@@ -17,10 +17,24 @@ export class Pipe<T extends { length: number }> {
   private readers: Waiter[] = [];
   private writers: Waiter[] = [];
 
+  /** One-way delay (ms) and throughput cap (bytes/s) of this direction; 0 = none. */
+  latencyMs = 0;
+  bytesPerSecond = 0;
+  private linkFreeAt = 0;
+
   constructor(public capacity: number) {}
 
   get readable(): boolean {
-    return this.items.length > 0 || this.ended || this.reset !== undefined;
+    return (
+      this.items.length > 0 || (this.ended && this.inFlight() === 0) || this.reset !== undefined
+    );
+  }
+
+  /** Bytes pushed but not yet delivered across a shaped link. */
+  inFlight(): number {
+    let queued = 0;
+    for (const item of this.items) queued += item.length;
+    return this.size - queued;
   }
 
   get writable(): boolean {
@@ -28,9 +42,25 @@ export class Pipe<T extends { length: number }> {
   }
 
   push(item: T): void {
-    this.items.push(item);
     this.size += item.length;
-    this.wake('readers');
+    if (this.latencyMs === 0 && this.bytesPerSecond === 0) {
+      this.items.push(item);
+      this.wake('readers');
+      return;
+    }
+    // In flight: counts against the capacity now, readable once it has crossed the link.
+    const now = Date.now();
+    const start = Math.max(now, this.linkFreeAt);
+    this.linkFreeAt =
+      start + (this.bytesPerSecond > 0 ? (item.length * 1000) / this.bytesPerSecond : 0);
+    setTimeout(
+      () => {
+        if (this.reset) return;
+        this.items.push(item);
+        this.wake('readers');
+      },
+      this.linkFreeAt - now + this.latencyMs,
+    );
   }
 
   shift(): T | undefined {

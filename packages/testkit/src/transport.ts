@@ -116,6 +116,26 @@ export class FakeTransport implements Transport {
     }
     const refusal = hypervisor.policy(this.endpoint, target);
     if (refusal) throw kernelError('ECONNRESET', 'connect', refusal, address);
+    hypervisor.resources.record(
+      `connect ${kind} ${this.endpoint.cid} → ${request.cid}:${request.port}`,
+    );
+    const fault = hypervisor.faults.decide(this.endpoint.cid, target.cid);
+    if (fault === 'timeout') {
+      await this.timeout(request);
+      throw kernelError(
+        'ETIMEDOUT',
+        'connect',
+        'the peer VM did not answer within the connect timeout (staged by the testkit)',
+        address,
+      );
+    }
+    if (fault === 'refuse')
+      throw kernelError(
+        'ECONNRESET',
+        'connect',
+        'the connection was refused (staged by the testkit)',
+        address,
+      );
     await new Promise((resolve) => setImmediate(resolve));
     request.signal?.throwIfAborted();
     const listener = target.ports.get(`${kind}:${request.port}`) as FakeListener | undefined;
@@ -162,10 +182,17 @@ export class FakeTransport implements Transport {
     // Each end's receive buffer is its own buffer size: the sender blocks when it is full.
     const toServer = new Pipe<never>(listener.bufferSize);
     const toClient = new Pipe<never>(clientBuffer);
+    const shape = client.hypervisor.faults.linkFor(client.cid, target.cid);
+    for (const pipe of [toServer, toClient]) {
+      pipe.latencyMs = shape.latencyMs ?? 0;
+      pipe.bytesPerSecond = shape.bytesPerSecond ?? 0;
+    }
     const clientKey = `${kind}:${clientPort}`;
     client.ports.set(clientKey, { close: () => {} });
     const live = {
+      between: [client.cid, target.cid] as const,
       reset: (reason: string) => {
+        counter.record(`reset  ${client.cid} ↔ ${target.cid}: ${reason}`);
         const error = kernelError('ECONNRESET', 'recv', `connection reset: ${reason}`);
         toServer.fail(error);
         toClient.fail(error);
@@ -195,7 +222,9 @@ export class FakeTransport implements Transport {
       counter,
       release,
     });
-    setImmediate(() => listener.connection(serverSocket));
+    const delay = client.hypervisor.faults.acceptDelayMs;
+    if (delay > 0) setTimeout(() => listener.connection(serverSocket), delay);
+    else setImmediate(() => listener.connection(serverSocket));
     return clientSocket;
   }
 
@@ -282,12 +311,12 @@ export class FakeTransport implements Transport {
       close: () => {
         if (closed) return;
         closed = true;
-        counter.open--;
+        counter.remove(listener);
         if (endpoint.ports.get(key) === listener) endpoint.ports.delete(key);
       },
     };
     endpoint.ports.set(key, listener);
-    counter.open++;
+    counter.add(listener, `${kind} listener ${endpoint.cid}:${port}`);
     return {
       address: () => ({ cid: request.cid, port }),
       close: () => listener.close(),

@@ -14,7 +14,11 @@ import { describe, expect, it } from 'vitest';
 import { createHypervisor } from '../src/index.js';
 
 async function echoServer(transport: Transport) {
-  const server = createServer({ transport }, (socket) => socket.pipe(socket));
+  const server = createServer({ transport }, (socket) => {
+    // Resets are the point of some tests: the server side sees them too.
+    socket.on('error', () => {});
+    socket.pipe(socket);
+  });
   const { port } = await server.listenAsync();
   return { server, port };
 }
