@@ -1,0 +1,105 @@
+/**
+ * `vmci demo`: a virtual hypervisor in-process (a host and two VMs) showing, live, an echo over
+ * vsock, an HTTP request over vsock, and a guest↔guest connect refused by policy and then allowed
+ * after both VMs restart with unrestricted communication.
+ */
+import { once } from 'node:events';
+import http from 'node:http';
+import {
+  connect,
+  createServer,
+  serveOverVsock,
+  type Transport,
+  VsockAgent,
+  type VsockServer,
+} from '@vmci/sockets';
+import { createHypervisor } from '@vmci/testkit';
+import type { CliIo } from '../io.js';
+
+const closeServer = (server: VsockServer | http.Server) =>
+  new Promise<void>((resolve) => server.close(() => resolve()));
+
+async function echoOnce(
+  transport: Transport,
+  cid: number,
+  port: number,
+  text: string,
+): Promise<string> {
+  const socket = await connect({ cid, port, transport });
+  socket.setEncoding('utf8');
+  socket.end(text);
+  let reply = '';
+  for await (const chunk of socket) reply += chunk;
+  return reply;
+}
+
+export async function runDemo(io: CliIo): Promise<number> {
+  const say = (text: string) => io.stdout(`${text}\n`);
+  const hv = createHypervisor({ seed: 2026 });
+  const web = hv.addVM({ cid: 3, name: 'web' });
+  const db = hv.addVM({ cid: 4, name: 'db' });
+  say('vmci demo — a virtual hypervisor in this process: host (CID 2), web (CID 3), db (CID 4)');
+
+  // 1. Echo: the host runs an echo service, the web VM talks to it.
+  const echo = createServer({ transport: hv.host.transport }, (socket) => socket.pipe(socket));
+  const { port: echoPort } = await echo.listenAsync({ port: 5000 });
+  say(`\n1. echo: host listens on vsock port ${echoPort}`);
+  say(
+    `   web → host:${echoPort}  "hello over vsock"  ←  "${await echoOnce(web.transport, 2, echoPort, 'hello over vsock')}"`,
+  );
+  await closeServer(echo);
+
+  // 2. HTTP: an ordinary http.Server on the host, an http.Agent in the guest.
+  const api = http.createServer((req, res) =>
+    res.end(JSON.stringify({ path: req.url, guest: req.socket.remoteAddress ?? 'vsock' })),
+  );
+  const vsockApi = serveOverVsock(api, { port: 8080, transport: hv.host.transport });
+  await once(vsockApi, 'listening');
+  const agent = new VsockAgent({ cid: 'host', port: 8080, transport: web.transport });
+  const body = await new Promise<string>((resolve, reject) => {
+    http
+      .get({ agent, host: 'agent.local', path: '/status' }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve(`${res.statusCode} ${text}`));
+      })
+      .on('error', reject);
+  });
+  say('\n2. HTTP over vsock: host serves http.Server on port 8080');
+  say(`   web: GET http://agent.local/status via vsock host:8080  ←  ${body}`);
+  agent.destroy();
+  await closeServer(vsockApi);
+  await closeServer(api);
+
+  // 3. Guest ↔ guest: refused until both VMs allow it and restart.
+  const dbService = createServer({ transport: db.transport }, (socket) => socket.pipe(socket));
+  const { port: dbPort } = await dbService.listenAsync({ port: 5432 });
+  say(`\n3. guest ↔ guest: db listens on port ${dbPort}`);
+  try {
+    await echoOnce(web.transport, 4, dbPort, 'select 1');
+    say('   web → db: connected (unexpected)');
+  } catch (error) {
+    const reason = (error as Error).message.split('): ').pop();
+    say(`   web → db: refused — ${(error as { code?: string }).code}: ${reason}`);
+  }
+  web.setAllowUnrestrictedCommunication(true);
+  db.setAllowUnrestrictedCommunication(true);
+  say(
+    '   allowUnrestrictedCommunication set on both VMs; restarting them (open connections reset, ports freed)',
+  );
+  web.restart();
+  db.restart();
+  const dbAgain = createServer({ transport: db.transport }, (socket) => socket.pipe(socket));
+  await dbAgain.listenAsync({ port: dbPort });
+  say(
+    `   web → db:${dbPort}  "select 1"  ←  "${await echoOnce(web.transport, 4, dbPort, 'select 1')}"`,
+  );
+  await closeServer(dbAgain);
+  say(
+    `\n${hv.openResources() === 0 ? 'done: every socket closed.' : `done, with ${hv.openResources()} resource(s) still open.`}`,
+  );
+  return 0;
+}

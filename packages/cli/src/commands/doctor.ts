@@ -1,0 +1,161 @@
+/**
+ * `vmci doctor`: what this machine supports — never connects anywhere, so it is safe on any host.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import {
+  closeSocket,
+  createSocket,
+  currentTarget,
+  getAFValueDetailed,
+  getBufferSizes,
+  getConnectTimeout,
+  getLocalCID,
+  type SocketType,
+  VmciError,
+  version,
+  vsockDevicePaths,
+} from '@vmci/ffi';
+import { detectBackend } from '@vmci/sockets';
+import type { CliIo } from '../io.js';
+
+export interface DoctorReport {
+  platform: string;
+  node: string;
+  target: string | null;
+  backend: { name: string; reason: string } | null;
+  addressFamily: { value: number; foundBy: string | null } | null;
+  localCid: { value: number; meaning: string } | { error: string } | null;
+  vmwareVersion: string | null;
+  devices: Record<string, boolean>;
+  socketTypes: Record<string, string>;
+  defaults: {
+    bufferSize: number;
+    bufferMin: number;
+    bufferMax: number;
+    connectTimeoutMs: number;
+  } | null;
+  privilegedPorts: boolean;
+}
+
+function meaningOf(cid: number): string {
+  if (cid === 0xffffffff) return 'no vsock transport is loaded';
+  if (cid === 1) return 'loopback only (vsock_loopback): this machine talks to itself';
+  if (cid === 2) return 'this is the host: guests reach it at CID 2';
+  return 'this is a guest: the host is CID 2, and the host reaches this VM at this CID';
+}
+
+/** CAP_NET_BIND_SERVICE (bit 10) in the effective set, or root. */
+function canBindPrivilegedPorts(): boolean {
+  if (process.getuid?.() === 0) return true;
+  try {
+    const line = readFileSync('/proc/self/status', 'utf8').match(/^CapEff:\s*([0-9a-f]+)/m);
+    return line ? (BigInt(`0x${line[1]}`) & (1n << 10n)) !== 0n : false;
+  } catch {
+    return false;
+  }
+}
+
+const describe = (error: unknown) =>
+  VmciError.isInstance(error) ? `${error.code}: ${error.message}` : String(error);
+
+export function doctorReport(): DoctorReport {
+  const target = currentTarget() ?? null;
+  const report: DoctorReport = {
+    platform: `${process.platform}-${process.arch}`,
+    node: process.version,
+    target,
+    backend: null,
+    addressFamily: null,
+    localCid: null,
+    vmwareVersion: null,
+    devices: Object.fromEntries(vsockDevicePaths.map((path) => [path, existsSync(path)])),
+    socketTypes: {},
+    defaults: null,
+    privilegedPorts: canBindPrivilegedPorts(),
+  };
+  if (!target) return report;
+  const backend = detectBackend();
+  report.backend = { name: backend.backend, reason: backend.reason };
+  const af = getAFValueDetailed();
+  report.addressFamily = af.family < 0 ? null : { value: af.family, foundBy: af.source ?? null };
+  try {
+    const cid = getLocalCID();
+    report.localCid = { value: cid, meaning: meaningOf(cid) };
+  } catch (error) {
+    report.localCid = { error: describe(error) };
+  }
+  const v = version();
+  report.vmwareVersion = v.available
+    ? `${v.epoch}.${v.major}.${v.minor}`
+    : `not available: ${v.reason}`;
+  for (const type of ['stream', 'seqpacket', 'dgram'] as SocketType[]) {
+    try {
+      const fd = createSocket(type);
+      try {
+        if (type === 'stream') {
+          const sizes = getBufferSizes(fd);
+          report.defaults = {
+            bufferSize: sizes.size,
+            bufferMin: sizes.min,
+            bufferMax: sizes.max,
+            connectTimeoutMs: getConnectTimeout(fd),
+          };
+        }
+      } finally {
+        closeSocket(fd);
+      }
+      report.socketTypes[type] = 'ok';
+    } catch (error) {
+      report.socketTypes[type] = describe(error);
+    }
+  }
+  return report;
+}
+
+export function runDoctor(io: CliIo, options: { json: boolean }): number {
+  const report = doctorReport();
+  if (options.json) {
+    io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    return 0;
+  }
+  const line = (label: string, value: string) => io.stdout(`  ${label.padEnd(22)} ${value}\n`);
+  io.stdout('vmci doctor — this machine (create/bind/ioctl probes only; nothing connects)\n');
+  line('platform', `${report.platform}, Node ${report.node}`);
+  if (!report.target) {
+    line(
+      'vsock',
+      'not supported on this platform (Linux x64/arm64 only); constants and layouts still work',
+    );
+    return 0;
+  }
+  line('backend', `${report.backend?.name} — ${report.backend?.reason}`);
+  line(
+    'address family',
+    report.addressFamily
+      ? `${report.addressFamily.value} (found by ${report.addressFamily.foundBy})`
+      : 'vsock unavailable',
+  );
+  const cid = report.localCid;
+  line(
+    'local CID',
+    cid && 'value' in cid ? `${cid.value} — ${cid.meaning}` : (cid?.error ?? 'unknown'),
+  );
+  line('VMware version', report.vmwareVersion ?? 'unknown');
+  for (const [path, present] of Object.entries(report.devices))
+    line(path, present ? 'present' : 'absent');
+  for (const [type, status] of Object.entries(report.socketTypes)) line(`${type} sockets`, status);
+  if (report.defaults) {
+    line(
+      'buffer size',
+      `${report.defaults.bufferSize} (min ${report.defaults.bufferMin}, max ${report.defaults.bufferMax})`,
+    );
+    line('connect timeout', `${report.defaults.connectTimeoutMs} ms`);
+  }
+  line(
+    'ports < 1024',
+    report.privilegedPorts
+      ? 'allowed (root or CAP_NET_BIND_SERVICE)'
+      : 'not allowed (needs CAP_NET_BIND_SERVICE)',
+  );
+  return 0;
+}
