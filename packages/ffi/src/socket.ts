@@ -5,7 +5,7 @@
  */
 
 import { errnoName } from './errno.js';
-import { errnoError, VmciError } from './errors.js';
+import { type ErrnoContext, errnoError, VmciError } from './errors.js';
 import { koffi } from './koffi.js';
 import { getLibc } from './libc.js';
 import { libcConstants as C, type SocketType, socketTypeNumbers } from './libc-constants.js';
@@ -21,6 +21,17 @@ const wouldBlock = (errno: number) => {
   const name = errnoName(errno);
   return name === 'EAGAIN' || name === 'EWOULDBLOCK';
 };
+
+/**
+ * The result of a data syscall: the count, `null` when it would block, or the typed error. Call it
+ * right after the syscall (errno is per thread and the next call overwrites it).
+ */
+function transferred(n: number, syscall: string, context: ErrnoContext = {}): number | null {
+  if (n >= 0) return n;
+  const errno = getLibc().errno();
+  if (wouldBlock(errno)) return null;
+  throw errnoError(syscall, errno, context);
+}
 
 function checkFd(fd: number) {
   if (!Number.isInteger(fd) || fd < 0) {
@@ -169,13 +180,7 @@ export function readInto(
   checkFd(fd);
   checkRange(buffer, offset, length);
   const libc = getLibc();
-  const n = libc.recv(fd, buffer.subarray(offset, offset + length), length, 0);
-  if (n < 0) {
-    const errno = libc.errno();
-    if (wouldBlock(errno)) return null;
-    throw errnoError('recv', errno);
-  }
-  return n;
+  return transferred(libc.recv(fd, buffer.subarray(offset, offset + length), length, 0), 'recv');
 }
 
 /** Writes from `buffer` (never raising SIGPIPE): bytes written, or `null` when the send buffer is full. */
@@ -188,13 +193,10 @@ export function writeFrom(
   checkFd(fd);
   checkRange(buffer, offset, length);
   const libc = getLibc();
-  const n = libc.send(fd, buffer.subarray(offset, offset + length), length, C.MSG_NOSIGNAL);
-  if (n < 0) {
-    const errno = libc.errno();
-    if (wouldBlock(errno)) return null;
-    throw errnoError('send', errno);
-  }
-  return n;
+  return transferred(
+    libc.send(fd, buffer.subarray(offset, offset + length), length, C.MSG_NOSIGNAL),
+    'send',
+  );
 }
 
 // struct msghdr and struct iovec on LP64 Linux (checked against <sys/socket.h> by gcc in the tests).
@@ -240,13 +242,7 @@ export function sendMessage(
   const libc = getLibc();
   const message = messageHeader(data);
   const flags = C.MSG_NOSIGNAL | (options.endOfRecord ? C.MSG_EOR : 0);
-  const n = libc.sendmsg(fd, message.header, flags);
-  if (n < 0) {
-    const errno = libc.errno();
-    if (wouldBlock(errno)) return null;
-    throw errnoError('sendmsg', errno);
-  }
-  return n;
+  return transferred(libc.sendmsg(fd, message.header, flags), 'sendmsg');
 }
 
 export interface ReceivedMessage {
@@ -266,12 +262,8 @@ export function receiveMessage(fd: number, buffer: Buffer): ReceivedMessage | nu
   const libc = getLibc();
   const message = messageHeader(buffer);
   // MSG_TRUNC in the call's flags makes the kernel return the real length of a longer message.
-  const n = libc.recvmsg(fd, message.header, C.MSG_TRUNC);
-  if (n < 0) {
-    const errno = libc.errno();
-    if (wouldBlock(errno)) return null;
-    throw errnoError('recvmsg', errno);
-  }
+  const n = transferred(libc.recvmsg(fd, message.header, C.MSG_TRUNC), 'recvmsg');
+  if (n === null) return null;
   const flags = message.header.readInt32LE(msghdrLayout.flags);
   return {
     bytes: Math.min(n, buffer.length),
@@ -286,13 +278,11 @@ export function sendDatagram(fd: number, data: Buffer, address: SockaddrVm): num
   checkFd(fd);
   const libc = getLibc();
   const encoded = encodeSockaddrVm(address);
-  const n = libc.sendto(fd, data, data.length, C.MSG_NOSIGNAL, encoded, encoded.length);
-  if (n < 0) {
-    const errno = libc.errno();
-    if (wouldBlock(errno)) return null;
-    throw errnoError('sendto', errno, { address, socketType: 'dgram' });
-  }
-  return n;
+  return transferred(
+    libc.sendto(fd, data, data.length, C.MSG_NOSIGNAL, encoded, encoded.length),
+    'sendto',
+    { address, socketType: 'dgram' },
+  );
 }
 
 /** Receives a datagram with its sender, or `null` when none is ready. */
@@ -306,12 +296,12 @@ export function receiveDatagram(
   const address = Buffer.alloc(layout.size);
   const length = Buffer.alloc(4);
   length.writeUInt32LE(layout.size);
-  const n = libc.recvfrom(fd, buffer, buffer.length, C.MSG_TRUNC, address, length);
-  if (n < 0) {
-    const errno = libc.errno();
-    if (wouldBlock(errno)) return null;
-    throw errnoError('recvfrom', errno, { socketType: 'dgram' });
-  }
+  const n = transferred(
+    libc.recvfrom(fd, buffer, buffer.length, C.MSG_TRUNC, address, length),
+    'recvfrom',
+    { socketType: 'dgram' },
+  );
+  if (n === null) return null;
   return {
     bytes: Math.min(n, buffer.length),
     length: n,

@@ -1,9 +1,10 @@
 /**
  * A {@link DatagramChannel} over a bound DGRAM descriptor (VMCI transport only).
  */
-import { closeSocket, receiveDatagram, sendDatagram, setWaitRef, waitFor } from '@vmci/ffi';
+import { closeSocket, receiveDatagram, sendDatagram, setWaitRef } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
 import type { DatagramChannel, ReceivedDatagram } from '../datagram-channel.js';
+import { waitOnce } from './wait.js';
 
 /** VMCI's largest datagram (65536) less its 24-byte header. */
 export const vmciMaxDatagramSize = 65536 - 24;
@@ -33,13 +34,7 @@ export class FdDatagramChannel implements DatagramChannel {
   }
 
   wait(interest: 'readable' | 'writable', callback: () => void): void {
-    if (this.closed) return;
-    waitFor(this.fd, interest === 'readable' ? { readable: true } : { writable: true }).then(
-      () => {
-        if (!this.closed) callback();
-      },
-      () => {},
-    );
+    waitOnce(this.fd, interest, () => this.closed, callback);
   }
 
   close(): void {

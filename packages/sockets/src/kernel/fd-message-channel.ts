@@ -1,16 +1,10 @@
 /**
  * A {@link MessageChannel} over a connected SEQPACKET descriptor.
  */
-import {
-  closeSocket,
-  receiveMessage,
-  sendMessage,
-  setWaitRef,
-  shutdownSocket,
-  waitFor,
-} from '@vmci/ffi';
+import { closeSocket, receiveMessage, sendMessage, setWaitRef, shutdownSocket } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
 import type { MessageChannel, ReceivedMessage } from '../message-channel.js';
+import { waitOnce } from './wait.js';
 
 /** virtio-vsock and vsock_loopback carry SEQPACKET messages up to 256 KiB (larger: ENOMEM). */
 export const kernelMaxMessageSize = 256 * 1024;
@@ -43,13 +37,7 @@ export class FdMessageChannel implements MessageChannel {
   }
 
   wait(interest: 'readable' | 'writable', callback: () => void): void {
-    if (this.closed) return;
-    waitFor(this.fd, interest === 'readable' ? { readable: true } : { writable: true }).then(
-      () => {
-        if (!this.closed) callback();
-      },
-      () => {},
-    );
+    waitOnce(this.fd, interest, () => this.closed, callback);
   }
 
   shutdownWrite(): void {
