@@ -22,6 +22,8 @@ export class FdChannel implements StreamChannel {
   private readers: (() => void)[] = [];
   private writers: (() => void)[] = [];
   private polling: 'none' | 'r' | 'w' | 'rw' = 'none';
+  /** While callbacks run, new waits only queue: the interest is updated once afterwards. */
+  private dispatching = false;
 
   constructor(
     readonly fd: number,
@@ -44,7 +46,7 @@ export class FdChannel implements StreamChannel {
   wait(interest: 'readable' | 'writable', callback: () => void): void {
     if (this.closed) return;
     (interest === 'readable' ? this.readers : this.writers).push(callback);
-    this.updateInterest();
+    if (!this.dispatching) this.updateInterest();
   }
 
   private updateInterest() {
@@ -74,9 +76,16 @@ export class FdChannel implements StreamChannel {
     const writers = ready.writable || failed ? this.writers : [];
     if (readers.length > 0) this.readers = [];
     if (writers.length > 0) this.writers = [];
-    this.updateInterest();
-    for (const callback of readers) callback();
-    for (const callback of writers) callback();
+    // Run the callbacks first: they usually wait again at once, and then the handle's interest
+    // does not change at all (each start/stop of a uv_poll_t is an epoll_ctl).
+    this.dispatching = true;
+    try {
+      for (const callback of readers) callback();
+      for (const callback of writers) callback();
+    } finally {
+      this.dispatching = false;
+    }
+    if (!this.closed) this.updateInterest();
   }
 
   shutdownWrite(): void {
