@@ -5,10 +5,15 @@ export interface CliIo {
   readonly isTTY: boolean;
 }
 
-export const processIo: CliIo = {
+export const processIo: CliIo & {
+  stdin: NodeJS.ReadableStream & import('node:stream').Readable;
+  stdoutStream: import('node:stream').Writable;
+} = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
   isTTY: Boolean(process.stdout.isTTY),
+  stdin: process.stdin,
+  stdoutStream: process.stdout,
 };
 
 /** A usage error: exit code 2 and one clear sentence on stderr. */

@@ -1,0 +1,131 @@
+/**
+ * `vmci listen` / `vmci connect` end to end in-process, on the testkit's virtual hypervisor.
+ */
+import { PassThrough } from 'node:stream';
+import { connect, createServer } from '@vmci/sockets';
+import { useHypervisor } from '@vmci/testkit/vitest';
+import { describe, expect, it } from 'vitest';
+import { main, runConnect, runListen, type StreamIo } from '../src/index.js';
+
+function streamIo(input: string) {
+  const stdin = new PassThrough();
+  stdin.end(input);
+  const stdoutStream = new PassThrough();
+  let out = '';
+  let err = '';
+  stdoutStream.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const io: StreamIo = {
+    stdin,
+    stdoutStream,
+    stdout: (t) => (out += t),
+    stderr: (t) => (err += t),
+    isTTY: false,
+  };
+  return { io, output: () => out, errors: () => err };
+}
+
+async function collect(socket: Awaited<ReturnType<typeof connect>>): Promise<string> {
+  let text = '';
+  socket.setEncoding('utf8');
+  for await (const chunk of socket) text += chunk;
+  return text;
+}
+
+describe('vmci listen / connect', () => {
+  const hv = useHypervisor();
+
+  it('listen --echo answers one connection, then exits 0', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const { io, errors } = streamIo('');
+    let port = 0;
+    const listening = new Promise<void>((resolve) => {
+      runListen(io, {
+        port: '5000',
+        echo: true,
+        transport: hv().host.transport,
+        onListening: (p) => ((port = p), resolve()),
+      }).then((code) => expect(code).toBe(0));
+    });
+    await listening;
+    const socket = await connect({ cid: 'host', port, transport: vm.transport });
+    socket.end('ping');
+    expect(await collect(socket)).toBe('ping');
+    expect(errors()).toContain('listening on vsock any:5000');
+    expect(errors()).toContain('connection from 3:');
+  });
+
+  it('listen pipes the connection to stdin/stdout', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const { io, output } = streamIo('from the listener');
+    const done = new Promise<number>((resolve) => {
+      runListen(io, {
+        port: '5001',
+        transport: hv().host.transport,
+        onListening: async (port) => {
+          const socket = await connect({ cid: 'host', port, transport: vm.transport });
+          socket.end('from the client');
+          expect(await collect(socket)).toBe('from the listener');
+        },
+      }).then(resolve);
+    });
+    expect(await done).toBe(0);
+    expect(output()).toBe('from the client');
+  });
+
+  it('listen --exec serves a command', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const { io } = streamIo('');
+    let port = 0;
+    const listening = new Promise<void>((resolve) => {
+      void runListen(io, {
+        port: '5002',
+        exec: 'tr a-z A-Z',
+        transport: hv().host.transport,
+        onListening: (p) => ((port = p), resolve()),
+      });
+    });
+    await listening;
+    const socket = await connect({ cid: 'host', port, transport: vm.transport });
+    socket.end('shout');
+    expect(await collect(socket)).toBe('SHOUT');
+  });
+
+  it('connect pipes stdin to the peer and the reply to stdout', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const upper = createServer({ transport: hv().host.transport }, (socket) => {
+      socket.setEncoding('utf8');
+      let text = '';
+      socket.on('data', (chunk: string) => {
+        text += chunk;
+      });
+      socket.on('end', () => socket.end(text.toUpperCase()));
+    });
+    const { port } = await upper.listenAsync();
+    const { io, output } = streamIo('hello');
+    expect(await runConnect(io, { address: `host:${port}`, transport: vm.transport })).toBe(0);
+    expect(output()).toBe('HELLO');
+    await new Promise((resolve) => upper.close(resolve));
+  });
+
+  it('connect reports a refused connect with the kernel code', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const { io } = streamIo('');
+    await expect(
+      runConnect(io, { address: 'host:4444', transport: vm.transport }),
+    ).rejects.toMatchObject({ code: 'ECONNRESET' });
+  });
+
+  it('treats a malformed address as a usage error (exit 2)', async () => {
+    const { io, errors } = streamIo('');
+    expect(await main(['connect', 'host'], io)).toBe(2);
+    expect(errors()).toContain('ERR_VMCI_INVALID_ADDRESS');
+  });
+
+  it('rejects --echo with --exec', async () => {
+    const { io, errors } = streamIo('');
+    expect(await main(['listen', '5000', '--echo', '--exec', 'cat'], io)).toBe(2);
+    expect(errors()).toContain('exclude each other');
+  });
+});
