@@ -45,7 +45,10 @@ describe('vmci listen / connect', () => {
         port: '5000',
         echo: true,
         transport: hv().host.transport,
-        onListening: (p) => ((port = p), resolve()),
+        onListening: (p) => {
+          port = p;
+          resolve();
+        },
       }).then((code) => expect(code).toBe(0));
     });
     await listening;
@@ -83,7 +86,10 @@ describe('vmci listen / connect', () => {
         port: '5002',
         exec: 'tr a-z A-Z',
         transport: hv().host.transport,
-        onListening: (p) => ((port = p), resolve()),
+        onListening: (p) => {
+          port = p;
+          resolve();
+        },
       });
     });
     await listening;
