@@ -129,6 +129,16 @@ interface Declarator {
   readonly type: CType;
 }
 
+/** Whether `token` can start a type name in the scope of `unit` (keyword, qualifier or typedef). */
+export function startsTypeName(token: Token | undefined, unit: TranslationUnit): boolean {
+  if (token?.kind !== 'identifier') return false;
+  return (
+    typeKeywords.has(token.text) ||
+    qualifierKeywords.has(token.text) ||
+    unit.typedefs.has(token.text)
+  );
+}
+
 export function parseDeclarations(
   tokens: Token[],
   model: DataModel,

@@ -10,7 +10,12 @@ import {
   spellParams,
   spellType,
 } from './c-types.js';
-import { parseDeclarations, parseTypeName, type TranslationUnit } from './declarations.js';
+import {
+  parseDeclarations,
+  parseTypeName,
+  startsTypeName,
+  type TranslationUnit,
+} from './declarations.js';
 import { docFor } from './docs.js';
 import { CodegenError, type CodegenErrorCode } from './errors.js';
 import { type Expr, evaluate, parseExpression, TokenCursor } from './expression.js';
@@ -392,28 +397,8 @@ export function koffiTypeOf(type: CType, model: DataModel): string {
 
 function typeNameParser(model: DataModel, unit: TranslationUnit, tokens: readonly Token[]) {
   // Type names inside macros (casts, sizeof) are parsed by a small declaration parse of their own.
-  const isTypeStart = (token: Token | undefined) =>
-    token?.kind === 'identifier' &&
-    ([
-      'void',
-      'char',
-      'short',
-      'int',
-      'long',
-      'signed',
-      'unsigned',
-      'float',
-      'double',
-      '_Bool',
-      'struct',
-      'union',
-      'enum',
-      'const',
-      'volatile',
-    ].includes(token.text) ||
-      unit.typedefs.has(token.text));
   return {
-    startsTypeName: (cursor: TokenCursor) => isTypeStart(cursor.peek()),
+    startsTypeName: (cursor: TokenCursor) => startsTypeName(cursor.peek(), unit),
     parseTypeName: (cursor: TokenCursor): CType => {
       // Collect up to the matching ')' and parse `<type-name> x;` with the full declaration parser.
       let depth = 0;
@@ -428,17 +413,9 @@ function typeNameParser(model: DataModel, unit: TranslationUnit, tokens: readonl
         cursor.next();
       }
       const typeTokens = tokens.slice(start, cursor.position);
-      return parseTypeNameTokens(typeTokens, model, unit);
+      return parseTypeName(typeTokens, model, unit);
     },
   };
-}
-
-function parseTypeNameTokens(
-  typeTokens: readonly Token[],
-  model: DataModel,
-  unit: TranslationUnit,
-): CType {
-  return parseTypeName(typeTokens, model, unit);
 }
 
 type MacroValue =

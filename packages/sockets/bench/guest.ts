@@ -39,6 +39,7 @@ import {
   destroyBoth,
   echo,
   formatRatio,
+  intEnv,
   median,
   type Pair,
   roundTrips,
@@ -57,10 +58,6 @@ if (!inHarnessGuest()) {
 
 const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const intEnv = (name: string, fallback: number) => {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-};
 const config = {
   roundTrips: intEnv('BENCH_RTT', 5_000),
   warmupRoundTrips: 200,

@@ -123,3 +123,9 @@ export async function destroyBoth(a: Duplex, b: Duplex): Promise<void> {
   b.destroy();
   await Promise.all(closed);
 }
+
+/** A positive integer from the environment (the BENCH_* knobs), or `fallback`. */
+export const intEnv = (name: string, fallback: number): number => {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+};

@@ -27,6 +27,7 @@ import {
   destroyBoth,
   echo,
   formatRatio,
+  intEnv,
   median,
   type Pair,
   roundTrips,
@@ -34,10 +35,6 @@ import {
 } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const intEnv = (name: string, fallback: number) => {
-  const value = Number(process.env[name]);
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-};
 const config = {
   roundTrips: intEnv('BENCH_RTT', 50_000),
   warmupRoundTrips: 2_000,
