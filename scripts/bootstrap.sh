@@ -24,6 +24,8 @@ VMCI_APT_PACKAGES=(
   "qemu-system-x86|command -v qemu-system-x86_64"
   "busybox-static|dpkg -s busybox-static"
   "xz-utils|command -v xz"
+  "zsh|command -v zsh"
+  "fish|command -v fish"
 )
 
 ensure_apt_packages() {

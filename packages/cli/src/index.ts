@@ -1,11 +1,14 @@
-export { runDemo } from './commands/demo.js';
-export { type DoctorReport, doctorReport, runDoctor } from './commands/doctor.js';
+export type { CommandContext, CommandSpec, OptionSpec, ParsedCommand } from './command.js';
+export { type BenchReport, runBenchClient, startBenchServer } from './commands/bench.js';
 export {
   type ConnectCommandOptions,
-  type ListenOptions,
   runConnect,
-  runListen,
-  type StreamIo,
-} from './commands/listen.js';
-export { type CliIo, processIo, UsageError } from './io.js';
-export { main, usage, version } from './main.js';
+  type SocketKind,
+} from './commands/connect.js';
+export { type DemoOptions, runDemo } from './commands/demo.js';
+export { type DoctorReport, doctorReport, runDoctor } from './commands/doctor.js';
+export { type ListenOptions, runListen } from './commands/listen.js';
+export { completionScript, type Shell, shells } from './completion.js';
+export { type CliIo, processIo, type StreamIo, UsageError } from './io.js';
+export { type MainOptions, main, version } from './main.js';
+export { commands } from './registry.js';

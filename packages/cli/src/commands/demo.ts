@@ -8,12 +8,14 @@ import http from 'node:http';
 import {
   connect,
   createServer,
+  defaultTransport,
   serveOverVsock,
   type Transport,
   VsockAgent,
   type VsockServer,
 } from '@vmci/sockets';
 import { createHypervisor } from '@vmci/testkit';
+import type { CommandContext, ParsedCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 
 const closeServer = (server: VsockServer | http.Server) =>
@@ -33,19 +35,37 @@ async function echoOnce(
   return reply;
 }
 
-export async function runDemo(io: CliIo): Promise<number> {
+export interface DemoOptions {
+  /** Run the echo and HTTP parts on the kernel transport over the local CID (vsock loopback). */
+  readonly kernel?: boolean;
+  /** The kernel-side transport for --kernel (default: the kernel's). */
+  readonly kernelTransport?: Transport;
+}
+
+export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<number> {
   const say = (text: string) => io.stdout(`${text}\n`);
   const hv = createHypervisor({ seed: 2026 });
   const web = hv.addVM({ cid: 3, name: 'web' });
   const db = hv.addVM({ cid: 4, name: 'db' });
-  say('vmci demo — a virtual hypervisor in this process: host (CID 2), web (CID 3), db (CID 4)');
+  // With --kernel, "host" and "web" are both this machine's kernel, talking over the local CID
+  // (1): only vsock loopback is involved, never a hypervisor.
+  const kernel = options.kernel ? (options.kernelTransport ?? defaultTransport()) : undefined;
+  const server = kernel ?? hv.host.transport;
+  const client = kernel ?? web.transport;
+  const serverCid = kernel ? 1 : 2;
+  const clientName = kernel ? 'local' : 'web';
+  say(
+    kernel
+      ? 'vmci demo --kernel — echo and HTTP over the kernel transport on the local CID (1); guest-to-guest policy on a virtual hypervisor'
+      : 'vmci demo — a virtual hypervisor in this process: host (CID 2), web (CID 3), db (CID 4)',
+  );
 
   // 1. Echo: the host runs an echo service, the web VM talks to it.
-  const echo = createServer({ transport: hv.host.transport }, (socket) => socket.pipe(socket));
-  const { port: echoPort } = await echo.listenAsync({ port: 5000 });
-  say(`\n1. echo: host listens on vsock port ${echoPort}`);
+  const echo = createServer({ transport: server }, (socket) => socket.pipe(socket));
+  const { port: echoPort } = await echo.listenAsync({ port: kernel ? 0 : 5000 });
+  say(`\n1. echo: ${kernel ? 'this kernel' : 'host'} listens on vsock port ${echoPort}`);
   say(
-    `   web → host:${echoPort}  "hello over vsock"  ←  "${await echoOnce(web.transport, 2, echoPort, 'hello over vsock')}"`,
+    `   ${clientName} → ${serverCid}:${echoPort}  "hello over vsock"  ←  "${await echoOnce(client, serverCid, echoPort, 'hello over vsock')}"`,
   );
   await closeServer(echo);
 
@@ -53,9 +73,10 @@ export async function runDemo(io: CliIo): Promise<number> {
   const api = http.createServer((req, res) =>
     res.end(JSON.stringify({ path: req.url, guest: req.socket.remoteAddress ?? 'vsock' })),
   );
-  const vsockApi = serveOverVsock(api, { port: 8080, transport: hv.host.transport });
+  const vsockApi = serveOverVsock(api, { port: kernel ? 0 : 8080, transport: server });
   await once(vsockApi, 'listening');
-  const agent = new VsockAgent({ cid: 'host', port: 8080, transport: web.transport });
+  const apiPort = vsockApi.address()?.port ?? 8080;
+  const agent = new VsockAgent({ cid: serverCid, port: apiPort, transport: client });
   const body = await new Promise<string>((resolve, reject) => {
     http
       .get({ agent, host: 'agent.local', path: '/status' }, (res) => {
@@ -68,8 +89,12 @@ export async function runDemo(io: CliIo): Promise<number> {
       })
       .on('error', reject);
   });
-  say('\n2. HTTP over vsock: host serves http.Server on port 8080');
-  say(`   web: GET http://agent.local/status via vsock host:8080  ←  ${body}`);
+  say(
+    `\n2. HTTP over vsock: ${kernel ? 'this kernel' : 'host'} serves http.Server on port ${apiPort}`,
+  );
+  say(
+    `   ${clientName}: GET http://agent.local/status via vsock ${serverCid}:${apiPort}  ←  ${body}`,
+  );
   agent.destroy();
   await closeServer(vsockApi);
   await closeServer(api);
@@ -102,4 +127,12 @@ export async function runDemo(io: CliIo): Promise<number> {
     `\n${hv.openResources() === 0 ? 'done: every socket closed.' : `done, with ${hv.openResources()} resource(s) still open.`}`,
   );
   return 0;
+}
+
+/** `vmci demo [--kernel]`. */
+export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
+  return runDemo(context.io, {
+    kernel: parsed.values.kernel === true,
+    ...(context.transport ? { kernelTransport: context.transport } : {}),
+  });
 }

@@ -16,6 +16,7 @@ import {
   vsockDevicePaths,
 } from '@vmci/ffi';
 import { detectBackend } from '@vmci/sockets';
+import type { CommandContext, ParsedCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 
 export interface DoctorReport {
@@ -158,4 +159,9 @@ export function runDoctor(io: CliIo, options: { json: boolean }): number {
       : 'not allowed (needs CAP_NET_BIND_SERVICE)',
   );
   return 0;
+}
+
+/** `vmci doctor [--json]`. */
+export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
+  return runDoctor(context.io, { json: parsed.values.json === true });
 }

@@ -1,26 +1,26 @@
 /**
- * `vmci listen <port>` and `vmci connect <cid>:<port>`: ncat for vsock. Standard input goes to the
- * peer and the peer's bytes to standard output; `--echo` serves an echo; `--keep` keeps listening
- * after the first connection.
+ * `vmci listen <port>`: ncat's server for vsock. The first connection is piped to standard input
+ * and output (or echoed, or handed to a command); `--keep` serves until interrupted;
+ * `--seqpacket` / `--dgram` turn lines into messages.
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
 import {
-  connect,
+  createDatagramSocket,
+  createSeqpacketServer,
   createServer,
-  parseVsockAddress,
   resolveCid,
-  resolvePort,
   type Transport,
+  type VsockAddress,
+  type VsockMessageSocket,
   type VsockSocket,
 } from '@vmci/sockets';
-import { type CliIo, UsageError } from '../io.js';
-
-export interface StreamIo extends CliIo {
-  readonly stdin: Readable;
-  readonly stdoutStream: Writable;
-}
+import { stringOption } from '../args.js';
+import type { CommandContext, ParsedCommand } from '../command.js';
+import { type CliIo, hasStreams, type StreamIo, UsageError } from '../io.js';
+import { printMessage, sendLines } from '../message-lines.js';
+import { listenPort } from '../ports.js';
+import { closed, pipeWithStdio, reportSocketError } from '../stdio-pipe.js';
+import { type SocketKind, socketKind } from './connect.js';
 
 export interface ListenOptions {
   readonly port: string;
@@ -28,86 +28,164 @@ export interface ListenOptions {
   readonly echo?: boolean;
   readonly exec?: string;
   readonly keep?: boolean;
+  readonly kind?: SocketKind;
+  /** With seqpacket/dgram: print each message as a JSON object (with the sender). */
+  readonly json?: boolean;
   readonly transport?: Transport;
+  /** Stops listening (and, for --keep and --dgram, ends the command with exit 0). */
+  readonly signal?: AbortSignal;
   /** Called once listening, with the bound port (tests use it; the CLI prints to stderr). */
   readonly onListening?: (port: number) => void;
 }
 
-/** Pipes a connection both ways with the terminal; resolves when the peer's side ends. */
-async function pipeWithStdio(socket: VsockSocket, io: StreamIo): Promise<void> {
-  io.stdin.pipe(socket);
-  socket.pipe(io.stdoutStream, { end: false });
-  await once(socket, 'close');
-  io.stdin.unpipe(socket);
-}
-
-function serveExec(socket: VsockSocket, command: string) {
+function serveExec(socket: VsockSocket, command: string, io: CliIo) {
   const child = spawn(command, { shell: true, stdio: ['pipe', 'pipe', 'inherit'] });
   socket.pipe(child.stdin);
   child.stdout.pipe(socket);
-  child.on('error', () => socket.destroy());
+  child.stdin.on('error', () => socket.destroy());
+  child.on('error', (error) => {
+    reportSocketError(io, error);
+    socket.destroy();
+  });
   socket.on('error', () => child.kill());
 }
 
+function announce(io: CliIo, options: ListenOptions, bound: VsockAddress, kind: SocketKind) {
+  const where = bound.cid === 0xffffffff ? 'any' : String(bound.cid);
+  const label = kind === 'stream' ? 'vsock' : `vsock ${kind}`;
+  io.stderr(`listening on ${label} ${where}:${bound.port}\n`);
+  options.onListening?.(bound.port);
+}
+
+/** Resolves when the signal aborts (never without one). */
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
 export async function runListen(io: StreamIo, options: ListenOptions): Promise<number> {
-  const port = resolvePort(options.port, 'port');
+  const port = listenPort(options.port);
   const cid = options.cid === undefined ? undefined : resolveCid(options.cid);
+  const kind = options.kind ?? 'stream';
   if (options.echo && options.exec)
     throw new UsageError('vmci listen: --echo and --exec exclude each other');
+  if (options.exec && kind !== 'stream')
+    throw new UsageError('vmci listen: --exec needs a stream; drop --seqpacket/--dgram');
+  const address = { port, ...(cid !== undefined ? { cid } : {}) };
+  if (kind === 'dgram') return listenDatagrams(io, options, address);
+  if (kind === 'seqpacket') return listenMessages(io, options, address);
+
   // Half-open, like ncat: the peer's end of input does not end our output (a command's reply).
   const server = createServer({
     allowHalfOpen: true,
     ...(options.transport ? { transport: options.transport } : {}),
   });
-  const bound = await server.listenAsync({ port, ...(cid !== undefined ? { cid } : {}) });
-  io.stderr(`listening on vsock ${bound.cid === 0xffffffff ? 'any' : bound.cid}:${bound.port}\n`);
-  options.onListening?.(bound.port);
+  announce(io, options, await server.listenAsync(address), kind);
+  let failed = false;
   const served = new Promise<void>((resolve) => {
+    options.signal?.addEventListener('abort', () => server.close(() => resolve()), { once: true });
     server.on('connection', (socket) => {
       io.stderr(`connection from ${socket.remoteCid}:${socket.remotePort}\n`);
-      socket.on('error', (error) =>
-        io.stderr(`vmci: ${(error as { code?: string }).code ?? 'error'}: ${error.message}\n`),
-      );
-      const done = () => {
-        if (!options.keep) {
-          server.close();
-          resolve();
-        }
-      };
-      socket.once('close', done);
-      if (options.echo) socket.pipe(socket);
-      else if (options.exec) serveExec(socket, options.exec);
-      else void pipeWithStdio(socket, io);
       if (!options.keep) server.close();
+      const done = (failure: Error | undefined) => {
+        if (failure) failed = true;
+        if (!options.keep) resolve();
+      };
+      if (options.echo || options.exec) {
+        socket.on('error', (error) => reportSocketError(io, error));
+        void closed(socket).then(done);
+        if (options.echo) socket.pipe(socket);
+        else serveExec(socket, options.exec as string, io);
+      } else void pipeWithStdio(socket, io).then(done);
     });
   });
   await served;
-  return 0;
+  return failed && !options.keep ? 1 : 0;
 }
 
-export interface ConnectCommandOptions {
-  readonly address: string;
-  readonly connectTimeout?: string;
-  readonly transport?: Transport;
-}
-
-export async function runConnect(io: StreamIo, options: ConnectCommandOptions): Promise<number> {
-  const { cid, port } = parseVsockAddress(options.address);
-  const connectTimeout =
-    options.connectTimeout === undefined ? undefined : Number(options.connectTimeout);
-  if (connectTimeout !== undefined && !(connectTimeout > 0))
-    throw new UsageError(
-      `vmci connect: --timeout must be a positive number of ms, got '${options.connectTimeout}'`,
-    );
-  const socket = await connect({
-    cid,
-    port,
-    ...(connectTimeout ? { connectTimeout } : {}),
-    ...(options.transport ? { transport: options.transport } : {}),
+async function listenMessages(
+  io: StreamIo,
+  options: ListenOptions,
+  address: { port: number; cid?: number },
+): Promise<number> {
+  const server = createSeqpacketServer(options.transport ? { transport: options.transport } : {});
+  announce(io, options, await server.listenAsync(address), 'seqpacket');
+  const json = options.json === true;
+  let failed = false;
+  await new Promise<void>((resolve) => {
+    options.signal?.addEventListener('abort', () => server.close(() => resolve()), { once: true });
+    server.on('connection', (socket: VsockMessageSocket) => {
+      io.stderr(`connection from ${socket.remoteCid}:${socket.remotePort}\n`);
+      if (!options.keep) server.close();
+      const from = { cid: socket.remoteCid, port: socket.remotePort };
+      socket.on('error', (error) => reportSocketError(io, error));
+      socket.on('message', (data) => {
+        if (options.echo) socket.send(data).catch((error: Error) => socket.destroy(error));
+        else printMessage(io, data, { json, from });
+      });
+      // The echo ends when the peer ends; otherwise our input's end ends our side.
+      if (options.echo) socket.on('end', () => socket.end());
+      else
+        void sendLines(io.stdin, (line) => socket.send(line))
+          .then(() => socket.end())
+          .catch((error: Error) => socket.destroy(error));
+      void closed(socket).then((failure) => {
+        if (failure) failed = true;
+        if (!options.keep) resolve();
+      });
+    });
   });
-  socket.on('error', (error) =>
-    io.stderr(`vmci: ${(error as { code?: string }).code ?? 'error'}: ${error.message}\n`),
-  );
-  await pipeWithStdio(socket, io);
+  return failed && !options.keep ? 1 : 0;
+}
+
+async function listenDatagrams(
+  io: StreamIo,
+  options: ListenOptions,
+  address: { port: number; cid?: number },
+): Promise<number> {
+  const socket = createDatagramSocket(options.transport ? { transport: options.transport } : {});
+  const json = options.json === true;
+  let lastSender: VsockAddress | undefined;
+  socket.on('error', (error) => reportSocketError(io, error));
+  socket.on('message', (data, from) => {
+    lastSender = from;
+    if (options.echo)
+      socket.send(data, from.cid, from.port).catch((error: Error) => reportSocketError(io, error));
+    else printMessage(io, data, { json, from });
+  });
+  announce(io, options, await socket.bind(address), 'dgram');
+  if (!options.echo) {
+    // Like `ncat -u -l`: our input lines go to whoever sent the last datagram.
+    void sendLines(io.stdin, async (line) => {
+      if (lastSender) await socket.send(line, lastSender.cid, lastSender.port);
+      else
+        io.stderr('vmci: no datagram received yet; dropped a line of input (no peer to send to)\n');
+    });
+  }
+  // Datagrams have no connections to count: serve until interrupted.
+  await aborted(options.signal);
+  await new Promise<void>((resolve) => socket.close(resolve));
   return 0;
+}
+
+/** `vmci listen <port> [--cid C] [--echo | --exec CMD] [--keep] [--seqpacket | --dgram]`. */
+export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
+  if (!hasStreams(context.io))
+    throw new UsageError('vmci listen: needs standard input and output streams');
+  const cid = stringOption(parsed, 'cid');
+  const exec = stringOption(parsed, 'exec');
+  return runListen(context.io, {
+    port: parsed.positionals[0] as string,
+    kind: socketKind(parsed, 'listen'),
+    json: parsed.values.json === true,
+    echo: parsed.values.echo === true,
+    keep: parsed.values.keep === true,
+    ...(cid !== undefined ? { cid } : {}),
+    ...(exec !== undefined ? { exec } : {}),
+    ...(context.transport ? { transport: context.transport } : {}),
+    ...(context.signal ? { signal: context.signal } : {}),
+  });
 }

@@ -1,0 +1,94 @@
+/**
+ * Completion scripts, exercised by the real shells (bash, fish; zsh checks syntax and
+ * registration — its completion engine needs a terminal).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { completionScript, main } from '../src/index.js';
+import { streamIo } from './helpers/stream-io.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vmci-completion-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function scriptFile(shell: 'bash' | 'zsh' | 'fish') {
+  const path = join(dir, `vmci.${shell}`);
+  writeFileSync(path, completionScript(shell));
+  return path;
+}
+
+/** What bash's completion function offers for `words` (the last word is being completed). */
+function bashComplete(...words: string[]): string[] {
+  const script = `source ${scriptFile('bash')}
+COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}
+_vmci; printf '%s\\n' "\${COMPREPLY[@]}"`;
+  return execFileSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
+}
+
+function fishComplete(line: string): string[] {
+  const out = execFileSync(
+    'fish',
+    ['--no-config', '-c', `source ${scriptFile('fish')}; complete -C '${line}'`],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+    },
+  );
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((entry) => entry.split('\t')[0] as string);
+}
+
+describe('vmci completion', () => {
+  it('bash completes command names', () => {
+    expect(bashComplete('vmci', 'pr')).toEqual(['proxy']);
+  });
+
+  it("bash completes a command's options", () => {
+    expect(bashComplete('vmci', 'proxy', '--allo').sort()).toEqual(['--allow', '--allowlist']);
+  });
+
+  it('bash completes fixed option values', () => {
+    expect(bashComplete('vmci', 'proxy', '--log-format', '').sort()).toEqual(['json', 'text']);
+  });
+
+  it('bash completes files for send', () => {
+    writeFileSync(join(dir, 'payload.bin'), 'x');
+    expect(bashComplete('vmci', 'send', 'host:5000', 'payl')).toEqual(['payload.bin']);
+  });
+
+  it('fish completes command names and option values', () => {
+    expect(fishComplete('vmci pro')).toEqual(['proxy']);
+    expect(fishComplete('vmci completion ').sort()).toEqual(['bash', 'fish', 'zsh']);
+    expect(fishComplete('vmci proxy --log-format ').sort()).toEqual(['json', 'text']);
+  });
+
+  it('zsh parses the script and registers _vmci for vmci', () => {
+    const path = scriptFile('zsh');
+    execFileSync('zsh', ['-n', path]);
+    const registered = execFileSync(
+      'zsh',
+      [
+        '-f',
+        '-c',
+        `autoload -U compinit && compinit -u -D && source ${path} && print -r -- $_comps[vmci]`,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(registered.trim()).toBe('_vmci');
+  });
+
+  it('prints the script through the command and refuses other shells (exit 2)', async () => {
+    const ok = streamIo('');
+    expect(await main(['completion', 'bash'], ok.io)).toBe(0);
+    expect(ok.output()).toContain('complete -o filenames -F _vmci vmci');
+    const bad = streamIo('');
+    expect(await main(['completion', 'powershell'], bad.io)).toBe(2);
+    expect(bad.errors()).toContain("unknown shell 'powershell'; choose one of bash, zsh, fish");
+  });
+});
