@@ -55,3 +55,77 @@ it('exits 1 with ECONNRESET on stderr when nobody listens', async () => {
   expect(result.code).toBe(1);
   expect(result.stderr).toMatch(/^vmci: ECONNRESET: connect failed/);
 }, 60_000);
+
+/** Starts `vmci <args>` and resolves with the port it reports listening on (stderr). */
+async function listening(args: string[]) {
+  const child = vmci(args);
+  const done = outputOf(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    let seen = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      seen += chunk;
+      const match = /listening on [^\n]*:(\d+)/.exec(seen);
+      if (match) resolve(Number(match[1]));
+    });
+    child.on('close', () => reject(new Error(`vmci ${args.join(' ')} exited early: ${seen}`)));
+  });
+  return { child, port, done };
+}
+
+it('keeps SEQPACKET message boundaries between listen --seqpacket --echo and connect --seqpacket', async () => {
+  const server = await listening(['listen', '0', '--seqpacket', '--echo']);
+  const client = vmci(['connect', `local:${server.port}`, '--seqpacket', '--json']);
+  client.stdin.end('first message\nsecond\n');
+  const result = await outputOf(client);
+  expect(result.code).toBe(0);
+  const messages = result.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line));
+  expect(messages).toEqual([
+    { size: 13, text: 'first message' },
+    { size: 6, text: 'second' },
+  ]);
+  expect((await server.done).code).toBe(0);
+}, 60_000);
+
+it('explains that this kernel refuses datagrams (listen --dgram exits 1 with ENODEV)', async () => {
+  const child = vmci(['listen', '0', '--dgram']);
+  child.stdin.end();
+  const result = await outputOf(child);
+  expect(result.code).toBe(1);
+  expect(result.stderr).toMatch(/^vmci: ENODEV: .*datagram/im);
+}, 60_000);
+
+it('measures the kernel with bench --serve and a bench client process', async () => {
+  const server = await listening(['bench', '--serve', '0']);
+  const client = vmci([
+    'bench',
+    `local:${server.port}`,
+    '--json',
+    '--size',
+    '16',
+    '--round-trips',
+    '300',
+  ]);
+  client.stdin.end();
+  const result = await outputOf(client);
+  expect(result.code).toBe(0);
+  const report = JSON.parse(result.stdout);
+  expect(report.bulk.bytes).toBe(16 * 2 ** 20);
+  expect(report.roundTrip.count).toBe(300);
+  expect(report.transport).toMatch(/^kernel \(backend (pipe|poll)\)$/);
+  server.child.kill('SIGTERM');
+  expect((await server.done).code).toBe(143);
+}, 90_000);
+
+it('runs demo --kernel: echo and HTTP over the local CID, policy on the virtual hypervisor', async () => {
+  const child = vmci(['demo', '--kernel']);
+  child.stdin.end();
+  const result = await outputOf(child);
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  expect(result.stdout).toMatch(/local → 1:\d+ {2}"hello over vsock" {2}← {2}"hello over vsock"/);
+  expect(result.stdout).toMatch(/GET http:\/\/agent.local\/status via vsock 1:\d+ {2}← {2}200 /);
+  expect(result.stdout).toContain('web → db:5432  "select 1"  ←  "select 1"');
+}, 90_000);
