@@ -4,6 +4,7 @@
  */
 import { VmciError } from '@vmci/ffi';
 import { type CidName, resolveCid, resolvePort } from './address.js';
+import { ConnectingSocket } from './connecting-socket.js';
 import { defaultTransport } from './default-transport.js';
 import type { Transport, VsockSocket } from './transport.js';
 
@@ -67,16 +68,44 @@ export async function connect(options: ConnectOptions): Promise<VsockSocket> {
 }
 
 /**
- * Callback form: `callback(error, socket)` once connected. Returns nothing — pass it as
- * `http.Agent`'s `createConnection`, which accepts exactly this shape.
+ * `net.connect()`'s shape: returns a socket at once that is `connecting` until connected, buffers
+ * writes until then, emits `'connect'`, and reports a failed connect as `'error'`. For libraries
+ * that take a `createConnection` returning a socket (ws, database drivers).
+ *
+ * Callback form, `createConnection(options, (error, socket) => …)`: returns nothing and calls back
+ * once connected — the shape `http.Agent#createConnection` accepts.
  */
+export function createConnection(options: ConnectOptions): VsockSocket;
 export function createConnection(
   options: ConnectOptions,
   callback: (error: Error | null, socket?: VsockSocket) => void,
-): undefined {
-  connect(options).then(
-    (socket) => callback(null, socket),
-    (error: Error) => callback(error),
+): undefined;
+export function createConnection(
+  options: ConnectOptions,
+  callback?: (error: Error | null, socket?: VsockSocket) => void,
+): VsockSocket | undefined {
+  if (callback) {
+    connect(options).then(
+      (socket) => callback(null, socket),
+      (error: Error) => callback(error),
+    );
+    return undefined;
+  }
+  // Bad arguments throw here and now, as net.connect() does; connect failures arrive as 'error'.
+  if (typeof options !== 'object' || options === null) {
+    throw new VmciError(
+      'ERR_VMCI_INVALID_ARGUMENT',
+      'createConnection() takes an options object: { cid, port }',
+    );
+  }
+  resolveCid(options.cid);
+  resolvePort(options.port);
+  return new ConnectingSocket(
+    (signal) =>
+      connect({
+        ...options,
+        signal: options.signal ? AbortSignal.any([options.signal, signal]) : signal,
+      }),
+    options.allowHalfOpen !== undefined ? { allowHalfOpen: options.allowHalfOpen } : {},
   );
-  return undefined;
 }

@@ -17,6 +17,7 @@ export {
 export type { StreamChannel } from './channel.js';
 export { ChannelSocket, type ChannelSocketOptions } from './channel-socket.js';
 export { type ConnectOptions, connect, createConnection } from './connect.js';
+export { ConnectingSocket } from './connecting-socket.js';
 export type { DatagramChannel, ReceivedDatagram } from './datagram-channel.js';
 export {
   createDatagramSocket,

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connect } from '../connect.js';
+import { connect, createConnection } from '../connect.js';
 import type { VsockMessageSocket } from '../message-socket.js';
 import {
   connectSeqpacket,
@@ -264,6 +264,42 @@ export function describeTransportConformance(
           signal: AbortSignal.abort(reason),
         }),
       ).rejects.toBe(reason);
+    });
+
+    it('returns a connecting socket from createConnection; writes made before connect arrive', async () => {
+      const { port } = await listen((socket) => socket.pipe(socket));
+      const client = createConnection({ cid: target.serverCid, port, transport: target.client });
+      sockets.push(client);
+      expect(client.connecting).toBe(true);
+      expect(client.readyState).toBe('opening');
+      const connected = once(client, 'connect');
+      client.end('written while connecting');
+      await connected;
+      expect(client.connecting).toBe(false);
+      expect(client.remoteCid).toBe(target.serverCid);
+      expect((await readAll(client)).toString()).toBe('written while connecting');
+    });
+
+    it('reports a refused createConnection as an error event', async () => {
+      const { server, port } = await listen();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const client = createConnection({ cid: target.serverCid, port, transport: target.client });
+      const [error] = await once(client, 'error');
+      expect(error).toMatchObject({ code: 'ECONNRESET' });
+      expect(client.destroyed).toBe(true);
+    });
+
+    it('destroying a connecting socket cancels the connect, leaking nothing', async () => {
+      const { port } = await listen((socket) => socket.destroy());
+      const client = createConnection({ cid: target.serverCid, port, transport: target.client });
+      let failed = false;
+      client.on('error', () => {
+        failed = true;
+      });
+      client.destroy();
+      await once(client, 'close');
+      expect(failed).toBe(false);
+      expect(client.connecting).toBe(false);
     });
 
     it('counts bytes both ways', async () => {

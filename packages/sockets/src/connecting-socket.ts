@@ -1,0 +1,176 @@
+/**
+ * The socket `createConnection(options)` returns at once, as `net.connect()` does: `connecting`
+ * until the transport has connected, writes buffered until then, `'connect'` when ready, and a
+ * failed connect as `'error'`. Afterwards it relays to the transport's socket (one extra stream
+ * hop: code that can await should prefer `connect()`, which hands out the transport's own socket).
+ */
+import { Duplex } from 'node:stream';
+import { VmciError } from '@vmci/ffi';
+import type { VsockAddress } from './address.js';
+import type { VsockSocket } from './transport.js';
+
+export class ConnectingSocket extends Duplex implements VsockSocket {
+  private inner: VsockSocket | undefined;
+  private readonly abort = new AbortController();
+  private innerEnded = false;
+  private referenced = true;
+  private idleTimeout: number | undefined;
+
+  /** `open(signal)` connects; it is called at once, and the signal aborts when this is destroyed. */
+  constructor(
+    open: (signal: AbortSignal) => Promise<VsockSocket>,
+    options: { allowHalfOpen?: boolean } = {},
+  ) {
+    super({ allowHalfOpen: options.allowHalfOpen ?? false, emitClose: true, autoDestroy: true });
+    open(this.abort.signal).then(
+      (socket) => this.attach(socket),
+      (error: Error) => {
+        if (!this.destroyed) this.destroy(error);
+      },
+    );
+  }
+
+  private attach(socket: VsockSocket) {
+    if (this.destroyed) {
+      socket.destroy();
+      return;
+    }
+    this.inner = socket;
+    socket.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) socket.pause();
+    });
+    socket.on('end', () => {
+      this.innerEnded = true;
+      this.push(null);
+    });
+    socket.on('timeout', () => this.emit('timeout'));
+    socket.on('error', (error) => this.destroy(error));
+    // A close without a clean end (a reset already reported, or a local destroy) ends us too.
+    socket.on('close', () => {
+      if (!this.innerEnded && !this.destroyed) this.destroy();
+    });
+    if (this.idleTimeout !== undefined) socket.setTimeout(this.idleTimeout);
+    if (!this.referenced) socket.unref();
+    this.emit('connect');
+    this.emit('ready');
+    this.flushPending();
+  }
+
+  private heldWrite: { chunk: Buffer; callback: (error?: Error | null) => void } | undefined;
+  private heldFinal: ((error?: Error | null) => void) | undefined;
+
+  private flushPending() {
+    const inner = this.inner as VsockSocket;
+    if (this.heldWrite) {
+      const { chunk, callback } = this.heldWrite;
+      this.heldWrite = undefined;
+      inner.write(chunk, (error) => callback(error ?? null));
+    }
+    if (this.heldFinal) {
+      const callback = this.heldFinal;
+      this.heldFinal = undefined;
+      inner.end(() => callback());
+    }
+  }
+
+  override _write(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ) {
+    // Duplex hands us one chunk at a time and buffers the rest: holding this one is enough.
+    if (this.inner) this.inner.write(chunk, (error) => callback(error ?? null));
+    else this.heldWrite = { chunk, callback };
+  }
+
+  override _final(callback: (error?: Error | null) => void) {
+    if (this.inner) this.inner.end(() => callback());
+    else this.heldFinal = callback;
+  }
+
+  override _read() {
+    this.inner?.resume();
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void) {
+    this.abort.abort();
+    this.inner?.destroy();
+    callback(error);
+  }
+
+  get remoteCid() {
+    return this.inner?.remoteCid;
+  }
+  get remotePort() {
+    return this.inner?.remotePort;
+  }
+  get localCid() {
+    return this.inner?.localCid;
+  }
+  get localPort() {
+    return this.inner?.localPort;
+  }
+  address(): VsockAddress | Record<string, never> {
+    return this.inner?.address() ?? {};
+  }
+  get bytesRead(): number {
+    return this.inner?.bytesRead ?? 0;
+  }
+  get bytesWritten(): number {
+    return this.inner?.bytesWritten ?? 0;
+  }
+  get connecting(): boolean {
+    return this.inner === undefined && !this.destroyed;
+  }
+  get pending(): boolean {
+    return this.connecting;
+  }
+  get readyState(): VsockSocket['readyState'] {
+    if (this.connecting) return 'opening';
+    if (this.destroyed) return 'closed';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable) return 'readOnly';
+    if (this.writable) return 'writeOnly';
+    return 'closed';
+  }
+  setTimeout(timeout: number, callback?: () => void): this {
+    this.idleTimeout = timeout;
+    this.inner?.setTimeout(timeout);
+    if (callback) this.once('timeout', callback);
+    return this;
+  }
+  setNoDelay(): this {
+    return this;
+  }
+  setKeepAlive(): this {
+    return this;
+  }
+  ref(): this {
+    this.referenced = true;
+    this.inner?.ref();
+    return this;
+  }
+  /** Applies once connected: a pending connect keeps the process alive until it settles. */
+  unref(): this {
+    this.referenced = false;
+    this.inner?.unref();
+    return this;
+  }
+  destroySoon(): void {
+    this.end();
+  }
+  resetAndDestroy(): this {
+    this.abort.abort();
+    if (this.inner) this.inner.resetAndDestroy();
+    this.destroy();
+    return this;
+  }
+  getBufferSize(): number {
+    if (!this.inner)
+      throw new VmciError(
+        'ERR_VMCI_NOT_CONNECTED',
+        "the socket is still connecting: read the buffer size after 'connect'",
+      );
+    return this.inner.getBufferSize();
+  }
+}
