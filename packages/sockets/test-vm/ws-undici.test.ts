@@ -7,7 +7,13 @@ import { requireHarnessGuest } from '@vmci/ffi/harness';
 import { Agent, fetch } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket, { WebSocketServer } from 'ws';
-import { connect, KernelTransport, serveOverVsock, VsockAgent } from '../src/index.js';
+import {
+  connect,
+  createConnection,
+  KernelTransport,
+  serveOverVsock,
+  VsockAgent,
+} from '../src/index.js';
 
 requireHarnessGuest();
 
@@ -39,6 +45,23 @@ describe.each(['pipe', 'poll'] as const)('ws and undici over vsock (%s backend)'
     client.send('ping');
     const [message] = await once(client, 'message');
     expect(String(message)).toBe('echo: ping');
+    client.close();
+    await once(client, 'close');
+  });
+
+  it('opens a WebSocket through a createConnection that returns the socket at once', async () => {
+    const server = http.createServer();
+    const wss = new WebSocketServer({ server });
+    closers.push(() => wss.close());
+    wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo: ${data}`)));
+    const port = await httpOverVsock(server);
+    const client = new WebSocket('ws://service.vsock/', {
+      createConnection: () => createConnection({ cid: 'local', port, transport }) as never,
+    });
+    await once(client, 'open');
+    client.send('sync');
+    const [message] = await once(client, 'message');
+    expect(String(message)).toBe('echo: sync');
     client.close();
     await once(client, 'close');
   });
