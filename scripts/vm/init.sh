@@ -54,6 +54,8 @@ done </modules
 
 NINEP="trans=virtio,version=9p2000.L,msize=512000"
 trace "modules loaded"
+# Loopback networking (127.0.0.1, for TCP/Unix-to-vsock tests); there is no other network device.
+ip link set lo up || fail "cannot bring up lo"
 mount -t 9p -o "$NINEP" harness /harness || fail "cannot mount the harness share"
 
 R=/newroot

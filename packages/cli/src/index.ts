@@ -8,7 +8,47 @@ export {
 export { type DemoOptions, runDemo } from './commands/demo.js';
 export { type DoctorReport, doctorReport, runDoctor } from './commands/doctor.js';
 export { type ListenOptions, runListen } from './commands/listen.js';
+export {
+  type AllowDecision,
+  type Allowlist,
+  type AllowRule,
+  createProxyLog,
+  type Endpoint,
+  formatEndpoint,
+  loadAllowlist,
+  ProxyError,
+  type ProxyEvent,
+  type ProxyEventName,
+  type ProxyLogFormat,
+  type ProxyLogOptions,
+  type ProxyOptions,
+  type ProxyTotals,
+  parseAllowlist,
+  parseAllowRule,
+  parseEndpoint,
+  type RunningProxy,
+  startProxy,
+  type TcpEndpoint,
+  type UnixEndpoint,
+  type VsockEndpoint,
+} from './commands/proxy.js';
+export {
+  type Peer,
+  type ReceivedFile,
+  type ReceiveFailure,
+  type ReceiveFilesOptions,
+  type ReceiveSummary,
+  receiveFiles,
+} from './commands/recv.js';
+export {
+  type SendFailure,
+  type SendFilesOptions,
+  type SendSummary,
+  type SentFile,
+  sendFiles,
+} from './commands/send.js';
 export { completionScript, type Shell, shells } from './completion.js';
 export { type CliIo, processIo, type StreamIo, UsageError } from './io.js';
 export { type MainOptions, main, version } from './main.js';
 export { commands } from './registry.js';
+export { TransferError, transferErrorCodes } from './transfer/errors.js';

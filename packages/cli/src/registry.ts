@@ -190,7 +190,7 @@ export const commands: readonly CommandSpec[] = [
   {
     name: 'recv',
     summary: "receive files from 'vmci send' into a directory",
-    synopsis: '<port> [--dir DIR] [--cid CID] [--keep] [--overwrite] [--json]',
+    synopsis: '<port> [--dir DIR] [--cid CID] [--keep] [--overwrite] [--max-size BYTES] [--json]',
     description:
       'Listens for one sender (or, with --keep, any number) and stores its files in --dir. Data goes to a hidden temporary file that is renamed to the final name only after size and SHA-256 match; on any failure it is deleted, so nothing half-written appears under the final name.',
     positionals: { min: 1, max: 1 },

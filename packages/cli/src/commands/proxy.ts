@@ -1,0 +1,100 @@
+/**
+ * `vmci proxy --from ENDPOINT --to ENDPOINT (--allowlist FILE | --allow RULE...)`: relays TCP or
+ * Unix sockets to vsock and back, deny by default, one JSON log line per event on stderr. Serves
+ * until the context's signal aborts (SIGINT/SIGTERM in the binary), then stops gracefully.
+ *
+ * The work is done by {@link startProxy} (src/proxy/); this file turns arguments into its options.
+ */
+import { listOption, positiveInteger, stringOption } from '../args.js';
+import type { CommandContext, ParsedCommand } from '../command.js';
+import { UsageError } from '../io.js';
+import { createProxyLog, type ProxyLogFormat } from '../proxy/log.js';
+import { type ProxyOptions, startProxy } from '../proxy/start-proxy.js';
+
+export type { AllowDecision, Allowlist, AllowRule } from '../proxy/allowlist.js';
+export { loadAllowlist, parseAllowlist, parseAllowRule } from '../proxy/allowlist.js';
+export {
+  type Endpoint,
+  formatEndpoint,
+  parseEndpoint,
+  type TcpEndpoint,
+  type UnixEndpoint,
+  type VsockEndpoint,
+} from '../proxy/endpoint.js';
+export { ProxyError } from '../proxy/errors.js';
+export {
+  createProxyLog,
+  type ProxyEvent,
+  type ProxyEventName,
+  type ProxyLogFormat,
+  type ProxyLogOptions,
+} from '../proxy/log.js';
+export {
+  type ProxyOptions,
+  type ProxyTotals,
+  type RunningProxy,
+  startProxy,
+} from '../proxy/start-proxy.js';
+
+function required(parsed: ParsedCommand, name: 'from' | 'to'): string {
+  const value = stringOption(parsed, name);
+  if (value !== undefined) return value;
+  const example = name === 'from' ? 'tcp:127.0.0.1:8080' : 'vsock:3:80';
+  const what = name === 'from' ? 'where to listen' : 'where to connect';
+  throw new UsageError(`vmci proxy: --${name} is required (${what}, e.g. --${name} ${example})`);
+}
+
+function logFormat(parsed: ParsedCommand): ProxyLogFormat {
+  const format = stringOption(parsed, 'log-format') ?? 'json';
+  if (format !== 'json' && format !== 'text')
+    throw new UsageError(`vmci proxy: --log-format must be json or text, got '${format}'`);
+  return format;
+}
+
+/** The proxy's options from the command line (throws {@link UsageError} for bad values). */
+export function proxyOptionsFromArgs(parsed: ParsedCommand): ProxyOptions {
+  const optionalInteger = (name: string) => {
+    const value = parsed.values[name];
+    return value === undefined ? undefined : positiveInteger('proxy', name, value);
+  };
+  const allowlistFile = stringOption(parsed, 'allowlist');
+  const maxConnections = optionalInteger('max-connections');
+  const idleTimeoutMs = optionalInteger('idle-timeout');
+  const connectTimeoutMs = optionalInteger('connect-timeout');
+  return {
+    from: required(parsed, 'from'),
+    to: required(parsed, 'to'),
+    allow: listOption(parsed, 'allow'),
+    ...(allowlistFile !== undefined ? { allowlistFile } : {}),
+    ...(maxConnections !== undefined ? { maxConnections } : {}),
+    ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
+    ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+  };
+}
+
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  // Without a signal the proxy serves for the life of the process.
+  if (!signal) return new Promise(() => {});
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) =>
+    signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+}
+
+/** `vmci proxy`: serves until `context.signal` aborts; 0 after a clean stop. */
+export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
+  const options = proxyOptionsFromArgs(parsed);
+  const onEvent = createProxyLog({
+    write: (line) => context.io.stderr(line),
+    format: logFormat(parsed),
+    quiet: parsed.values.quiet === true,
+  });
+  const proxy = await startProxy({
+    ...options,
+    onEvent,
+    ...(context.transport ? { transport: context.transport } : {}),
+  });
+  await aborted(context.signal);
+  await proxy.close();
+  return 0;
+}

@@ -1,0 +1,673 @@
+/**
+ * `vmci send` / `vmci recv` end to end in-process: a VM (CID 3) sends to the host on the
+ * testkit's virtual hypervisor. One behaviour per test.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, createServer, type Transport, type VsockSocket } from '@vmci/sockets';
+import { useHypervisor } from '@vmci/testkit/vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { receiveFiles } from '../src/commands/recv.js';
+import { sendFiles } from '../src/commands/send.js';
+import type { CliIo } from '../src/io.js';
+import { main } from '../src/main.js';
+import {
+  encodeDataStart,
+  encodeEnd,
+  encodeFailed,
+  encodeFileHeader,
+  encodePreamble,
+  encodeStored,
+  encodeTrailer,
+} from '../src/transfer/protocol.js';
+import { ReplyReader } from '../src/transfer/wire.js';
+
+const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
+const MiB = 2 ** 20;
+
+interface FakeIo extends CliIo {
+  readonly out: () => string;
+  readonly err: () => string;
+  /** Resolves with the first stderr text matching `pattern`. */
+  readonly waitForStderr: (pattern: RegExp) => Promise<RegExpExecArray>;
+}
+
+function fakeIo(options: { stderrIsTTY?: boolean } = {}): FakeIo {
+  let out = '';
+  let err = '';
+  const watchers: { pattern: RegExp; resolve: (match: RegExpExecArray) => void }[] = [];
+  const check = () => {
+    for (const watcher of [...watchers]) {
+      const match = watcher.pattern.exec(err);
+      if (match) {
+        watchers.splice(watchers.indexOf(watcher), 1);
+        watcher.resolve(match);
+      }
+    }
+  };
+  return {
+    stdout: (text) => {
+      out += text;
+    },
+    stderr: (text) => {
+      err += text;
+      check();
+    },
+    isTTY: false,
+    stderrIsTTY: options.stderrIsTTY ?? false,
+    out: () => out,
+    err: () => err,
+    waitForStderr: (pattern) =>
+      new Promise((resolve) => {
+        watchers.push({ pattern, resolve });
+        check();
+      }),
+  };
+}
+
+let dir: string;
+let sourceDir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'vmci-recv-'));
+  sourceDir = mkdtempSync(join(tmpdir(), 'vmci-send-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(sourceDir, { recursive: true, force: true });
+});
+
+function sourceFile(name: string, content: Buffer | string): string {
+  const path = join(sourceDir, name);
+  writeFileSync(path, content);
+  return path;
+}
+
+/** What is in the receiving directory (temporary files included). */
+const listing = () => readdirSync(dir).sort();
+
+describe('vmci send / recv', () => {
+  const hv = useHypervisor();
+
+  /** Starts `vmci recv` on the host; resolves once it listens. */
+  async function startRecv(
+    args: string[] = [],
+    options: { signal?: AbortSignal; io?: FakeIo } = {},
+  ) {
+    const io = options.io ?? fakeIo();
+    const exit = main(['recv', '0', '--dir', dir, ...args], io, {
+      transport: hv().host.transport,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const [, port] = await Promise.race([
+      io.waitForStderr(/listening on vsock any:(\d+)\n/),
+      exit.then((code) => {
+        throw new Error(`recv exited ${code} before listening: ${io.err()}`);
+      }),
+    ]);
+    return { port: Number(port), exit, io };
+  }
+
+  function send(args: string[], transport: Transport, io: FakeIo = fakeIo()) {
+    return { exit: main(['send', ...args], io, { transport }), io };
+  }
+
+  /** A hand-driven sender: writes frames from the encoder and reads the receiver's replies. */
+  async function rawSender(port: number): Promise<{ socket: VsockSocket; replies: ReplyReader }> {
+    const vm = hv().endpoint(3) ?? hv().addVM({ cid: 3 });
+    const socket = await connect({
+      cid: 'host',
+      port,
+      transport: vm.transport,
+      allowHalfOpen: true,
+    });
+    socket.on('error', () => {});
+    return { socket, replies: new ReplyReader(socket) };
+  }
+
+  it('sends an 8 MiB random file intact: same SHA-256, no temporary file left', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const content = randomBytes(8 * MiB);
+    const recv = await startRecv();
+    const sender = send([`host:${recv.port}`, sourceFile('disk.img', content)], vm.transport);
+    expect(await sender.exit).toBe(0);
+    expect(await recv.exit).toBe(0);
+    expect(listing()).toEqual(['disk.img']);
+    expect(sha256(readFileSync(join(dir, 'disk.img')))).toEqual(sha256(content));
+    expect(sender.io.err()).toMatch(
+      new RegExp(
+        `^sent disk\\.img \\(8\\.0 MiB\\) in [\\d.]+ s, [\\d.]+ MB/s, sha256 ${sha256(content).toString('hex')}\\n$`,
+      ),
+    );
+    expect(recv.io.err()).toMatch(/connection from 3:\d+\nstored disk\.img \(8\.0 MiB\)/);
+  });
+
+  /** Runs receiveFiles on the host; `whenListening` gets the port (its rejection fails the test). */
+  function receiveWith<T>(
+    options: Omit<Parameters<typeof receiveFiles>[0], 'dir' | 'transport'>,
+    whenListening: (port: number) => Promise<T>,
+  ) {
+    let sending: Promise<T> | undefined;
+    const received = receiveFiles({
+      dir,
+      transport: hv().host.transport,
+      ...options,
+      onListening: ({ port }) => {
+        sending = whenListening(port);
+      },
+    });
+    return received.then(async (summary) => ({ summary, sent: (await sending) as T }));
+  }
+
+  it('sends several files in order over one connection, an empty one included', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const files = { 'a.txt': 'alpha', 'empty.bin': '', 'c.log': 'x'.repeat(300_000) };
+    const paths = Object.entries(files).map(([name, content]) => sourceFile(name, content));
+    const { summary, sent } = await receiveWith({}, (port) =>
+      sendFiles({ cid: 'host', port, files: paths, transport: vm.transport }),
+    );
+    expect(sent.sent.map((file) => file.name)).toEqual(['a.txt', 'empty.bin', 'c.log']);
+    expect(summary.stored.map((file) => file.name)).toEqual(['a.txt', 'empty.bin', 'c.log']);
+    expect(summary).toMatchObject({ failed: [], senders: 1 });
+    for (const [name, content] of Object.entries(files))
+      expect(readFileSync(join(dir, name), 'utf8')).toBe(content);
+    expect(listing()).toEqual(['a.txt', 'c.log', 'empty.bin']);
+  });
+
+  it('stores a single file under --name', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const recv = await startRecv();
+    const path = sourceFile('build-1234.tar', 'tarball');
+    const sender = send([`host:${recv.port}`, path, '--name', 'latest.tar'], vm.transport);
+    expect(await sender.exit).toBe(0);
+    expect(await recv.exit).toBe(0);
+    expect(listing()).toEqual(['latest.tar']);
+    expect(readFileSync(join(dir, 'latest.tar'), 'utf8')).toBe('tarball');
+  });
+
+  it('refuses --name with more than one file (usage error, exit 2)', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const sender = send(
+      ['host:5001', sourceFile('a', '1'), sourceFile('b', '2'), '--name', 'x'],
+      vm.transport,
+    );
+    expect(await sender.exit).toBe(2);
+    expect(sender.io.err()).toBe(
+      'vmci send: --name renames one file, but 2 were given: send them one at a time\n',
+    );
+  });
+
+  it('refuses an invalid --name before connecting (exit 2)', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const sender = send(['host:5001', sourceFile('a', '1'), '--name', '../x'], vm.transport);
+    expect(await sender.exit).toBe(2);
+    expect(sender.io.err()).toMatch(/^vmci send: cannot send '.*a' as '\.\.\/x': .*path separator/);
+  });
+
+  it('fails with ENOENT before connecting when a file is missing', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    // Nobody listens on 5001: the error must be about the file, not the connection.
+    const sender = send(['host:5001', sourceFile('a', '1'), join(sourceDir, 'nope')], vm.transport);
+    expect(await sender.exit).toBe(1);
+    expect(sender.io.err()).toMatch(
+      /^vmci: ENOENT: cannot read '.*nope': no such file; check the path\n$/,
+    );
+    expect(hv().trace()).not.toMatch(/connect/);
+  });
+
+  it('refuses to send a directory', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const sender = send(['host:5001', sourceDir], vm.transport);
+    expect(await sender.exit).toBe(1);
+    expect(sender.io.err()).toMatch(/^vmci: EISDIR: .* is a directory: send files/);
+  });
+
+  it('fails with ECONNRESET when nobody listens', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const sender = send(['host:5001', sourceFile('a', '1')], vm.transport);
+    expect(await sender.exit).toBe(1);
+    expect(sender.io.err()).toMatch(/^vmci: ECONNRESET: /);
+  });
+
+  it('refuses an existing file without --overwrite: EEXIST, both exit 1, file untouched', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    writeFileSync(join(dir, 'config.json'), 'old');
+    const recv = await startRecv();
+    const sender = send([`host:${recv.port}`, sourceFile('config.json', 'new')], vm.transport);
+    expect(await sender.exit).toBe(1);
+    expect(await recv.exit).toBe(1);
+    expect(sender.io.err()).toMatch(
+      /^vmci: EEXIST: 'config\.json' already exists in .*: the receiver replaces files only with --overwrite/,
+    );
+    expect(recv.io.err()).toMatch(/vmci: EEXIST: 'config\.json' already exists/);
+    expect(listing()).toEqual(['config.json']);
+    expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe('old');
+  });
+
+  it('replaces an existing file with --overwrite', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    writeFileSync(join(dir, 'config.json'), 'old');
+    const recv = await startRecv(['--overwrite']);
+    const sender = send([`host:${recv.port}`, sourceFile('config.json', 'new')], vm.transport);
+    expect(await sender.exit).toBe(0);
+    expect(await recv.exit).toBe(0);
+    expect(listing()).toEqual(['config.json']);
+    expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe('new');
+  });
+
+  it('refuses a file over --max-size before its data is sent, and goes on with the next', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const big = sourceFile('big.bin', randomBytes(2 * MiB));
+    const small = sourceFile('small.txt', 'fits');
+    const dataSent: string[] = [];
+    const { summary, sent: result } = await receiveWith({ maxSize: 1000 }, (port) =>
+      sendFiles({
+        cid: 'host',
+        port,
+        files: [big, small],
+        transport: vm.transport,
+        // Called only when a file's data starts going out.
+        progress: (name) => {
+          dataSent.push(name);
+          return { update() {}, finish() {} };
+        },
+      }),
+    );
+    expect(result.failed).toEqual([
+      {
+        name: 'big.bin',
+        path: big,
+        code: 'ERR_VMCI_TRANSFER_TOO_LARGE',
+        message:
+          "'big.bin' is 2097152 bytes, more than the receiver's --max-size of 1000: not stored",
+      },
+    ]);
+    expect(result.sent.map((file) => file.name)).toEqual(['small.txt']);
+    expect(summary.failed.map((failure) => failure.code)).toEqual(['ERR_VMCI_TRANSFER_TOO_LARGE']);
+    expect(listing()).toEqual(['small.txt']);
+    // The 2 MiB were never put on the wire.
+    expect(dataSent).toEqual(['small.txt']);
+  });
+
+  it('exits 1 with ERR_VMCI_TRANSFER_TOO_LARGE through the CLI', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const recv = await startRecv(['--max-size', '3']);
+    const sender = send([`host:${recv.port}`, sourceFile('four', '1234')], vm.transport);
+    expect(await sender.exit).toBe(1);
+    expect(await recv.exit).toBe(1);
+    expect(sender.io.err()).toMatch(/^vmci: ERR_VMCI_TRANSFER_TOO_LARGE: 'four' is 4 bytes/);
+    expect(listing()).toEqual([]);
+  });
+
+  it('deletes the partial file when the sender dies mid-file, and reports the truncation', async () => {
+    const { summary } = await receiveWith({}, async (port) => {
+      const { socket, replies } = await rawSender(port);
+      socket.write(
+        Buffer.concat([encodePreamble(), encodeFileHeader({ name: 'x.bin', size: MiB })]),
+      );
+      expect(await replies.next('x.bin')).toEqual({ type: 'accepted' });
+      socket.write(Buffer.concat([encodeDataStart(), randomBytes(100_000)]));
+      // Let the receiver write some of it before the sender dies.
+      while (!listing().some((name) => name.includes('.vmci-partial-')))
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      socket.destroy();
+    });
+    expect(summary.stored).toEqual([]);
+    expect(summary.failed).toEqual([
+      expect.objectContaining({
+        name: 'x.bin',
+        code: 'ERR_VMCI_TRANSFER_TRUNCATED',
+        message: expect.stringMatching(
+          /^the sender disconnected after \d+ of 1048576 bytes of 'x\.bin'/,
+        ),
+      }),
+    ]);
+    expect(listing()).toEqual([]);
+  });
+
+  it('rejects a tampered hash: the sender is told, nothing is stored, recv exits 1', async () => {
+    const recv = await startRecv();
+    const { socket, replies } = await rawSender(recv.port);
+    const content = Buffer.from('payload');
+    socket.write(
+      Buffer.concat([encodePreamble(), encodeFileHeader({ name: 'p', size: content.length })]),
+    );
+    expect(await replies.next('p')).toEqual({ type: 'accepted' });
+    const tampered = sha256(content);
+    tampered[0] = (tampered[0] as number) ^ 1;
+    socket.write(Buffer.concat([encodeDataStart(), content, encodeTrailer(tampered)]));
+    expect(await replies.next('p')).toEqual({
+      type: 'failed',
+      failure: {
+        code: 'ERR_VMCI_TRANSFER_HASH_MISMATCH',
+        message: expect.stringMatching(
+          /^'p' arrived with SHA-256 [0-9a-f]{64} but the sender computed/,
+        ),
+      },
+    });
+    socket.end(encodeEnd());
+    expect(await recv.exit).toBe(1);
+    expect(recv.io.err()).toMatch(/vmci: ERR_VMCI_TRANSFER_HASH_MISMATCH: /);
+    expect(listing()).toEqual([]);
+    socket.destroy();
+  });
+
+  /** A receiver for one 3-byte file named 'f': accepts it, then answers its trailer as told. */
+  function fakeReceiver(answer: { afterTrailer: Buffer }) {
+    const headerEnd = 6 + encodeFileHeader({ name: 'f', size: 3 }).length;
+    const trailerEnd = headerEnd + 1 + 3 + 32;
+    return createServer({ transport: hv().host.transport }, (socket) => {
+      socket.write(encodePreamble());
+      let seen = 0;
+      socket.on('data', (chunk: Buffer) => {
+        const before = seen;
+        seen += chunk.length;
+        if (before < headerEnd && seen >= headerEnd) socket.write(Buffer.from('A'));
+        if (before < trailerEnd && seen >= trailerEnd) socket.write(answer.afterTrailer);
+      });
+      socket.on('end', () => socket.end());
+    });
+  }
+
+  it('exits 1 when the receiver reports a hash mismatch', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    // A receiver whose disk "corrupted" the data: it answers the trailer with a mismatch.
+    const receiver = fakeReceiver({
+      afterTrailer: encodeFailed({
+        code: 'ERR_VMCI_TRANSFER_HASH_MISMATCH',
+        message: "'f' was corrupted",
+      }),
+    });
+    const { port } = await receiver.listenAsync();
+    const sender = send([`host:${port}`, sourceFile('f', 'abc')], vm.transport);
+    expect(await sender.exit).toBe(1);
+    expect(sender.io.err()).toBe("vmci: ERR_VMCI_TRANSFER_HASH_MISMATCH: 'f' was corrupted\n");
+    await new Promise((resolve) => receiver.close(resolve));
+  });
+
+  it('exits 1 when the receiver confirms a different SHA-256 than was sent', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const receiver = fakeReceiver({ afterTrailer: encodeStored(Buffer.alloc(32)) });
+    const { port } = await receiver.listenAsync();
+    const sender = send([`host:${port}`, sourceFile('f', 'abc')], vm.transport);
+    expect(await sender.exit).toBe(1);
+    expect(sender.io.err()).toMatch(
+      /^vmci: ERR_VMCI_TRANSFER_HASH_MISMATCH: the receiver stored 'f' with SHA-256 0{64}/,
+    );
+    await new Promise((resolve) => receiver.close(resolve));
+  });
+
+  it('refuses an invalid name and goes on with the next file of the batch', async () => {
+    const recv = await startRecv();
+    const { socket, replies } = await rawSender(recv.port);
+    socket.write(Buffer.concat([encodePreamble(), encodeFileHeader({ name: '../x', size: 2 })]));
+    expect(await replies.next('../x')).toEqual({
+      type: 'failed',
+      failure: {
+        code: 'ERR_VMCI_TRANSFER_NAME_INVALID',
+        message: expect.stringMatching(
+          /^cannot store a file as '\.\.\/x': it contains a path separator/,
+        ),
+      },
+    });
+    const ok = Buffer.from('ok');
+    socket.write(encodeFileHeader({ name: 'ok', size: 2 }));
+    expect(await replies.next('ok')).toEqual({ type: 'accepted' });
+    socket.write(Buffer.concat([encodeDataStart(), ok, encodeTrailer(sha256(ok))]));
+    expect(await replies.next('ok')).toEqual({ type: 'stored', sha256: sha256(ok) });
+    socket.end(encodeEnd());
+    expect(await recv.exit).toBe(1);
+    expect(listing()).toEqual(['ok']);
+    expect(existsSync(join(dir, '..', 'x'))).toBe(false);
+    socket.destroy();
+  });
+
+  it('closes on a stream that is not the transfer protocol, and stores nothing', async () => {
+    const recv = await startRecv();
+    const { socket } = await rawSender(recv.port);
+    socket.end('GET / HTTP/1.1\r\n\r\n');
+    expect(await recv.exit).toBe(1);
+    expect(recv.io.err()).toMatch(/vmci: ERR_VMCI_TRANSFER_BAD_MAGIC: the sender does not speak/);
+    expect(listing()).toEqual([]);
+  });
+
+  it('says so when the peer is not vmci recv', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const web = createServer({ transport: hv().host.transport }, (socket) => {
+      socket.resume();
+      socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
+    });
+    const { port } = await web.listenAsync();
+    const sender = send([`host:${port}`, sourceFile('f', 'abc')], vm.transport);
+    expect(await sender.exit).toBe(1);
+    expect(sender.io.err()).toMatch(
+      /^vmci: ERR_VMCI_TRANSFER_BAD_MAGIC: the receiver does not speak the vmci transfer protocol/,
+    );
+    await new Promise((resolve) => web.close(resolve));
+  });
+
+  it('stops sending when the receiver gives up mid-file, and reports its reason', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    let received = 0;
+    const receiver = createServer({ transport: hv().host.transport }, (socket) => {
+      socket.write(Buffer.concat([encodePreamble(), Buffer.from('A')]));
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > 100_000 && received - chunk.length <= 100_000)
+          socket.end(encodeFailed({ code: 'ENOSPC', message: 'no space left on the receiver' }));
+      });
+      socket.on('error', () => {});
+    });
+    const { port } = await receiver.listenAsync();
+    const sender = send([`host:${port}`, sourceFile('big', randomBytes(16 * MiB))], vm.transport);
+    expect(await sender.exit).toBe(1);
+    expect(sender.io.err()).toBe('vmci: ENOSPC: no space left on the receiver\n');
+    expect(received).toBeLessThan(8 * MiB);
+    await new Promise((resolve) => receiver.close(resolve));
+  });
+
+  it('says the file was not stored when the receiver dies mid-file', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    let received = 0;
+    const receiver = createServer({ transport: hv().host.transport }, (socket) => {
+      socket.write(Buffer.concat([encodePreamble(), Buffer.from('A')]));
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > 100_000) socket.destroy();
+      });
+    });
+    const { port } = await receiver.listenAsync();
+    const sender = send([`host:${port}`, sourceFile('big', randomBytes(4 * MiB))], vm.transport);
+    expect(await sender.exit).toBe(1);
+    expect(sender.io.err()).toMatch(
+      /^vmci: (EPIPE|ECONNRESET): the connection to the receiver broke while sending 'big': it was not stored\n$/,
+    );
+    await new Promise((resolve) => receiver.close(resolve));
+  });
+
+  it('draws a progress bar on a terminal, and not with --no-progress or without one', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const path = sourceFile('p.bin', randomBytes(MiB));
+    const run = async (io: FakeIo, extra: string[] = []) => {
+      const recv = await startRecv(['--overwrite']);
+      expect(await send([`host:${recv.port}`, path, ...extra], vm.transport, io).exit).toBe(0);
+      expect(await recv.exit).toBe(0);
+      return io.err();
+    };
+    const tty = await run(fakeIo({ stderrIsTTY: true }));
+    expect(tty).toMatch(/^\rp\.bin +\d+% \[[#-]{20}\] /);
+    expect(tty).toMatch(
+      /\rp\.bin 100% \[#{20}\] 1\.0 MiB\/1\.0 MiB {2}[\d.]+ MB\/s {2}ETA 0:00 *\nsent p\.bin/,
+    );
+    expect(await run(fakeIo({ stderrIsTTY: true }), ['--no-progress'])).not.toContain('\r');
+    expect(await run(fakeIo({ stderrIsTTY: false }))).not.toContain('\r');
+  });
+
+  it('draws the receiver progress bar on its terminal', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const recv = await startRecv([], { io: fakeIo({ stderrIsTTY: true }) });
+    expect(
+      await send([`host:${recv.port}`, sourceFile('r.bin', randomBytes(MiB))], vm.transport).exit,
+    ).toBe(0);
+    expect(await recv.exit).toBe(0);
+    expect(recv.io.err()).toMatch(/\rr\.bin 100% .*\nstored r\.bin/);
+  });
+
+  it('prints one JSON object per file with --json, on both sides', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const recv = await startRecv(['--json']);
+    const a = randomBytes(1000);
+    const sender = send(
+      [`host:${recv.port}`, sourceFile('a', a), sourceFile('b', 'bee'), '--json'],
+      vm.transport,
+    );
+    expect(await sender.exit).toBe(0);
+    expect(await recv.exit).toBe(0);
+    const sent = sender.io
+      .out()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(sent).toEqual([
+      {
+        name: 'a',
+        size: 1000,
+        sha256: sha256(a).toString('hex'),
+        seconds: expect.any(Number),
+        bytesPerSecond: expect.any(Number),
+      },
+      {
+        name: 'b',
+        size: 3,
+        sha256: sha256(Buffer.from('bee')).toString('hex'),
+        seconds: expect.any(Number),
+        bytesPerSecond: expect.any(Number),
+      },
+    ]);
+    expect(Object.keys(sent[0])).toEqual(['name', 'size', 'sha256', 'seconds', 'bytesPerSecond']);
+    expect(sender.io.err()).toBe('');
+    const stored = recv.io
+      .out()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(stored).toEqual([
+      expect.objectContaining({
+        name: 'a',
+        path: join(dir, 'a'),
+        size: 1000,
+        sha256: sha256(a).toString('hex'),
+        remoteCid: 3,
+      }),
+      expect.objectContaining({ name: 'b', path: join(dir, 'b'), size: 3, remoteCid: 3 }),
+    ]);
+  });
+
+  it('serves several senders with --keep until the signal aborts, then exits 0', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const stop = new AbortController();
+    const recv = await startRecv(['--keep'], { signal: stop.signal });
+    expect(await send([`host:${recv.port}`, sourceFile('one', '1')], vm.transport).exit).toBe(0);
+    expect(await send([`host:${recv.port}`, sourceFile('two', '2')], vm.transport).exit).toBe(0);
+    stop.abort();
+    expect(await recv.exit).toBe(0);
+    expect(listing()).toEqual(['one', 'two']);
+    // It no longer listens.
+    expect(await send([`host:${recv.port}`, sourceFile('three', '3')], vm.transport).exit).toBe(1);
+  });
+
+  it('stops waiting for a sender when the signal aborts, and exits 0', async () => {
+    const stop = new AbortController();
+    const recv = await startRecv([], { signal: stop.signal });
+    stop.abort();
+    expect(await recv.exit).toBe(0);
+    expect(listing()).toEqual([]);
+  });
+
+  it('deletes the partial file of a transfer in progress when --keep is stopped', async () => {
+    const stop = new AbortController();
+    const recv = await startRecv(['--keep'], { signal: stop.signal });
+    const { socket, replies } = await rawSender(recv.port);
+    socket.write(Buffer.concat([encodePreamble(), encodeFileHeader({ name: 'slow', size: MiB })]));
+    expect(await replies.next('slow')).toEqual({ type: 'accepted' });
+    socket.write(Buffer.concat([encodeDataStart(), randomBytes(1000)]));
+    while (!listing().some((name) => name.includes('.vmci-partial-')))
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    stop.abort();
+    expect(await recv.exit).toBe(0);
+    expect(listing()).toEqual([]);
+    expect(recv.io.err()).toMatch(
+      /vmci: ERR_VMCI_TRANSFER_INTERRUPTED: receiving 'slow' was interrupted/,
+    );
+    await expect(replies.next('slow')).rejects.toMatchObject({
+      code: 'ERR_VMCI_TRANSFER_NOT_CONFIRMED',
+    });
+    socket.destroy();
+  });
+
+  it('serves one sender only without --keep: a second one is refused', async () => {
+    const recv = await startRecv();
+    const first = await rawSender(recv.port);
+    const vm = hv().vm(3);
+    await expect(
+      connect({ cid: 'host', port: recv.port, transport: vm.transport }),
+    ).rejects.toMatchObject({
+      code: 'ECONNRESET',
+    });
+    first.socket.end(Buffer.concat([encodePreamble(), encodeEnd()]));
+    expect(await recv.exit).toBe(0);
+    first.socket.destroy();
+  });
+
+  it('stops sending and rejects when the signal aborts', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const stop = new AbortController();
+    const { summary } = await receiveWith({}, async (port) => {
+      const sending = sendFiles({
+        cid: 'host',
+        port,
+        files: [sourceFile('huge', randomBytes(16 * MiB))],
+        transport: vm.transport,
+        signal: stop.signal,
+        progress: () => ({
+          update: (done) => {
+            if (done > MiB) stop.abort();
+          },
+          finish() {},
+        }),
+      });
+      await expect(sending).rejects.toMatchObject({ name: 'AbortError' });
+    });
+    expect(summary.failed).toEqual([
+      expect.objectContaining({ name: 'huge', code: 'ERR_VMCI_TRANSFER_TRUNCATED' }),
+    ]);
+    expect(listing()).toEqual([]);
+  });
+
+  it('treats a missing --dir as a usage error', async () => {
+    const io = fakeIo();
+    expect(
+      await main(['recv', '0', '--dir', join(dir, 'missing')], io, {
+        transport: hv().host.transport,
+      }),
+    ).toBe(2);
+    expect(io.err()).toMatch(/^vmci recv: --dir .*missing does not exist: create it first/);
+    const file = join(dir, 'file');
+    writeFileSync(file, '');
+    expect(await main(['recv', '0', '--dir', file], io, { transport: hv().host.transport })).toBe(
+      2,
+    );
+    expect(io.err()).toMatch(/--dir .*file is not a directory/);
+  });
+
+  it('treats a bad --max-size as a usage error', async () => {
+    const io = fakeIo();
+    expect(
+      await main(['recv', '0', '--dir', dir, '--max-size', '1k'], io, {
+        transport: hv().host.transport,
+      }),
+    ).toBe(2);
+    expect(io.err()).toBe("vmci recv: --max-size must be a positive whole number, got '1k'\n");
+  });
+});
