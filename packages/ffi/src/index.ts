@@ -60,6 +60,7 @@ export {
 } from './sockaddr.js';
 export {
   acceptConnection,
+  adoptListeningSocket,
   bindSocket,
   closeSocket,
   connectError,

@@ -14,6 +14,8 @@ export const libcConstants = {
   SO_ERROR: 4,
   SO_SNDBUF: 7,
   SO_RCVBUF: 8,
+  SO_ACCEPTCONN: 30,
+  SO_DOMAIN: 39,
   MSG_PEEK: 0x2,
   MSG_TRUNC: 0x20,
   MSG_DONTWAIT: 0x40,
@@ -26,7 +28,9 @@ export const libcConstants = {
   O_CLOEXEC: 0o2000000,
   O_NONBLOCK: 0o4000,
   F_GETFD: 1,
+  F_SETFD: 2,
   F_GETFL: 3,
+  F_SETFL: 4,
   FD_CLOEXEC: 1,
 } as const;
 

@@ -323,3 +323,50 @@ export function descriptorFlags(fd: number): { closeOnExec: boolean; nonBlocking
     nonBlocking: (statusFlags & C.O_NONBLOCK) !== 0,
   };
 }
+
+function intOption(fd: number, name: number): number {
+  const value = Buffer.alloc(4);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(4);
+  const libc = getLibc();
+  if (libc.getsockopt(fd, C.SOL_SOCKET, name, value, length) < 0)
+    throw errnoError('getsockopt', libc.errno());
+  return value.readInt32LE(0);
+}
+
+/**
+ * Takes over a listening socket that another process opened — systemd socket activation
+ * (`ListenStream=vsock::PORT`) or an inherited descriptor: checks that it is a listening AF_VSOCK
+ * socket of `type`, then makes it non-blocking and close-on-exec, as our own sockets are.
+ * Throws `ERR_VMCI_INVALID_DESCRIPTOR` (saying what the descriptor is instead) otherwise.
+ */
+export function adoptListeningSocket(fd: number, type: SocketType): void {
+  checkFd(fd);
+  const invalid = (what: string) =>
+    new VmciError(
+      'ERR_VMCI_INVALID_DESCRIPTOR',
+      `descriptor ${fd} ${what}; pass a listening AF_VSOCK ${type} socket (e.g. systemd ListenStream=vsock::PORT)`,
+    );
+  let domain: number;
+  try {
+    domain = intOption(fd, C.SO_DOMAIN);
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code === 'EBADF') throw invalid('is not open');
+    if (code === 'ENOTSOCK') throw invalid('is not a socket');
+    throw error;
+  }
+  if (domain !== C.AF_VSOCK)
+    throw invalid(`is a socket of address family ${domain}, not AF_VSOCK (${C.AF_VSOCK})`);
+  const actualType = intOption(fd, C.SO_TYPE);
+  if (actualType !== socketTypeNumbers[type])
+    throw invalid(`is a socket of type ${actualType}, not ${type} (${socketTypeNumbers[type]})`);
+  if (intOption(fd, C.SO_ACCEPTCONN) !== 1) throw invalid('is not listening');
+  const libc = getLibc();
+  const statusFlags = libc.fcntl(fd, C.F_GETFL, 0);
+  if (statusFlags < 0 || libc.fcntl(fd, C.F_SETFL, statusFlags | C.O_NONBLOCK) < 0)
+    throw errnoError('fcntl', libc.errno());
+  const fdFlags = libc.fcntl(fd, C.F_GETFD, 0);
+  if (fdFlags < 0 || libc.fcntl(fd, C.F_SETFD, fdFlags | C.FD_CLOEXEC) < 0)
+    throw errnoError('fcntl', libc.errno());
+}

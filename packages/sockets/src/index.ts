@@ -48,6 +48,12 @@ export {
   type ServerOptions,
   VsockServer,
 } from './server.js';
+export {
+  type ListenFd,
+  SD_LISTEN_FDS_START,
+  type SystemdListenFdsOptions,
+  systemdListenFds,
+} from './systemd.js';
 export type {
   Transport,
   TransportConnectRequest,

@@ -34,6 +34,12 @@ export interface ListenOptions {
   /** CID to bind: CID_ANY (default) or this VM's own CID. */
   readonly cid?: number | CidName;
   readonly backlog?: number;
+  /**
+   * Serve a listening socket that is already open — from systemd socket activation (see
+   * `systemdListenFds()`) or inherited — instead of binding one; `port` and `cid` are ignored.
+   * The server owns it from then on: `close()` closes it.
+   */
+  readonly fd?: number;
 }
 
 /** What a server needs of the sockets it serves (stream or message sockets). */
@@ -103,6 +109,11 @@ export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmit
     try {
       cid = resolveCid(options.cid ?? CID_ANY);
       port = resolvePort(options.port ?? PORT_ANY);
+      if (options.fd !== undefined && !(Number.isInteger(options.fd) && options.fd >= 0))
+        throw new VmciError(
+          'ERR_VMCI_INVALID_ARGUMENT',
+          `fd must be a non-negative integer (an open listening socket), got ${String(options.fd)}`,
+        );
     } catch (error) {
       queueMicrotask(() => this.emit('error', error as Error));
       return this;
@@ -115,6 +126,7 @@ export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmit
         cid,
         port,
         ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
+        ...(options.fd !== undefined ? { fd: options.fd } : {}),
         ...(this.allowHalfOpen !== undefined ? { allowHalfOpen: this.allowHalfOpen } : {}),
         ...(this.bufferSize !== undefined ? { bufferSize: this.bufferSize } : {}),
       },

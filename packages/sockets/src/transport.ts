@@ -51,6 +51,8 @@ export interface TransportListenRequest {
   readonly cid: number;
   readonly port: number;
   readonly backlog?: number;
+  /** An open listening socket to serve instead of binding one (transports with descriptors). */
+  readonly fd?: number;
   readonly allowHalfOpen?: boolean;
   /** Buffer size accepted connections start with (they inherit the listener's). */
   readonly bufferSize?: number;

@@ -1,6 +1,7 @@
 /** createServer on the host kernel: bind and listen only — nothing here connects. */
 import { once } from 'node:events';
-import { readdirSync } from 'node:fs';
+import { closeSync, openSync, readdirSync } from 'node:fs';
+import { bindSocket, createSocket, descriptorFlags, listenSocket, localAddress } from '@vmci/ffi';
 import { describe, expect, it } from 'vitest';
 import { connect, createServer, KernelTransport } from '../src/index.js';
 
@@ -20,6 +21,36 @@ describe.each(['pipe', 'poll'] as const)(
       server.close();
       await once(server, 'close');
       expect(server.listening).toBe(false);
+    });
+
+    it('listens on an already listening socket given as fd, and closes it on close()', async () => {
+      const fd = createSocket('stream');
+      bindSocket(fd, { cid: 0xffffffff, port: 0xffffffff });
+      listenSocket(fd);
+      const server = createServer({ transport });
+      server.listen({ fd });
+      await once(server, 'listening');
+      expect(server.address()?.port).toBe(localAddress(fd).port);
+      server.close();
+      await once(server, 'close');
+      expect(() => descriptorFlags(fd)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    });
+
+    it('emits ERR_VMCI_INVALID_DESCRIPTOR for an fd that is not a listening vsock socket', async () => {
+      const server = createServer({ transport });
+      const file = openSync('/dev/null', 'r');
+      server.listen({ fd: file });
+      const [error] = await once(server, 'error');
+      expect(error).toMatchObject({ code: 'ERR_VMCI_INVALID_DESCRIPTOR' });
+      expect(server.listening).toBe(false);
+      closeSync(file); // refused descriptors stay the caller's
+    });
+
+    it('emits ERR_VMCI_INVALID_ARGUMENT for a negative fd', async () => {
+      const server = createServer({ transport });
+      server.listen({ fd: -1 });
+      const [error] = await once(server, 'error');
+      expect(error).toMatchObject({ code: 'ERR_VMCI_INVALID_ARGUMENT' });
     });
 
     it('emits EADDRINUSE for a port that is taken', async () => {

@@ -10,6 +10,7 @@ import {
   type TransportConnectRequest,
   type TransportListener,
   type TransportListenRequest,
+  VmciError,
   type VsockAddress,
   VsockMessageSocket,
   type VsockSocket,
@@ -293,6 +294,11 @@ export class FakeTransport implements Transport {
     request: TransportListenRequest,
     handlers: { connection(socket: never): void; error(error: Error): void },
   ): Promise<TransportListener> {
+    if (request.fd !== undefined)
+      throw new VmciError(
+        'ERR_VMCI_UNSUPPORTED',
+        'the virtual hypervisor has no file descriptors to serve (listen({ fd })): listen on a port instead',
+      );
     this.requireVmci('listen');
     const port = this.bindPort(kind, request, 'bind');
     const { endpoint } = this;

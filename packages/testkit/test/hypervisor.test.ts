@@ -126,6 +126,15 @@ describe('virtual hypervisor', () => {
     ).rejects.toMatchObject({ code: 'EADDRNOTAVAIL' });
   });
 
+  it('refuses listen({ fd }): a virtual VM has no descriptors to serve', async () => {
+    const hv = createHypervisor();
+    const server = createServer({ transport: hv.host.transport });
+    server.listen({ fd: 3 });
+    const [error] = await once(server, 'error');
+    expect(error).toMatchObject({ code: 'ERR_VMCI_UNSUPPORTED' });
+    expect(hv.openResources()).toBe(0);
+  });
+
   it('needs privilege for ports below 1024', async () => {
     const hv = createHypervisor();
     const vm = hv.addVM({ cid: 3, privileged: false });

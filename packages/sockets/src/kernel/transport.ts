@@ -5,6 +5,7 @@
  */
 import {
   acceptConnection,
+  adoptListeningSocket,
   bindSocket,
   closeSocket,
   connectSocket,
@@ -144,14 +145,18 @@ export class KernelTransport implements Transport {
     handlers: { connection(socket: S): void; error(error: Error): void },
     wrapAccepted: (fd: number, peer: VsockAddress) => S,
   ): Promise<TransportListener> {
-    const fd = createSocket(type);
+    // A descriptor we are handed is checked before it becomes ours; one we create is ours at once.
+    if (request.fd !== undefined) adoptListeningSocket(request.fd, type);
+    const fd = request.fd ?? createSocket(type);
     let poller: FdPoller | undefined;
     try {
       if (request.bufferSize !== undefined) setBufferSizes(fd, { size: request.bufferSize });
-      bindSocket(fd, { cid: request.cid, port: request.port });
-      // vsock has no SYN retry: a full backlog resets the connect (ECONNRESET). Default to a
-      // deep queue (the kernel caps it at net.core.somaxconn).
-      listenSocket(fd, request.backlog ?? 4096);
+      if (request.fd === undefined) {
+        bindSocket(fd, { cid: request.cid, port: request.port });
+        // vsock has no SYN retry: a full backlog resets the connect (ECONNRESET). Default to a
+        // deep queue (the kernel caps it at net.core.somaxconn).
+        listenSocket(fd, request.backlog ?? 4096);
+      }
       poller = new FdPoller(fd);
     } catch (error) {
       closeSocket(fd);
