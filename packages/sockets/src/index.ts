@@ -31,6 +31,11 @@ export {
   VsockAgent,
   type VsockAgentOptions,
 } from './http.js';
+export {
+  HybridVsockSocket,
+  HybridVsockTransport,
+  type HybridVsockTransportOptions,
+} from './hybrid/index.js';
 export { detectBackend, type KernelBackend } from './kernel/backend.js';
 export { KernelTransport, type KernelTransportOptions } from './kernel/transport.js';
 export type { MessageChannel, ReceivedMessage } from './message-channel.js';

@@ -1,0 +1,90 @@
+/**
+ * A connection through a hybrid vsock device: a `net.Socket` over a Unix socket that reports the
+ * vsock addresses of the connection it carries.
+ */
+import net from 'node:net';
+import { VmciError } from '@vmci/ffi';
+import type { VsockAddress } from '../address.js';
+import type { VsockSocket } from '../transport.js';
+
+/** The stream buffer size sockets report when none was asked for (the vsock default). */
+export const HYBRID_DEFAULT_BUFFER_SIZE = 262144;
+
+interface HybridState {
+  local: VsockAddress;
+  remote: { cid: number; port: number | undefined };
+  bufferSize: number;
+}
+
+const state = Symbol('hybridVsockState');
+
+/**
+ * A `net.Socket` over the Unix socket of a Firecracker / cloud-hypervisor hybrid vsock device,
+ * reporting vsock addresses: `remoteCid` is the guest's CID, `localCid` is 2 (the host).
+ *
+ * Sockets accepted by a hybrid listener report `remotePort` as `undefined`: Firecracker does not
+ * tell the host which guest port a guest-initiated connection came from.
+ */
+export class HybridVsockSocket extends net.Socket implements VsockSocket {
+  private [state]!: HybridState;
+
+  /** Not connected yet: {@link HybridVsockTransport} connects it and then calls `attach`. */
+  constructor(options: { allowHalfOpen?: boolean } = {}) {
+    super({ allowHalfOpen: options.allowHalfOpen ?? false });
+  }
+
+  /**
+   * Gives a socket its vsock addresses. Sockets that `net.Server` accepted are turned into
+   * `HybridVsockSocket`s here (they were created by net, not by our constructor).
+   * @internal
+   */
+  static attach(
+    socket: net.Socket,
+    local: VsockAddress,
+    remote: { cid: number; port: number | undefined },
+    bufferSize: number,
+  ): HybridVsockSocket {
+    if (!(socket instanceof HybridVsockSocket))
+      Object.setPrototypeOf(socket, HybridVsockSocket.prototype);
+    const hybrid = socket as HybridVsockSocket;
+    hybrid[state] = { local: { ...local }, remote: { ...remote }, bufferSize };
+    // net.Socket defines these as prototype getters for IP ports; report the vsock ones instead.
+    Object.defineProperties(hybrid, {
+      remotePort: {
+        get: () => (hybrid.destroyed ? undefined : hybrid[state].remote.port),
+        configurable: true,
+      },
+      localPort: {
+        get: () => (hybrid.destroyed ? undefined : hybrid[state].local.port),
+        configurable: true,
+      },
+    });
+    return hybrid;
+  }
+
+  declare readonly remotePort: number | undefined;
+  declare readonly localPort: number | undefined;
+
+  get remoteCid(): number | undefined {
+    return this.destroyed ? undefined : this[state]?.remote.cid;
+  }
+
+  get localCid(): number | undefined {
+    return this.destroyed ? undefined : this[state]?.local.cid;
+  }
+
+  /**
+   * The stream buffer size asked for (default 262144). Nominal: the vsock buffers live in the
+   * VMM (Firecracker's muxer), which the host cannot size through the Unix socket.
+   */
+  getBufferSize(): number {
+    if (this.destroyed) throw new VmciError('ERR_VMCI_SOCKET_CLOSED', 'the socket is closed');
+    return this[state]?.bufferSize ?? HYBRID_DEFAULT_BUFFER_SIZE;
+  }
+
+  /** `{ cid: 2, port }` of the host end, or `{}` once destroyed. */
+  override address(): VsockAddress | Record<string, never> {
+    const own = this[state];
+    return this.destroyed || !own ? {} : { ...own.local };
+  }
+}

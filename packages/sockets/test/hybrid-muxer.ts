@@ -1,0 +1,128 @@
+/**
+ * A fake Firecracker vsock muxer for tests — Unix sockets only, never AF_VSOCK.
+ *
+ * Host side: a Unix-socket server at `udsPath` that reads `CONNECT <port>\n` and answers
+ * `OK <hostport>\n`, after which the connection belongs to the in-test "guest listener" on that
+ * port; with no guest listener it closes the connection (a refused connect). Guest side:
+ * `guestConnect(port)` connects to `<udsPath>_<port>`, as Firecracker does for a guest connecting
+ * to the host's port.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export type GuestHandler = (socket: net.Socket) => void;
+
+export interface GuestListenOptions {
+  /** Bytes the "guest" sends at once, written in the same chunk as the OK line. */
+  readonly greeting?: Buffer;
+}
+
+export interface FakeMuxer {
+  readonly dir: string;
+  readonly udsPath: string;
+  /** `normal`: as Firecracker; `silent`: never answers CONNECT; `malformed`: answers `reply`. */
+  mode: 'normal' | 'silent' | 'malformed';
+  malformedReply: string;
+  /** Connection requests the muxer parsed (`CONNECT <port>`), in order. */
+  readonly requests: number[];
+  /** Registers a guest listener on `port`; returns its removal. */
+  guestListen(port: number, handler: GuestHandler, options?: GuestListenOptions): () => void;
+  /** The guest connecting to host (CID 2) port `port`: a Unix connect to `<udsPath>_<port>`. */
+  guestConnect(port: number): Promise<net.Socket>;
+  /** Host connections the muxer holds open right now. */
+  openConnections(): number;
+  close(): Promise<void>;
+}
+
+const FIRST_HOST_PORT = 1 << 30;
+
+export async function startFakeMuxer(): Promise<FakeMuxer> {
+  const dir = mkdtempSync(join(tmpdir(), 'hybrid-vsock-'));
+  const udsPath = join(dir, 'v.sock');
+  const listeners = new Map<number, { handler: GuestHandler; options: GuestListenOptions }>();
+  const open = new Set<net.Socket>();
+  const guestSockets = new Set<net.Socket>();
+  let nextHostPort = FIRST_HOST_PORT;
+
+  const server = net.createServer((socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+    socket.on('error', () => {});
+    let buffered = Buffer.alloc(0);
+    const onReadable = () => {
+      for (let chunk = socket.read() as Buffer | null; chunk; chunk = socket.read()) {
+        buffered = Buffer.concat([buffered, chunk]);
+      }
+      const newline = buffered.indexOf(0x0a);
+      if (newline < 0) return;
+      socket.off('readable', onReadable);
+      const line = buffered.subarray(0, newline).toString();
+      const rest = buffered.subarray(newline + 1);
+      const match = /^CONNECT ([0-9]+)$/.exec(line);
+      if (!match) {
+        socket.destroy();
+        return;
+      }
+      const port = Number(match[1]);
+      muxer.requests.push(port);
+      if (muxer.mode === 'silent') return;
+      if (muxer.mode === 'malformed') {
+        socket.write(muxer.malformedReply);
+        return;
+      }
+      const listener = listeners.get(port);
+      if (!listener) {
+        socket.end(); // Firecracker: the guest answered RST
+        return;
+      }
+      const ok = Buffer.from(`OK ${nextHostPort++}\n`);
+      socket.write(listener.options.greeting ? Buffer.concat([ok, listener.options.greeting]) : ok);
+      if (rest.length > 0) socket.unshift(rest);
+      listener.handler(socket);
+    };
+    socket.on('readable', onReadable);
+  });
+  await new Promise<void>((resolve) => server.listen(udsPath, resolve));
+
+  const muxer: FakeMuxer = {
+    dir,
+    udsPath,
+    mode: 'normal',
+    malformedReply: 'HELLO\n',
+    requests: [],
+    guestListen(port, handler, options = {}) {
+      listeners.set(port, { handler, options });
+      return () => listeners.delete(port);
+    },
+    guestConnect(port) {
+      return new Promise((resolve, reject) => {
+        const socket = net.connect({ path: `${udsPath}_${port}` });
+        guestSockets.add(socket);
+        socket.once('close', () => guestSockets.delete(socket));
+        socket.once('connect', () => {
+          socket.off('error', reject);
+          resolve(socket);
+        });
+        socket.once('error', reject);
+      });
+    },
+    openConnections: () => open.size,
+    async close() {
+      for (const socket of [...open, ...guestSockets]) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return muxer;
+}
+
+/** Polls until `condition` holds (or fails after ~2 s). */
+export async function waitFor(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (condition()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
