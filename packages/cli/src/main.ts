@@ -70,9 +70,20 @@ function reportError(io: CliIo, error: unknown): number {
     io.stderr(`${error.message}\n`);
     return error.exitCode;
   }
-  const code = (error as { code?: string }).code;
+  if (isAbortError(error)) {
+    // SIGINT/SIGTERM (the binary's signal) stopped a command mid-way; its reason is a
+    // DOMException whose `code` is a number, not one of ours.
+    io.stderr('vmci: ABORT_ERR: stopped by a signal before it finished; run it again to finish\n');
+    return 1;
+  }
+  const raw = (error as { code?: unknown } | null | undefined)?.code;
+  const code = typeof raw === 'string' && raw !== '' ? raw : undefined;
   const message = error instanceof Error ? error.message : String(error);
   io.stderr(`vmci: ${code ? `${code}: ` : ''}${message}\n`);
   // Bad addresses and arguments are usage errors; everything else failed while running.
   return code?.startsWith('ERR_VMCI_INVALID') ? 2 : 1;
+}
+
+function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
 }

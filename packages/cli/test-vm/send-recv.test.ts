@@ -1,53 +1,25 @@
 /**
  * `vmci recv` and `vmci send` as real processes on the real kernel (vsock_loopback, CID 1): an
- * 8 MiB random file crosses intact and nothing temporary is left behind.
+ * 8 MiB random file crosses intact and nothing temporary is left behind; Ctrl-C on the sender
+ * ends it with one line.
  */
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { requireHarnessGuest } from '@vmci/ffi/harness';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import {
+  killLeftovers,
+  listening,
+  outputOf,
+  runVmci,
+  vmci,
+  watchStderr,
+} from './helpers/vmci-process.js';
 
 requireHarnessGuest();
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const vmci = (args: string[]) =>
-  spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', ...args], {
-    cwd: root,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-
-function outputOf(
-  child: ReturnType<typeof vmci>,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-    });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Resolves with the port `vmci recv` printed on stderr. */
-function listeningPort(child: ReturnType<typeof vmci>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk;
-      const match = /listening on vsock any:(\d+)\n/.exec(stderr);
-      if (match) resolve(Number(match[1]));
-    });
-    child.on('close', (code) => reject(new Error(`recv exited ${code} early: ${stderr}`)));
-  });
-}
+afterEach(killLeftovers);
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 let work: string;
@@ -63,14 +35,11 @@ it('sends an 8 MiB file from one process to another: exit 0, same SHA-256, no te
   const source = join(work, 'payload.bin');
   writeFileSync(source, content);
 
-  const receiver = vmci(['recv', '0', '--dir', incoming, '--json']);
-  const received = outputOf(receiver);
-  const port = await listeningPort(receiver);
-  const sender = vmci(['send', `local:${port}`, source, '--json']);
-  const sent = await outputOf(sender);
+  const receiver = await listening(['recv', '0', '--dir', incoming, '--json']);
+  const sent = await runVmci(['send', `local:${receiver.port}`, source, '--json']);
   expect(sent.stderr).toBe('');
   expect(sent.code).toBe(0);
-  const recv = await received;
+  const recv = await receiver.done;
   expect(recv.code).toBe(0);
 
   expect(readdirSync(incoming)).toEqual(['payload.bin']);
@@ -95,13 +64,28 @@ it('refuses an existing file: both processes exit 1 with EEXIST and the file is 
   const source = join(work, 'taken.txt');
   writeFileSync(source, 'new');
 
-  const receiver = vmci(['recv', '0', '--dir', incoming]);
-  const received = outputOf(receiver);
-  const port = await listeningPort(receiver);
-  const sent = await outputOf(vmci(['send', `local:${port}`, source]));
+  const receiver = await listening(['recv', '0', '--dir', incoming]);
+  const sent = await runVmci(['send', `local:${receiver.port}`, source]);
   expect(sent.code).toBe(1);
   expect(sent.stderr).toMatch(/^vmci: EEXIST: 'taken\.txt' already exists/);
-  expect((await received).code).toBe(1);
+  expect((await receiver.done).code).toBe(1);
   expect(readdirSync(incoming)).toEqual(['taken.txt']);
   expect(readFileSync(join(incoming, 'taken.txt'), 'utf8')).toBe('old');
 }, 120_000);
+
+it('Ctrl-C while waiting for the receiver: vmci send exits 130 with one line, no stack trace', async () => {
+  const source = join(work, 'stuck.bin');
+  writeFileSync(source, 'never confirmed');
+  // A peer that takes the connection but never answers: the sender waits for its go-ahead.
+  const silent = await listening(['listen', '0']);
+  const connected = watchStderr(silent.child).waitFor(/connection from/);
+  const sender = vmci(['send', `local:${silent.port}`, source]);
+  const sent = outputOf(sender);
+  await connected;
+  sender.kill('SIGINT');
+  const result = await sent;
+  expect(result.stderr).toBe(
+    'vmci: ERR_VMCI_TRANSFER_INTERRUPTED: vmci send was stopped before the receiver confirmed every file: 0 of 1 stored; the receiver deletes what it got of the file in progress, so send the rest again\n',
+  );
+  expect(result.code).toBe(130);
+}, 60_000);

@@ -1,30 +1,11 @@
 /**
  * `vmci listen` / `vmci connect` end to end in-process, on the testkit's virtual hypervisor.
  */
-import { PassThrough } from 'node:stream';
 import { connect, createServer } from '@vmci/sockets';
 import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
-import { main, runConnect, runListen, type StreamIo } from '../src/index.js';
-
-function streamIo(input: string) {
-  const stdin = new PassThrough();
-  stdin.end(input);
-  const stdoutStream = new PassThrough();
-  let out = '';
-  let err = '';
-  stdoutStream.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-  });
-  const io: StreamIo = {
-    stdin,
-    stdoutStream,
-    stdout: (t) => (out += t),
-    stderr: (t) => (err += t),
-    isTTY: false,
-  };
-  return { io, output: () => out, errors: () => err };
-}
+import { main, runConnect, runListen } from '../src/index.js';
+import { streamIo } from './helpers/stream-io.js';
 
 async function collect(socket: Awaited<ReturnType<typeof connect>>): Promise<string> {
   let text = '';
@@ -127,6 +108,19 @@ describe('vmci listen / connect', () => {
     const { io, errors } = streamIo('');
     expect(await main(['connect', 'host'], io)).toBe(2);
     expect(errors()).toContain('ERR_VMCI_INVALID_ADDRESS');
+  });
+
+  it('exits 1 with one line when the signal stops it while connecting (no crash)', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const { io, errors } = streamIo('');
+    const code = await main(['connect', 'host:5000'], io, {
+      transport: vm.transport,
+      signal: AbortSignal.abort(),
+    });
+    expect(code).toBe(1);
+    expect(errors()).toBe(
+      'vmci: ABORT_ERR: stopped by a signal before it finished; run it again to finish\n',
+    );
   });
 
   it('rejects --echo with --exec', async () => {

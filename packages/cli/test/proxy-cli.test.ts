@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
+import { waitForText } from './helpers/stream-io.js';
 import {
   captureIo,
   echo,
@@ -207,7 +208,7 @@ describe('vmci proxy (main)', () => {
       '--log-format',
       'text',
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await waitForText(proxy.stderr, ' listening ');
     proxy.stop();
     expect(await proxy.exit).toBe(0);
     const lines = proxy.stderr().trimEnd().split('\n');

@@ -21,6 +21,16 @@ import type { CliIo } from '../src/io.js';
 import type { ProxyEvent, ProxyEventName } from '../src/proxy/log.js';
 import { type ProxyOptions, type RunningProxy, startProxy } from '../src/proxy/start-proxy.js';
 
+/**
+ * The route most proxy tests take: from a free TCP port on 127.0.0.1 to vsock port 5000 of VM 3,
+ * with exactly that target allowed. Spread it and add the transport and what the test varies.
+ */
+export const tcpToVm3: Pick<ProxyOptions, 'from' | 'to' | 'allow'> = {
+  from: 'tcp:0',
+  to: 'vsock:3:5000',
+  allow: ['vsock:3:5000'],
+};
+
 /** Events as they arrive, with a way to wait for one. */
 export class EventLog {
   readonly events: ProxyEvent[] = [];
@@ -112,6 +122,13 @@ export function readAll(socket: Duplex): Promise<Buffer> {
     socket.once('end', () => resolve(Buffer.concat(chunks)));
     socket.once('error', reject);
   });
+}
+
+/** Sends `data` and ends our side, while reading everything the peer sends until its end. */
+export function exchange(socket: Duplex, data: Buffer): Promise<Buffer> {
+  const reply = readAll(socket);
+  socket.end(data);
+  return reply;
 }
 
 /** Resolves when the socket has closed (immediately when it already has). */

@@ -15,6 +15,7 @@ import {
   readAll,
   tcpClient,
   tcpConnectionTurnedAway,
+  tcpToVm3,
   useProxyFixture,
 } from './proxy-helpers.js';
 
@@ -36,9 +37,7 @@ describe('vmci proxy limits and failures', () => {
     const vm = hv().addVM({ cid: 3 });
     await fixture.vsockService(vm.transport, 5000, echo);
     const { port, log } = await proxy({
-      from: 'tcp:0',
-      to: 'vsock:3:5000',
-      allow: ['vsock:3:5000'],
+      ...tcpToVm3,
       maxConnections: 2,
       transport: hv().host.transport,
     });
@@ -65,9 +64,7 @@ describe('vmci proxy limits and failures', () => {
     const vm = hv().addVM({ cid: 3 });
     await fixture.vsockService(vm.transport, 5000, echo);
     const { port, log } = await proxy({
-      from: 'tcp:0',
-      to: 'vsock:3:5000',
-      allow: ['vsock:3:5000'],
+      ...tcpToVm3,
       idleTimeoutMs: 100,
       transport: hv().host.transport,
     });
@@ -86,12 +83,7 @@ describe('vmci proxy limits and failures', () => {
 
   it('target down: closes the client, logs the error code and keeps serving', async () => {
     const vm = hv().addVM({ cid: 3 });
-    const { port, log } = await proxy({
-      from: 'tcp:0',
-      to: 'vsock:3:5000',
-      allow: ['vsock:3:5000'],
-      transport: hv().host.transport,
-    });
+    const { port, log } = await proxy({ ...tcpToVm3, transport: hv().host.transport });
     await tcpConnectionTurnedAway(port);
     expect(await log.waitFor('error', { id: 1 })).toMatchObject({
       code: 'ECONNRESET',
@@ -109,12 +101,7 @@ describe('vmci proxy limits and failures', () => {
   it('a reset by the target mid-stream resets the client and logs the error', async () => {
     const vm = hv().addVM({ cid: 3 });
     await fixture.vsockService(vm.transport, 5000, echo);
-    const { port, log } = await proxy({
-      from: 'tcp:0',
-      to: 'vsock:3:5000',
-      allow: ['vsock:3:5000'],
-      transport: hv().host.transport,
-    });
+    const { port, log } = await proxy({ ...tcpToVm3, transport: hv().host.transport });
     const client = await tcpClient(port);
     expect(await roundTrip(client, 'before')).toBe('before');
     const clientError = new Promise<unknown>((resolve) => client.once('error', resolve));
@@ -151,9 +138,7 @@ describe('vmci proxy limits and failures', () => {
     hv().addVM({ cid: 3 });
     hv().faults.timeOutNextConnects(1, { to: 3 });
     const { port, log } = await proxy({
-      from: 'tcp:0',
-      to: 'vsock:3:5000',
-      allow: ['vsock:3:5000'],
+      ...tcpToVm3,
       connectTimeoutMs: 50,
       transport: hv().host.transport,
     });
@@ -165,9 +150,7 @@ describe('vmci proxy limits and failures', () => {
     hv().addVM({ cid: 3 });
     hv().faults.timeOutNextConnects(1, { to: 3 });
     const { port, log } = await proxy({
-      from: 'tcp:0',
-      to: 'vsock:3:5000',
-      allow: ['vsock:3:5000'],
+      ...tcpToVm3,
       connectTimeoutMs: 10_000,
       transport: hv().host.transport,
     });
@@ -217,12 +200,7 @@ describe('vmci proxy limits and failures', () => {
       proxy: running,
       port,
       log,
-    } = await proxy({
-      from: 'tcp:0',
-      to: 'vsock:3:5000',
-      allow: ['vsock:3:5000'],
-      transport: hv().host.transport,
-    });
+    } = await proxy({ ...tcpToVm3, transport: hv().host.transport });
     const client = await tcpClient(port);
     const reply = readAll(client);
     client.end('request');
@@ -240,13 +218,7 @@ describe('vmci proxy limits and failures', () => {
       proxy: running,
       port,
       log,
-    } = await proxy({
-      from: 'tcp:0',
-      to: 'vsock:3:5000',
-      allow: ['vsock:3:5000'],
-      closeGraceMs: 50,
-      transport: hv().host.transport,
-    });
+    } = await proxy({ ...tcpToVm3, closeGraceMs: 50, transport: hv().host.transport });
     const client = await tcpClient(port);
     expect(await roundTrip(client, 'hold')).toBe('hold');
     const started = Date.now();

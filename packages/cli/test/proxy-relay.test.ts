@@ -12,11 +12,13 @@ import { describe, expect, it } from 'vitest';
 import {
   closed,
   echo,
+  exchange,
   randomBytes,
   readAll,
   sha256,
   staleUnixSocket,
   tcpClient,
+  tcpToVm3,
   unixClient,
   useProxyFixture,
 } from './proxy-helpers.js';
@@ -25,13 +27,6 @@ describe('vmci proxy relays', () => {
   const hv = useHypervisor();
   const fixture = useProxyFixture();
   const { proxy } = fixture;
-
-  /** Sends `upload` while reading everything back; the service sends `download` meanwhile. */
-  async function exchange(socket: Duplex, upload: Buffer): Promise<Buffer> {
-    const received = readAll(socket);
-    socket.end(upload);
-    return received;
-  }
 
   /** A service that sends `download` while hashing what it receives (`hash` resolves at its end). */
   function hashingService(download: Buffer) {
@@ -194,12 +189,7 @@ describe('vmci proxy relays', () => {
       });
       socket.on('end', () => socket.end(`got ${request.length} bytes after your end`));
     });
-    const { port } = await proxy({
-      from: 'tcp:0',
-      to: 'vsock:3:5000',
-      allow: ['vsock:3:5000'],
-      transport: hv().host.transport,
-    });
+    const { port } = await proxy({ ...tcpToVm3, transport: hv().host.transport });
     const client = await tcpClient(port);
     const reply = await exchange(client, Buffer.from('12345'));
     expect(reply.toString()).toBe('got 5 bytes after your end');
@@ -221,12 +211,7 @@ describe('vmci proxy relays', () => {
       });
       socket.on('end', () => serviceEnded());
     });
-    const { port, log } = await proxy({
-      from: 'tcp:0',
-      to: 'vsock:3:5000',
-      allow: ['vsock:3:5000'],
-      transport: hv().host.transport,
-    });
+    const { port, log } = await proxy({ ...tcpToVm3, transport: hv().host.transport });
     const client = await tcpClient(port);
     const greeting = await readAll(client);
     expect(greeting.toString()).toBe('hello, send me the rest\n');

@@ -6,14 +6,15 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, createServer, type Transport, type VsockSocket } from '@vmci/sockets';
+import type { Duplex } from 'node:stream';
+import { connect, PORT_ANY, type Transport, type VsockSocket } from '@vmci/sockets';
 import { useHypervisor } from '@vmci/testkit/vitest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { receiveFiles } from '../src/commands/recv.js';
 import { sendFiles } from '../src/commands/send.js';
-import type { CliIo } from '../src/io.js';
 import { main } from '../src/main.js';
 import {
+  encodeAccepted,
   encodeDataStart,
   encodeEnd,
   encodeFailed,
@@ -23,49 +24,11 @@ import {
   encodeTrailer,
 } from '../src/transfer/protocol.js';
 import { ReplyReader } from '../src/transfer/wire.js';
+import { streamIo, waitForText } from './helpers/stream-io.js';
+import { vsockService } from './proxy-helpers.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
 const MiB = 2 ** 20;
-
-interface FakeIo extends CliIo {
-  readonly out: () => string;
-  readonly err: () => string;
-  /** Resolves with the first stderr text matching `pattern`. */
-  readonly waitForStderr: (pattern: RegExp) => Promise<RegExpExecArray>;
-}
-
-function fakeIo(options: { stderrIsTTY?: boolean } = {}): FakeIo {
-  let out = '';
-  let err = '';
-  const watchers: { pattern: RegExp; resolve: (match: RegExpExecArray) => void }[] = [];
-  const check = () => {
-    for (const watcher of [...watchers]) {
-      const match = watcher.pattern.exec(err);
-      if (match) {
-        watchers.splice(watchers.indexOf(watcher), 1);
-        watcher.resolve(match);
-      }
-    }
-  };
-  return {
-    stdout: (text) => {
-      out += text;
-    },
-    stderr: (text) => {
-      err += text;
-      check();
-    },
-    isTTY: false,
-    stderrIsTTY: options.stderrIsTTY ?? false,
-    out: () => out,
-    err: () => err,
-    waitForStderr: (pattern) =>
-      new Promise((resolve) => {
-        watchers.push({ pattern, resolve });
-        check();
-      }),
-  };
-}
 
 let dir: string;
 let sourceDir: string;
@@ -87,30 +50,44 @@ function sourceFile(name: string, content: Buffer | string): string {
 /** What is in the receiving directory (temporary files included). */
 const listing = () => readdirSync(dir).sort();
 
+/** Resolves once the receiver has created its temporary file (it is writing data). */
+const partialFileAppears = () => waitForText(() => listing().join('\n'), '.vmci-partial-');
+
 describe('vmci send / recv', () => {
   const hv = useHypervisor();
 
   /** Starts `vmci recv` on the host; resolves once it listens. */
   async function startRecv(
     args: string[] = [],
-    options: { signal?: AbortSignal; io?: FakeIo } = {},
+    options: { signal?: AbortSignal; stderrIsTTY?: boolean } = {},
   ) {
-    const io = options.io ?? fakeIo();
+    const { io, output, errors } = streamIo('', options);
     const exit = main(['recv', '0', '--dir', dir, ...args], io, {
       transport: hv().host.transport,
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    const [, port] = await Promise.race([
-      io.waitForStderr(/listening on vsock any:(\d+)\n/),
+    const listening = /listening on vsock any:(\d+)\n/;
+    await Promise.race([
+      waitForText(errors, listening),
       exit.then((code) => {
-        throw new Error(`recv exited ${code} before listening: ${io.err()}`);
+        throw new Error(`recv exited ${code} before listening: ${errors()}`);
       }),
     ]);
-    return { port: Number(port), exit, io };
+    return { port: Number(listening.exec(errors())?.[1]), exit, output, errors };
   }
 
-  function send(args: string[], transport: Transport, io: FakeIo = fakeIo()) {
-    return { exit: main(['send', ...args], io, { transport }), io };
+  /** Runs `vmci send` in a VM; `signal` stands for SIGINT/SIGTERM. */
+  function send(
+    args: string[],
+    transport: Transport,
+    options: { signal?: AbortSignal; stderrIsTTY?: boolean } = {},
+  ) {
+    const { io, output, errors } = streamIo('', options);
+    const exit = main(['send', ...args], io, {
+      transport,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    return { exit, output, errors };
   }
 
   /** A hand-driven sender: writes frames from the encoder and reads the receiver's replies. */
@@ -135,12 +112,12 @@ describe('vmci send / recv', () => {
     expect(await recv.exit).toBe(0);
     expect(listing()).toEqual(['disk.img']);
     expect(sha256(readFileSync(join(dir, 'disk.img')))).toEqual(sha256(content));
-    expect(sender.io.err()).toMatch(
+    expect(sender.errors()).toMatch(
       new RegExp(
         `^sent disk\\.img \\(8\\.0 MiB\\) in [\\d.]+ s, [\\d.]+ MB/s, sha256 ${sha256(content).toString('hex')}\\n$`,
       ),
     );
-    expect(recv.io.err()).toMatch(/connection from 3:\d+\nstored disk\.img \(8\.0 MiB\)/);
+    expect(recv.errors()).toMatch(/connection from 3:\d+\nstored disk\.img \(8\.0 MiB\)/);
   });
 
   /** Runs receiveFiles on the host; `whenListening` gets the port (its rejection fails the test). */
@@ -193,7 +170,7 @@ describe('vmci send / recv', () => {
       vm.transport,
     );
     expect(await sender.exit).toBe(2);
-    expect(sender.io.err()).toBe(
+    expect(sender.errors()).toBe(
       'vmci send: --name renames one file, but 2 were given: send them one at a time\n',
     );
   });
@@ -202,7 +179,7 @@ describe('vmci send / recv', () => {
     const vm = hv().addVM({ cid: 3 });
     const sender = send(['host:5001', sourceFile('a', '1'), '--name', '../x'], vm.transport);
     expect(await sender.exit).toBe(2);
-    expect(sender.io.err()).toMatch(/^vmci send: cannot send '.*a' as '\.\.\/x': .*path separator/);
+    expect(sender.errors()).toMatch(/^vmci send: cannot send '.*a' as '\.\.\/x': .*path separator/);
   });
 
   it('fails with ENOENT before connecting when a file is missing', async () => {
@@ -210,7 +187,7 @@ describe('vmci send / recv', () => {
     // Nobody listens on 5001: the error must be about the file, not the connection.
     const sender = send(['host:5001', sourceFile('a', '1'), join(sourceDir, 'nope')], vm.transport);
     expect(await sender.exit).toBe(1);
-    expect(sender.io.err()).toMatch(
+    expect(sender.errors()).toMatch(
       /^vmci: ENOENT: cannot read '.*nope': no such file; check the path\n$/,
     );
     expect(hv().trace()).not.toMatch(/connect/);
@@ -220,14 +197,14 @@ describe('vmci send / recv', () => {
     const vm = hv().addVM({ cid: 3 });
     const sender = send(['host:5001', sourceDir], vm.transport);
     expect(await sender.exit).toBe(1);
-    expect(sender.io.err()).toMatch(/^vmci: EISDIR: .* is a directory: send files/);
+    expect(sender.errors()).toMatch(/^vmci: EISDIR: .* is a directory: send files/);
   });
 
   it('fails with ECONNRESET when nobody listens', async () => {
     const vm = hv().addVM({ cid: 3 });
     const sender = send(['host:5001', sourceFile('a', '1')], vm.transport);
     expect(await sender.exit).toBe(1);
-    expect(sender.io.err()).toMatch(/^vmci: ECONNRESET: /);
+    expect(sender.errors()).toMatch(/^vmci: ECONNRESET: /);
   });
 
   it('refuses an existing file without --overwrite: EEXIST, both exit 1, file untouched', async () => {
@@ -237,10 +214,10 @@ describe('vmci send / recv', () => {
     const sender = send([`host:${recv.port}`, sourceFile('config.json', 'new')], vm.transport);
     expect(await sender.exit).toBe(1);
     expect(await recv.exit).toBe(1);
-    expect(sender.io.err()).toMatch(
+    expect(sender.errors()).toMatch(
       /^vmci: EEXIST: 'config\.json' already exists in .*: the receiver replaces files only with --overwrite/,
     );
-    expect(recv.io.err()).toMatch(/vmci: EEXIST: 'config\.json' already exists/);
+    expect(recv.errors()).toMatch(/vmci: EEXIST: 'config\.json' already exists/);
     expect(listing()).toEqual(['config.json']);
     expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe('old');
   });
@@ -296,7 +273,7 @@ describe('vmci send / recv', () => {
     const sender = send([`host:${recv.port}`, sourceFile('four', '1234')], vm.transport);
     expect(await sender.exit).toBe(1);
     expect(await recv.exit).toBe(1);
-    expect(sender.io.err()).toMatch(/^vmci: ERR_VMCI_TRANSFER_TOO_LARGE: 'four' is 4 bytes/);
+    expect(sender.errors()).toMatch(/^vmci: ERR_VMCI_TRANSFER_TOO_LARGE: 'four' is 4 bytes/);
     expect(listing()).toEqual([]);
   });
 
@@ -309,8 +286,7 @@ describe('vmci send / recv', () => {
       expect(await replies.next('x.bin')).toEqual({ type: 'accepted' });
       socket.write(Buffer.concat([encodeDataStart(), randomBytes(100_000)]));
       // Let the receiver write some of it before the sender dies.
-      while (!listing().some((name) => name.includes('.vmci-partial-')))
-        await new Promise((resolve) => setTimeout(resolve, 1));
+      await partialFileAppears();
       socket.destroy();
     });
     expect(summary.stored).toEqual([]);
@@ -348,54 +324,79 @@ describe('vmci send / recv', () => {
     });
     socket.end(encodeEnd());
     expect(await recv.exit).toBe(1);
-    expect(recv.io.err()).toMatch(/vmci: ERR_VMCI_TRANSFER_HASH_MISMATCH: /);
+    expect(recv.errors()).toMatch(/vmci: ERR_VMCI_TRANSFER_HASH_MISMATCH: /);
     expect(listing()).toEqual([]);
     socket.destroy();
   });
 
+  // Stand-ins for `vmci recv` that misbehave on purpose. They are closed after each test, before
+  // the hypervisor's leak check (an afterEach registered earlier, so run later).
+  const fakeReceivers: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    for (const receiver of fakeReceivers.splice(0)) await receiver.close();
+  });
+
+  /** Serves `handler` on a free host port in place of `vmci recv`; resolves with the port. */
+  async function fakeReceiver(handler: (socket: Duplex) => void): Promise<number> {
+    const receiver = await vsockService(hv().host.transport, PORT_ANY, handler);
+    fakeReceivers.push(receiver);
+    return receiver.port;
+  }
+
   /** A receiver for one 3-byte file named 'f': accepts it, then answers its trailer as told. */
-  function fakeReceiver(answer: { afterTrailer: Buffer }) {
+  function answersTrailerWith(afterTrailer: Buffer) {
     const headerEnd = 6 + encodeFileHeader({ name: 'f', size: 3 }).length;
     const trailerEnd = headerEnd + 1 + 3 + 32;
-    return createServer({ transport: hv().host.transport }, (socket) => {
+    return (socket: Duplex) => {
       socket.write(encodePreamble());
       let seen = 0;
       socket.on('data', (chunk: Buffer) => {
         const before = seen;
         seen += chunk.length;
-        if (before < headerEnd && seen >= headerEnd) socket.write(Buffer.from('A'));
-        if (before < trailerEnd && seen >= trailerEnd) socket.write(answer.afterTrailer);
+        if (before < headerEnd && seen >= headerEnd) socket.write(encodeAccepted());
+        if (before < trailerEnd && seen >= trailerEnd) socket.write(afterTrailer);
       });
       socket.on('end', () => socket.end());
-    });
+    };
+  }
+
+  /**
+   * A receiver that accepts the first file and hands the connection to `giveUp` once more than
+   * `bytes` have arrived; `received()` counts what came in all.
+   */
+  function givesUpAfter(bytes: number, giveUp: (socket: Duplex) => void) {
+    let received = 0;
+    const handler = (socket: Duplex) => {
+      socket.write(Buffer.concat([encodePreamble(), encodeAccepted()]));
+      socket.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > bytes && received - chunk.length <= bytes) giveUp(socket);
+      });
+    };
+    return { handler, received: () => received };
   }
 
   it('exits 1 when the receiver reports a hash mismatch', async () => {
     const vm = hv().addVM({ cid: 3 });
     // A receiver whose disk "corrupted" the data: it answers the trailer with a mismatch.
-    const receiver = fakeReceiver({
-      afterTrailer: encodeFailed({
-        code: 'ERR_VMCI_TRANSFER_HASH_MISMATCH',
-        message: "'f' was corrupted",
-      }),
-    });
-    const { port } = await receiver.listenAsync();
+    const port = await fakeReceiver(
+      answersTrailerWith(
+        encodeFailed({ code: 'ERR_VMCI_TRANSFER_HASH_MISMATCH', message: "'f' was corrupted" }),
+      ),
+    );
     const sender = send([`host:${port}`, sourceFile('f', 'abc')], vm.transport);
     expect(await sender.exit).toBe(1);
-    expect(sender.io.err()).toBe("vmci: ERR_VMCI_TRANSFER_HASH_MISMATCH: 'f' was corrupted\n");
-    await new Promise((resolve) => receiver.close(resolve));
+    expect(sender.errors()).toBe("vmci: ERR_VMCI_TRANSFER_HASH_MISMATCH: 'f' was corrupted\n");
   });
 
   it('exits 1 when the receiver confirms a different SHA-256 than was sent', async () => {
     const vm = hv().addVM({ cid: 3 });
-    const receiver = fakeReceiver({ afterTrailer: encodeStored(Buffer.alloc(32)) });
-    const { port } = await receiver.listenAsync();
+    const port = await fakeReceiver(answersTrailerWith(encodeStored(Buffer.alloc(32))));
     const sender = send([`host:${port}`, sourceFile('f', 'abc')], vm.transport);
     expect(await sender.exit).toBe(1);
-    expect(sender.io.err()).toMatch(
+    expect(sender.errors()).toMatch(
       /^vmci: ERR_VMCI_TRANSFER_HASH_MISMATCH: the receiver stored 'f' with SHA-256 0{64}/,
     );
-    await new Promise((resolve) => receiver.close(resolve));
   });
 
   it('refuses an invalid name and goes on with the next file of the batch', async () => {
@@ -428,90 +429,72 @@ describe('vmci send / recv', () => {
     const { socket } = await rawSender(recv.port);
     socket.end('GET / HTTP/1.1\r\n\r\n');
     expect(await recv.exit).toBe(1);
-    expect(recv.io.err()).toMatch(/vmci: ERR_VMCI_TRANSFER_BAD_MAGIC: the sender does not speak/);
+    expect(recv.errors()).toMatch(/vmci: ERR_VMCI_TRANSFER_BAD_MAGIC: the sender does not speak/);
     expect(listing()).toEqual([]);
   });
 
   it('says so when the peer is not vmci recv', async () => {
     const vm = hv().addVM({ cid: 3 });
-    const web = createServer({ transport: hv().host.transport }, (socket) => {
+    const port = await fakeReceiver((socket) => {
       socket.resume();
       socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
     });
-    const { port } = await web.listenAsync();
     const sender = send([`host:${port}`, sourceFile('f', 'abc')], vm.transport);
     expect(await sender.exit).toBe(1);
-    expect(sender.io.err()).toMatch(
+    expect(sender.errors()).toMatch(
       /^vmci: ERR_VMCI_TRANSFER_BAD_MAGIC: the receiver does not speak the vmci transfer protocol/,
     );
-    await new Promise((resolve) => web.close(resolve));
   });
 
   it('stops sending when the receiver gives up mid-file, and reports its reason', async () => {
     const vm = hv().addVM({ cid: 3 });
-    let received = 0;
-    const receiver = createServer({ transport: hv().host.transport }, (socket) => {
-      socket.write(Buffer.concat([encodePreamble(), Buffer.from('A')]));
-      socket.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (received > 100_000 && received - chunk.length <= 100_000)
-          socket.end(encodeFailed({ code: 'ENOSPC', message: 'no space left on the receiver' }));
-      });
-      socket.on('error', () => {});
-    });
-    const { port } = await receiver.listenAsync();
+    const receiver = givesUpAfter(100_000, (socket) =>
+      socket.end(encodeFailed({ code: 'ENOSPC', message: 'no space left on the receiver' })),
+    );
+    const port = await fakeReceiver(receiver.handler);
     const sender = send([`host:${port}`, sourceFile('big', randomBytes(16 * MiB))], vm.transport);
     expect(await sender.exit).toBe(1);
-    expect(sender.io.err()).toBe('vmci: ENOSPC: no space left on the receiver\n');
-    expect(received).toBeLessThan(8 * MiB);
-    await new Promise((resolve) => receiver.close(resolve));
+    expect(sender.errors()).toBe('vmci: ENOSPC: no space left on the receiver\n');
+    expect(receiver.received()).toBeLessThan(8 * MiB);
   });
 
   it('says the file was not stored when the receiver dies mid-file', async () => {
     const vm = hv().addVM({ cid: 3 });
-    let received = 0;
-    const receiver = createServer({ transport: hv().host.transport }, (socket) => {
-      socket.write(Buffer.concat([encodePreamble(), Buffer.from('A')]));
-      socket.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (received > 100_000) socket.destroy();
-      });
-    });
-    const { port } = await receiver.listenAsync();
+    const port = await fakeReceiver(givesUpAfter(100_000, (socket) => socket.destroy()).handler);
     const sender = send([`host:${port}`, sourceFile('big', randomBytes(4 * MiB))], vm.transport);
     expect(await sender.exit).toBe(1);
-    expect(sender.io.err()).toMatch(
+    expect(sender.errors()).toMatch(
       /^vmci: (EPIPE|ECONNRESET): the connection to the receiver broke while sending 'big': it was not stored\n$/,
     );
-    await new Promise((resolve) => receiver.close(resolve));
   });
 
   it('draws a progress bar on a terminal, and not with --no-progress or without one', async () => {
     const vm = hv().addVM({ cid: 3 });
     const path = sourceFile('p.bin', randomBytes(MiB));
-    const run = async (io: FakeIo, extra: string[] = []) => {
+    const run = async (stderrIsTTY: boolean, extra: string[] = []) => {
       const recv = await startRecv(['--overwrite']);
-      expect(await send([`host:${recv.port}`, path, ...extra], vm.transport, io).exit).toBe(0);
+      const sender = send([`host:${recv.port}`, path, ...extra], vm.transport, { stderrIsTTY });
+      expect(await sender.exit).toBe(0);
       expect(await recv.exit).toBe(0);
-      return io.err();
+      return sender.errors();
     };
-    const tty = await run(fakeIo({ stderrIsTTY: true }));
+    const tty = await run(true);
     expect(tty).toMatch(/^\rp\.bin +\d+% \[[#-]{20}\] /);
     expect(tty).toMatch(
       /\rp\.bin 100% \[#{20}\] 1\.0 MiB\/1\.0 MiB {2}[\d.]+ MB\/s {2}ETA 0:00 *\nsent p\.bin/,
     );
-    expect(await run(fakeIo({ stderrIsTTY: true }), ['--no-progress'])).not.toContain('\r');
-    expect(await run(fakeIo({ stderrIsTTY: false }))).not.toContain('\r');
+    expect(await run(true, ['--no-progress'])).not.toContain('\r');
+    expect(await run(false)).not.toContain('\r');
   });
 
   it('draws the receiver progress bar on its terminal', async () => {
     const vm = hv().addVM({ cid: 3 });
-    const recv = await startRecv([], { io: fakeIo({ stderrIsTTY: true }) });
+    const recv = await startRecv([], { stderrIsTTY: true });
     expect(
       await send([`host:${recv.port}`, sourceFile('r.bin', randomBytes(MiB))], vm.transport).exit,
     ).toBe(0);
     expect(await recv.exit).toBe(0);
-    expect(recv.io.err()).toMatch(/\rr\.bin 100% .*\nstored r\.bin/);
+    expect(recv.errors()).toMatch(/\rr\.bin 100% .*\nstored r\.bin/);
   });
 
   it('prints one JSON object per file with --json, on both sides', async () => {
@@ -524,8 +507,8 @@ describe('vmci send / recv', () => {
     );
     expect(await sender.exit).toBe(0);
     expect(await recv.exit).toBe(0);
-    const sent = sender.io
-      .out()
+    const sent = sender
+      .output()
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
@@ -546,9 +529,9 @@ describe('vmci send / recv', () => {
       },
     ]);
     expect(Object.keys(sent[0])).toEqual(['name', 'size', 'sha256', 'seconds', 'bytesPerSecond']);
-    expect(sender.io.err()).toBe('');
-    const stored = recv.io
-      .out()
+    expect(sender.errors()).toBe('');
+    const stored = recv
+      .output()
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
@@ -592,12 +575,11 @@ describe('vmci send / recv', () => {
     socket.write(Buffer.concat([encodePreamble(), encodeFileHeader({ name: 'slow', size: MiB })]));
     expect(await replies.next('slow')).toEqual({ type: 'accepted' });
     socket.write(Buffer.concat([encodeDataStart(), randomBytes(1000)]));
-    while (!listing().some((name) => name.includes('.vmci-partial-')))
-      await new Promise((resolve) => setTimeout(resolve, 1));
+    await partialFileAppears();
     stop.abort();
     expect(await recv.exit).toBe(0);
     expect(listing()).toEqual([]);
-    expect(recv.io.err()).toMatch(
+    expect(recv.errors()).toMatch(
       /vmci: ERR_VMCI_TRANSFER_INTERRUPTED: receiving 'slow' was interrupted/,
     );
     await expect(replies.next('slow')).rejects.toMatchObject({
@@ -645,29 +627,82 @@ describe('vmci send / recv', () => {
     expect(listing()).toEqual([]);
   });
 
+  it('names a file that disappeared after the check when its turn comes', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const first = sourceFile('first', '1');
+    const second = sourceFile('second', '2');
+    const { summary } = await receiveWith({}, async (port) => {
+      const sending = sendFiles({
+        cid: 'host',
+        port,
+        files: [first, second],
+        transport: vm.transport,
+        onSent: () => rmSync(second),
+      });
+      await expect(sending).rejects.toMatchObject({
+        code: 'ENOENT',
+        message: `cannot read '${second}': no such file; check the path`,
+      });
+    });
+    expect(summary.failed).toEqual([
+      expect.objectContaining({ name: 'second', code: 'ERR_VMCI_TRANSFER_TRUNCATED' }),
+    ]);
+    expect(listing()).toEqual(['first']);
+  });
+
+  it('vmci send stopped by the signal mid-file exits 1 saying what was stored (no crash)', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const stop = new AbortController();
+    const path = sourceFile('huge', randomBytes(16 * MiB));
+    let errors = () => '';
+    const { summary, sent: code } = await receiveWith(
+      {
+        progress: () => ({
+          update: (done) => {
+            if (done > MiB) stop.abort();
+          },
+          finish() {},
+        }),
+      },
+      (port) => {
+        const sender = send([`host:${port}`, path], vm.transport, { signal: stop.signal });
+        errors = sender.errors;
+        return sender.exit;
+      },
+    );
+    expect(code).toBe(1);
+    expect(errors()).toBe(
+      'vmci: ERR_VMCI_TRANSFER_INTERRUPTED: vmci send was stopped before the receiver confirmed every file: 0 of 1 stored; the receiver deletes what it got of the file in progress, so send the rest again\n',
+    );
+    expect(summary.failed).toEqual([
+      expect.objectContaining({ name: 'huge', code: 'ERR_VMCI_TRANSFER_TRUNCATED' }),
+    ]);
+    expect(listing()).toEqual([]);
+  });
+
   it('treats a missing --dir as a usage error', async () => {
-    const io = fakeIo();
+    const { io, errors } = streamIo('');
     expect(
       await main(['recv', '0', '--dir', join(dir, 'missing')], io, {
         transport: hv().host.transport,
       }),
     ).toBe(2);
-    expect(io.err()).toMatch(/^vmci recv: --dir .*missing does not exist: create it first/);
+    expect(errors()).toMatch(/^vmci recv: --dir .*missing does not exist: create it first/);
     const file = join(dir, 'file');
     writeFileSync(file, '');
     expect(await main(['recv', '0', '--dir', file], io, { transport: hv().host.transport })).toBe(
       2,
     );
-    expect(io.err()).toMatch(/--dir .*file is not a directory/);
+    expect(errors()).toMatch(/--dir .*file is not a directory/);
   });
 
   it('treats a bad --max-size as a usage error', async () => {
-    const io = fakeIo();
+    const { io, errors } = streamIo('');
     expect(
       await main(['recv', '0', '--dir', dir, '--max-size', '1k'], io, {
         transport: hv().host.transport,
       }),
     ).toBe(2);
-    expect(io.err()).toBe("vmci recv: --max-size must be a positive whole number, got '1k'\n");
+    expect(errors()).toBe("vmci recv: --max-size must be a positive whole number, got '1k'\n");
   });
 });

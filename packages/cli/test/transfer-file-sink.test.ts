@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  mkdirSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
@@ -141,6 +142,25 @@ describe('FileSink', () => {
       code: 'ERR_VMCI_TRANSFER_NAME_INVALID',
     });
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('says what to do, keeping the errno code, when the directory has gone away', async () => {
+    const gone = join(dir, 'gone');
+    await expect(FileSink.open({ dir: gone, name: 'fox.txt', size: 1 })).rejects.toMatchObject({
+      code: 'ENOENT',
+      message: `cannot store 'fox.txt' in ${gone}: the directory no longer exists: create it again (mkdir -p), or receive into another --dir`,
+    });
+  });
+
+  it('says what to do when a directory is in the way of an overwrite, and leaves it', async () => {
+    mkdirSync(join(dir, 'fox.txt'));
+    const sink = await FileSink.open({ dir, name: 'fox.txt', size: data.length, overwrite: true });
+    await write(sink, data);
+    await expect(sink.commit(sha256(data))).rejects.toMatchObject({
+      code: 'EISDIR',
+      message: `cannot store 'fox.txt' in ${dir}: a directory of that name is in the way: remove it, or send the file under another --name`,
+    });
+    expect(readdirSync(dir)).toEqual(['fox.txt']);
   });
 
   it('keeps temporary names within 255 bytes for the longest names', () => {

@@ -145,16 +145,21 @@ async function readableFileSize(path: string): Promise<number> {
     await access(path, constants.R_OK);
     return info.size;
   } catch (error) {
-    if (error instanceof TransferError) throw error;
-    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file; check the path'
-        : code === 'EACCES'
-          ? 'permission denied; check its permissions'
-          : (error as Error).message;
-    throw new TransferError(code, `cannot read ${quoteName(path)}: ${reason}`, { cause: error });
+    throw readError(path, error);
   }
+}
+
+/** A failure to read a local file, with the errno code and what to check. */
+function readError(path: string, error: unknown): TransferError {
+  if (error instanceof TransferError) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+  const reason =
+    code === 'ENOENT'
+      ? 'no such file; check the path'
+      : code === 'EACCES'
+        ? 'permission denied; check its permissions'
+        : (error as Error).message;
+  return new TransferError(code, `cannot read ${quoteName(path)}: ${reason}`, { cause: error });
 }
 
 /**
@@ -300,6 +305,10 @@ async function streamFile(
         if (early?.type === 'failed')
           throw new TransferError(early.failure.code, early.failure.message);
       }
+    } catch (error) {
+      // Socket failures are TransferErrors already; the rest is the file, removed or made
+      // unreadable after it was checked: name it rather than pass on Node's bare message.
+      throw readError(file.path, error);
     } finally {
       stream.destroy();
     }
@@ -322,6 +331,7 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
   const connectTimeout =
     timeout === undefined ? undefined : positiveInteger('send', 'timeout', timeout);
   const json = parsed.values.json === true;
+  let confirmed = 0;
   let summary: SendSummary;
   try {
     summary = await sendFiles({
@@ -334,6 +344,7 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
       ...(context.signal ? { signal: context.signal } : {}),
       progress: progressFactory(io, wantsProgress(io, parsed.values['no-progress'])),
       onSent: (file) => {
+        confirmed++;
         if (json)
           io.stdout(
             `${JSON.stringify({ name: file.name, size: file.size, sha256: file.sha256, seconds: file.seconds, bytesPerSecond: file.bytesPerSecond })}\n`,
@@ -349,6 +360,13 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
     // Arguments that cannot work are usage errors (exit 2); everything else failed (exit 1).
     if ((error as TransferError).code === transferErrorCodes.invalidArgument)
       throw new UsageError(`vmci send: ${(error as Error).message}`);
+    // Stopped by SIGINT/SIGTERM: say what became of the files rather than just "aborted".
+    if (context.signal?.aborted)
+      throw new TransferError(
+        transferErrorCodes.interrupted,
+        `vmci send was stopped before the receiver confirmed every file: ${confirmed} of ${files.length} stored; the receiver deletes what it got of the file in progress, so send the rest again`,
+        { cause: error },
+      );
     throw error;
   }
   return summary.failed.length === 0 ? 0 : 1;

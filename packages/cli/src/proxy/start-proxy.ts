@@ -163,6 +163,9 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   let closing: Promise<ProxyTotals> | undefined;
 
   const since = (start: number) => Math.round(performance.now() - start);
+  /** An `error` event about one connection; the proxy carries on. */
+  const connectionError = (id: number, peer: string, code: string, message: string) =>
+    emit({ event: 'error', id, from: peer, to: target, code, message });
 
   async function serve(connection: Connection): Promise<void> {
     const { id, client, from: peer } = connection;
@@ -214,23 +217,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       }
       totals.failed++;
       if (connection.abort.signal.aborted)
-        emit({
-          event: 'error',
+        connectionError(
           id,
-          from: peer,
-          to: target,
-          code: clientError ? errorCode(clientError) : 'ECONNABORTED',
-          message: 'the client went away before the target answered',
-        });
-      else
-        emit({
-          event: 'error',
-          id,
-          from: peer,
-          to: target,
-          code: errorCode(error),
-          message: errorMessage(error),
-        });
+          peer,
+          clientError ? errorCode(clientError) : 'ECONNABORTED',
+          'the client went away before the target answered',
+        );
+      else connectionError(id, peer, errorCode(error), errorMessage(error));
       closed({ reason: 'error' });
       return;
     }
@@ -246,14 +239,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     totals.bytesOut += result.bytesOut;
     if (result.end === 'error') {
       totals.failed++;
-      emit({
-        event: 'error',
-        id,
-        from: peer,
-        to: target,
-        code: errorCode(result.error),
-        message: `${result.errorSide === 'target' ? 'target' : 'client'}: ${errorMessage(result.error)}`,
-      });
+      const side = result.errorSide === 'target' ? 'target' : 'client';
+      connectionError(id, peer, errorCode(result.error), `${side}: ${errorMessage(result.error)}`);
     }
     closed({ bytesIn: result.bytesIn, bytesOut: result.bytesOut, reason: result.end });
   }
@@ -293,14 +280,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     connection.finished = serve(connection)
       .catch((error: unknown) => {
         // A bug of ours, not the peers': report it and keep serving the others.
-        emit({
-          event: 'error',
-          id,
-          from: peer,
-          to: target,
-          code: errorCode(error),
-          message: errorMessage(error),
-        });
+        connectionError(id, peer, errorCode(error), errorMessage(error));
         connection.relay?.stop();
         resetOrDestroy(client);
       })

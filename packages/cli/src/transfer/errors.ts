@@ -26,7 +26,7 @@ export const transferErrorCodes = {
   tooLarge: 'ERR_VMCI_TRANSFER_TOO_LARGE',
   /** A file changed size while it was being sent. */
   sourceChanged: 'ERR_VMCI_TRANSFER_SOURCE_CHANGED',
-  /** The receiver was stopped (signal) while a file was arriving. */
+  /** `vmci recv` or `vmci send` was stopped (SIGINT/SIGTERM) while a file was on its way. */
   interrupted: 'ERR_VMCI_TRANSFER_INTERRUPTED',
   /** The receiver went away before confirming a file. */
   notConfirmed: 'ERR_VMCI_TRANSFER_NOT_CONFIRMED',

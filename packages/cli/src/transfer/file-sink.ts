@@ -63,6 +63,41 @@ function existsError(name: string, dir: string): TransferError {
   );
 }
 
+/** What went wrong and what to do, for a filesystem error while storing into a directory. */
+function storageAdvice(code: string): string | undefined {
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+      return 'the directory no longer exists: create it again (mkdir -p), or receive into another --dir';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied: let vmci recv write there, or receive into another --dir';
+    case 'EROFS':
+      return 'the filesystem is read-only: receive into another --dir';
+    case 'ENOSPC':
+      return 'the disk is full: free some space and send it again';
+    case 'EDQUOT':
+      return 'the disk quota is used up: free some space and send it again';
+    case 'EISDIR':
+      return 'a directory of that name is in the way: remove it, or send the file under another --name';
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * A filesystem failure while storing `name`, as a TransferError that keeps the errno code (so
+ * the sender sees ENOSPC, EACCES, …) and says what to do instead of Node's bare message.
+ */
+function storageError(name: string, dir: string, error: unknown): TransferError {
+  if (error instanceof TransferError) return error;
+  const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+  const advice = storageAdvice(code) ?? (error as Error).message;
+  return new TransferError(code, `cannot store ${quoteName(name)} in ${dir}: ${advice}`, {
+    cause: error,
+  });
+}
+
 /** Filesystems without hard links (some FUSE and network ones) answer link() with these. */
 const noHardLinks = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
 
@@ -98,16 +133,20 @@ export class FileSink {
         transferErrorCodes.tooLarge,
         `${quoteName(options.name)} is ${options.size} bytes, more than the receiver's --max-size of ${options.maxSize}: not stored`,
       );
-    if (!options.overwrite && (await exists(join(options.dir, options.name))))
-      throw existsError(options.name, options.dir);
-    const tempName = partialFileName(options.name);
-    // O_EXCL: never reuse (or follow a symlink planted at) an existing path.
-    const handle = await open(
-      join(options.dir, tempName),
-      constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
-      0o666,
-    );
-    return new FileSink(options, handle, tempName);
+    try {
+      if (!options.overwrite && (await exists(join(options.dir, options.name))))
+        throw existsError(options.name, options.dir);
+      const tempName = partialFileName(options.name);
+      // O_EXCL: never reuse (or follow a symlink planted at) an existing path.
+      const handle = await open(
+        join(options.dir, tempName),
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL,
+        0o666,
+      );
+      return new FileSink(options, handle, tempName);
+    } catch (error) {
+      throw storageError(options.name, options.dir, error);
+    }
   }
 
   /** Bytes written so far. */
@@ -125,9 +164,13 @@ export class FileSink {
       );
     this.hash.update(chunk);
     let offset = 0;
-    while (offset < chunk.length) {
-      const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
-      offset += bytesWritten;
+    try {
+      while (offset < chunk.length) {
+        const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+        offset += bytesWritten;
+      }
+    } catch (error) {
+      throw storageError(this.options.name, this.options.dir, error);
     }
     this.written += chunk.length;
   }
@@ -160,8 +203,9 @@ export class FileSink {
       await syncDirectory(dir);
       return { name, path: this.finalPath, size, sha256: actual.toString('hex') };
     } catch (error) {
-      await this.abort();
-      throw error;
+      // The first failure is the one to report; deleting the temporary file is best effort.
+      await this.abort().catch(() => undefined);
+      throw storageError(this.options.name, this.options.dir, error);
     }
   }
 
