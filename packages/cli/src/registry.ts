@@ -56,12 +56,17 @@ export const commands: readonly CommandSpec[] = [
   {
     name: 'listen',
     summary: 'accept a connection and pipe it to stdin/stdout, an echo or a command',
-    synopsis: '<port> [--cid CID] [--echo | --exec CMD] [--keep] [--seqpacket | --dgram]',
+    synopsis:
+      '(<port> | --systemd) [--cid CID] [--echo | --exec CMD] [--keep] [--seqpacket | --dgram]',
     description:
-      'Listens on a vsock port (0 picks a free one, printed on stderr) and pipes the first connection to standard input and output, like ncat. The peer ending its side does not end ours (half-open). --keep serves connections until interrupted.',
-    positionals: { min: 1, max: 1 },
+      'Listens on a vsock port (0 picks a free one, printed on stderr) and pipes the first connection to standard input and output, like ncat. The peer ending its side does not end ours (half-open). --keep serves connections until interrupted. --systemd serves the socket systemd passed instead (ListenStream=vsock::PORT in a .socket unit).',
+    positionals: { min: 0, max: 1 },
     options: {
       cid,
+      systemd: {
+        type: 'boolean',
+        description: 'serve the listening socket from systemd socket activation (LISTEN_FDS)',
+      },
       echo: { type: 'boolean', description: 'send every byte back' },
       exec: {
         type: 'string',
@@ -81,6 +86,7 @@ export const commands: readonly CommandSpec[] = [
       "vmci listen 6000 --exec 'tar -x -C /srv/in'",
       'vmci listen 5000 > received.bin',
       'vmci listen 7000 --seqpacket --json',
+      'ExecStart=/usr/bin/vmci listen --systemd --keep --exec /usr/local/bin/agent   # in a .service',
     ],
     load: () => import('./commands/listen.js'),
   },

@@ -1,6 +1,9 @@
 /**
  * `vmci listen` and `vmci connect` as real processes on the real kernel (vsock_loopback, CID 1).
  */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { bindSocket, closeSocket, createSocket, listenSocket, localAddress } from '@vmci/ffi';
 import { requireHarnessGuest } from '@vmci/ffi/harness';
 import { afterEach, expect, it } from 'vitest';
 import { killLeftovers, listening, runVmci } from './helpers/vmci-process.js';
@@ -73,4 +76,26 @@ it('runs demo --kernel: echo and HTTP over the local CID, policy on the virtual 
   expect(result.stdout).toMatch(/local → 1:\d+ {2}"hello over vsock" {2}← {2}"hello over vsock"/);
   expect(result.stdout).toMatch(/GET http:\/\/agent.local\/status via vsock 1:\d+ {2}← {2}200 /);
   expect(result.stdout).toContain('web → db:5432  "select 1"  ←  "select 1"');
+}, 90_000);
+
+it('serves a systemd-activated socket with listen --systemd', async () => {
+  // What systemd does for ListenStream=vsock::PORT: bind and listen, then start the service with
+  // the socket as descriptor 3 and LISTEN_PID set to the service's own pid.
+  const fd = createSocket('stream');
+  bindSocket(fd, { cid: 0xffffffff, port: 0xffffffff });
+  listenSocket(fd);
+  const { port } = localAddress(fd);
+  const service = spawn(
+    'sh',
+    [
+      '-c',
+      `LISTEN_PID=$$ LISTEN_FDS=1 exec "${process.execPath}" --import tsx src/bin.ts listen --systemd --echo`,
+    ],
+    { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'ignore', 'pipe', fd] },
+  );
+  closeSocket(fd); // the service has its own copy
+  const serviceExit = new Promise<number | null>((resolve) => service.on('close', resolve));
+  const client = await runVmci(['connect', `local:${port}`], 'activated\n');
+  expect(client).toMatchObject({ code: 0, stdout: 'activated\n' });
+  expect(await serviceExit).toBe(0);
 }, 90_000);

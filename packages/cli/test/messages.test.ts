@@ -143,3 +143,15 @@ describe('vmci listen/connect message options', () => {
     expect(errors()).toContain(message);
   });
 });
+
+describe('vmci listen --systemd', () => {
+  it.each([
+    [['listen', '--systemd'], '--systemd needs socket activation (LISTEN_FDS/LISTEN_PID'],
+    [['listen', '5000', '--systemd'], '--systemd serves the socket systemd passed: drop the port'],
+    [['listen'], 'give a port (e.g. vmci listen 5000 --echo) or --systemd'],
+  ])('%j is a usage error', async (argv, message) => {
+    const { io, errors } = streamIo('');
+    expect(await main(argv, io)).toBe(2);
+    expect(errors()).toContain(message);
+  });
+});

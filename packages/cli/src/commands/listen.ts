@@ -9,6 +9,7 @@ import {
   createSeqpacketServer,
   createServer,
   resolveCid,
+  systemdListenFds,
   type Transport,
   type VsockAddress,
   type VsockMessageSocket,
@@ -23,7 +24,10 @@ import { closed, pipeWithStdio, reportSocketError } from '../stdio-pipe.js';
 import { type SocketKind, socketKind } from './connect.js';
 
 export interface ListenOptions {
+  /** The port to listen on; ignored with `fd`. */
   readonly port: string;
+  /** Serve this already listening socket (systemd socket activation) instead of binding. */
+  readonly fd?: number;
   readonly cid?: string;
   readonly echo?: boolean;
   readonly exec?: string;
@@ -74,7 +78,13 @@ export async function runListen(io: StreamIo, options: ListenOptions): Promise<n
     throw new UsageError('vmci listen: --echo and --exec exclude each other');
   if (options.exec && kind !== 'stream')
     throw new UsageError('vmci listen: --exec needs a stream; drop --seqpacket/--dgram');
-  const address = { port, ...(cid !== undefined ? { cid } : {}) };
+  if (options.fd !== undefined && kind === 'dgram')
+    throw new UsageError('vmci listen: --systemd serves stream or seqpacket sockets; drop --dgram');
+  const address = {
+    port,
+    ...(cid !== undefined ? { cid } : {}),
+    ...(options.fd !== undefined ? { fd: options.fd } : {}),
+  };
   if (kind === 'dgram') return listenDatagrams(io, options, address);
   if (kind === 'seqpacket') return listenMessages(io, options, address);
 
@@ -109,7 +119,7 @@ export async function runListen(io: StreamIo, options: ListenOptions): Promise<n
 async function listenMessages(
   io: StreamIo,
   options: ListenOptions,
-  address: { port: number; cid?: number },
+  address: { port: number; cid?: number; fd?: number },
 ): Promise<number> {
   const server = createSeqpacketServer(options.transport ? { transport: options.transport } : {});
   announce(io, options, await server.listenAsync(address), 'seqpacket');
@@ -177,8 +187,24 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
     throw new UsageError('vmci listen: needs standard input and output streams');
   const cid = stringOption(parsed, 'cid');
   const exec = stringOption(parsed, 'exec');
+  const port = parsed.positionals[0];
+  let fd: number | undefined;
+  if (parsed.values.systemd) {
+    if (port !== undefined || cid !== undefined)
+      throw new UsageError(
+        'vmci listen: --systemd serves the socket systemd passed: drop the port and --cid',
+      );
+    const [activated] = systemdListenFds();
+    if (!activated)
+      throw new UsageError(
+        'vmci listen: --systemd needs socket activation (LISTEN_FDS/LISTEN_PID from a .socket unit with ListenStream=vsock::PORT)',
+      );
+    fd = activated.fd;
+  } else if (port === undefined)
+    throw new UsageError('vmci listen: give a port (e.g. vmci listen 5000 --echo) or --systemd');
   return runListen(context.io, {
-    port: parsed.positionals[0] as string,
+    port: port ?? 'any',
+    ...(fd !== undefined ? { fd } : {}),
     kind: socketKind(parsed, 'listen'),
     json: parsed.values.json === true,
     echo: parsed.values.echo === true,
