@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { CID_ANY } from '@vmci/sockets';
 import { describe, expect, it } from 'vitest';
-import { formatEndpoint, parseEndpoint } from '../src/proxy/endpoint.js';
+import { formatEndpoint, parseEndpoint, sameEndpoint } from '../src/proxy/endpoint.js';
 
 describe('parseEndpoint', () => {
   it('reads vsock with a number or a named CID', () => {
@@ -99,5 +99,32 @@ describe('formatEndpoint', () => {
   it('writes every kind back in the syntax it was read in', () => {
     for (const text of ['vsock:3:80', 'vsock:any:80', 'tcp:10.0.0.5:443', 'unix:/run/a.sock'])
       expect(formatEndpoint(parseEndpoint(text, 'listen'))).toBe(text);
+  });
+});
+
+describe('sameEndpoint (a proxy that would connect to itself)', () => {
+  const from = (text: string) => parseEndpoint(text, 'listen', 'from');
+  const to = (text: string) => parseEndpoint(text, 'connect', 'to');
+
+  it.each([
+    ['vsock:5000', 'vsock:local:5000'],
+    ['vsock:5000', 'vsock:3:5000'],
+    ['vsock:3:5000', 'vsock:3:5000'],
+    ['vsock:3:5000', 'vsock:local:5000'],
+    ['tcp:0.0.0.0:8080', 'tcp:127.0.0.1:8080'],
+    ['tcp:127.0.0.1:8080', 'tcp:127.0.0.1:8080'],
+    ['unix:/run/a.sock', 'unix:/run/a.sock'],
+  ])('%s → %s loops (this machine is CID 3)', (a, b) => {
+    expect(sameEndpoint(from(a), to(b), 3)).toBe(true);
+  });
+
+  it.each([
+    ['vsock:5000', 'vsock:4:5000'],
+    ['vsock:5000', 'vsock:local:5001'],
+    ['vsock:4:5000', 'vsock:local:5000'],
+    ['tcp:127.0.0.1:8080', 'tcp:10.0.0.5:8080'],
+    ['tcp:0.0.0.0:8080', 'vsock:local:8080'],
+  ])('%s → %s does not loop (this machine is CID 3)', (a, b) => {
+    expect(sameEndpoint(from(a), to(b), 3)).toBe(false);
   });
 });

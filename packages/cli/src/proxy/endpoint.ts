@@ -201,7 +201,22 @@ export function formatTcpHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-/** Whether two endpoints name the same place (a proxy to itself would loop). */
-export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
-  return formatEndpoint(a) === formatEndpoint(b);
+const anyHost = new Set(['0.0.0.0', '::', '']);
+const loopbackHost = (host: string) =>
+  host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/**
+ * Whether connecting to `to` reaches the listener at `from` (a proxy to itself would loop): the
+ * same endpoint, or the same port on a wildcard listener reached through this machine's own
+ * address (`vsock:any:P` → `vsock:local:P` or our CID; `tcp:0.0.0.0:P` → `tcp:127.0.0.1:P`).
+ */
+export function sameEndpoint(from: Endpoint, to: Endpoint, localCid?: number): boolean {
+  if (formatEndpoint(from) === formatEndpoint(to)) return true;
+  if (from.kind === 'vsock' && to.kind === 'vsock' && from.port === to.port) {
+    const ownCid = to.cid === 1 || to.cid === localCid;
+    return from.cid === CID_ANY ? ownCid : from.cid === to.cid || (ownCid && from.cid === localCid);
+  }
+  if (from.kind === 'tcp' && to.kind === 'tcp' && from.port === to.port)
+    return anyHost.has(from.host) && (loopbackHost(to.host) || anyHost.has(to.host));
+  return false;
 }

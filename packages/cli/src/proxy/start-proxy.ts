@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
-import type { Transport } from '@vmci/sockets';
+import { defaultTransport, type Transport } from '@vmci/sockets';
 import { UsageError } from '../io.js';
 import { type Allowlist, loadAllowlist } from './allowlist.js';
 import { dial } from './dial.js';
@@ -111,6 +111,16 @@ function whenClosed(socket: Duplex): Promise<void> {
  * await proxy.close();
  * ```
  */
+/** This machine's CID, when a vsock-to-vsock proxy needs it to spot a loop (an ioctl, no traffic). */
+function vsockLocalCid(from: Endpoint, to: Endpoint, transport: Transport | undefined) {
+  if (from.kind !== 'vsock' || to.kind !== 'vsock') return undefined;
+  try {
+    return (transport ?? defaultTransport()).localCid();
+  } catch {
+    return undefined; // no vsock here: the proxy's own listen will say so
+  }
+}
+
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const from =
     typeof options.from === 'string'
@@ -121,7 +131,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       ? parseEndpoint(options.to, 'connect', 'vmci proxy: --to')
       : options.to;
   const target = formatEndpoint(to);
-  if (sameEndpoint(from, to))
+  if (sameEndpoint(from, to, vsockLocalCid(from, to, options.transport)))
     throw new UsageError(
       `vmci proxy: --from and --to are both ${target}: it would connect to itself`,
     );
