@@ -19,6 +19,13 @@ const seqpacket: OptionSpec = {
   type: 'boolean',
   description: 'SOCK_SEQPACKET: each line of input is one message, each message one line of output',
 };
+const hybrid: OptionSpec = {
+  type: 'string',
+  value: 'UDS',
+  description:
+    "use a Firecracker / cloud-hypervisor VM's hybrid vsock device (its Unix socket) instead of the kernel",
+  complete: 'file',
+};
 const dgram: OptionSpec = {
   type: 'boolean',
   description: 'SOCK_DGRAM (VMCI only; virtio kernels refuse it): each line is one datagram',
@@ -62,6 +69,7 @@ export const commands: readonly CommandSpec[] = [
       'Listens on a vsock port (0 picks a free one, printed on stderr) and pipes the first connection to standard input and output, like ncat. The peer ending its side does not end ours (half-open). --keep serves connections until interrupted. --systemd serves the socket systemd passed instead (ListenStream=vsock::PORT in a .socket unit).',
     positionals: { min: 0, max: 1 },
     options: {
+      hybrid,
       cid,
       systemd: {
         type: 'boolean',
@@ -98,6 +106,7 @@ export const commands: readonly CommandSpec[] = [
       'Connects to a vsock address (cid: a number or host, hypervisor, local) and pipes standard input to it and its bytes to standard output, like ncat. Exits when the peer closes.',
     positionals: { min: 1, max: 1 },
     options: {
+      hybrid,
       timeout: connectTimeout,
       seqpacket,
       dgram,
@@ -121,6 +130,7 @@ export const commands: readonly CommandSpec[] = [
       'Listens on --from and relays every connection to --to. Endpoints: vsock:[CID:]PORT, tcp:[HOST:]PORT, unix:PATH. Outbound targets are denied by default: --to must match a rule from --allowlist (one rule per line, # comments) or --allow, checked at start and again for every connection. Logs one JSON object per event on stderr.',
     positionals: { min: 0, max: 0 },
     options: {
+      hybrid,
       from: {
         type: 'string',
         value: 'ENDPOINT',
@@ -177,6 +187,7 @@ export const commands: readonly CommandSpec[] = [
       "Sends each file to a 'vmci recv' listener: name, size and content, then its SHA-256. Exits 0 only when the receiver confirms that the size and hash match and the file is in place. Shows a progress bar when stderr is a terminal.",
     positionals: { min: 2, max: Number.POSITIVE_INFINITY, complete: 'file' },
     options: {
+      hybrid,
       name: {
         type: 'string',
         value: 'NAME',
@@ -201,6 +212,7 @@ export const commands: readonly CommandSpec[] = [
       'Listens for one sender (or, with --keep, any number) and stores its files in --dir. Data goes to a hidden temporary file that is renamed to the final name only after size and SHA-256 match; on any failure it is deleted, so nothing half-written appears under the final name.',
     positionals: { min: 1, max: 1 },
     options: {
+      hybrid,
       dir: {
         type: 'string',
         value: 'DIR',
@@ -229,6 +241,7 @@ export const commands: readonly CommandSpec[] = [
       "Measures 64-byte round trips and bulk throughput (64 KiB writes). Run 'vmci bench --serve PORT' on one side and 'vmci bench CID:PORT' on the other; --virtual runs both ends in this process on the testkit's hypervisor (no kernel involved).",
     positionals: { min: 0, max: 1 },
     options: {
+      hybrid,
       serve: {
         type: 'string',
         value: 'PORT',

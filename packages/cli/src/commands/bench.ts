@@ -151,7 +151,7 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
         ...common,
         target: parseVsockAddress(address as string),
         ...(context.transport
-          ? { transport: context.transport, transportName: 'given transport' }
+          ? { transport: context.transport, transportName: context.transport.name }
           : {}),
       });
   if (parsed.values.json === true) io.stdout(`${JSON.stringify(report, null, 2)}\n`);
