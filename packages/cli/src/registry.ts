@@ -227,6 +227,11 @@ export const commands: readonly CommandSpec[] = [
         value: 'BYTES',
         description: 'refuse files larger than BYTES',
       },
+      'idle-timeout': {
+        type: 'string',
+        value: 'MS',
+        description: 'drop a sender that sends nothing for MS milliseconds (partial file deleted)',
+      },
       json: { type: 'boolean', description: 'print one JSON result per file on stdout' },
       'no-progress': { type: 'boolean', description: 'no progress bar even on a terminal' },
     },

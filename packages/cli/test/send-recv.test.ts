@@ -302,6 +302,43 @@ describe('vmci send / recv', () => {
     expect(listing()).toEqual([]);
   });
 
+  it('drops a sender that stalls mid-file after --idle-timeout, deleting the partial file', async () => {
+    let sender: VsockSocket | undefined;
+    const { summary } = await receiveWith({ idleTimeoutMs: 100 }, async (port) => {
+      const { socket, replies } = await rawSender(port);
+      sender = socket;
+      socket.write(
+        Buffer.concat([encodePreamble(), encodeFileHeader({ name: 'stalled.bin', size: MiB })]),
+      );
+      expect(await replies.next('stalled.bin')).toEqual({ type: 'accepted' });
+      socket.write(Buffer.concat([encodeDataStart(), randomBytes(10_000)]));
+      await partialFileAppears();
+      // …and then nothing more: the receiver must not wait forever.
+    });
+    sender?.destroy();
+    expect(summary.stored).toEqual([]);
+    expect(summary.failed).toEqual([
+      expect.objectContaining({
+        name: 'stalled.bin',
+        code: 'ERR_VMCI_TRANSFER_IDLE',
+        message: expect.stringMatching(
+          /sent nothing for 100 ms: dropped it and deleted the partial file/,
+        ),
+      }),
+    ]);
+    expect(listing()).toEqual([]);
+  });
+
+  it('exits 1 with ERR_VMCI_TRANSFER_IDLE when a sender connects and sends nothing', async () => {
+    const receiver = await startRecv(['--idle-timeout', '50']);
+    const { socket } = await rawSender(receiver.port);
+    expect(await receiver.exit).toBe(1);
+    expect(receiver.errors()).toMatch(
+      /vmci: ERR_VMCI_TRANSFER_IDLE: the sender at 3:\d+ sent nothing for 50 ms/,
+    );
+    socket.destroy();
+  });
+
   it('rejects a tampered hash: the sender is told, nothing is stored, recv exits 1', async () => {
     const recv = await startRecv();
     const { socket, replies } = await rawSender(recv.port);

@@ -53,6 +53,11 @@ export interface ReceiveFilesOptions {
   readonly overwrite?: boolean;
   /** Refuse files larger than this many bytes before any of their data is sent. */
   readonly maxSize?: number;
+  /**
+   * Drop a sender that sends nothing for this many ms (its partial file is deleted); default: wait
+   * as long as the connection lasts.
+   */
+  readonly idleTimeoutMs?: number;
   /** Where to listen (default: the kernel). Tests pass the testkit host's transport. */
   readonly transport?: Transport;
   /**
@@ -191,6 +196,7 @@ class ReceiveSession {
     | undefined;
   private greeted = false;
   private interrupted = false;
+  private idled = false;
 
   constructor(
     private readonly socket: VsockSocket,
@@ -200,6 +206,19 @@ class ReceiveSession {
     this.peer = { remoteCid: socket.remoteCid, remotePort: socket.remotePort };
     // Errors also end the read loop; this listener only keeps a late one from going unhandled.
     socket.on('error', () => {});
+    const idleMs = options.idleTimeoutMs;
+    if (idleMs !== undefined)
+      socket.setTimeout(idleMs, () => {
+        this.idled = true;
+        socket.destroy();
+      });
+  }
+
+  private idleError(): TransferError {
+    return new TransferError(
+      transferErrorCodes.idle,
+      `the sender at ${this.peer.remoteCid}:${this.peer.remotePort} sent nothing for ${this.options.idleTimeoutMs} ms: dropped it${this.current ? ' and deleted the partial file' : ''}; send again, or raise --idle-timeout`,
+    );
   }
 
   /** Stops at once: the connection is dropped and the file in progress deleted. */
@@ -212,7 +231,10 @@ class ReceiveSession {
   async run(): Promise<void> {
     try {
       await this.receive();
-    } catch (error) {
+      if (this.idled) throw this.idleError();
+    } catch (caught) {
+      // A connection dropped for idleness also ends as a truncation: report the reason instead.
+      const error = this.idled ? this.idleError() : caught;
       const inProgress = this.current?.header.name;
       await this.discardCurrent();
       if (this.interrupted) {
@@ -389,6 +411,9 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
   const maxSizeOption = parsed.values['max-size'];
   const maxSize =
     maxSizeOption === undefined ? undefined : positiveInteger('recv', 'max-size', maxSizeOption);
+  const idleOption = parsed.values['idle-timeout'];
+  const idleTimeoutMs =
+    idleOption === undefined ? undefined : positiveInteger('recv', 'idle-timeout', idleOption);
   const json = parsed.values.json === true;
   const summary = await receiveFiles({
     dir,
@@ -397,6 +422,7 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
     keep: parsed.values.keep === true,
     overwrite: parsed.values.overwrite === true,
     ...(maxSize !== undefined ? { maxSize } : {}),
+    ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
     ...(context.transport ? { transport: context.transport } : {}),
     ...(context.signal ? { signal: context.signal } : {}),
     progress: oneAtATime(progressFactory(io, wantsProgress(io, parsed.values['no-progress']))),

@@ -28,6 +28,8 @@ export const transferErrorCodes = {
   sourceChanged: 'ERR_VMCI_TRANSFER_SOURCE_CHANGED',
   /** `vmci recv` or `vmci send` was stopped (SIGINT/SIGTERM) while a file was on its way. */
   interrupted: 'ERR_VMCI_TRANSFER_INTERRUPTED',
+  /** The sender sent nothing for longer than the receiver's --idle-timeout. */
+  idle: 'ERR_VMCI_TRANSFER_IDLE',
   /** The receiver went away before confirming a file. */
   notConfirmed: 'ERR_VMCI_TRANSFER_NOT_CONFIRMED',
   /** Arguments of the programmatic API that cannot work (the CLI turns these into usage errors). */
