@@ -142,8 +142,12 @@ export function runDoctor(io: CliIo, options: { json: boolean }): number {
     cid && 'value' in cid ? `${cid.value} — ${cid.meaning}` : (cid?.error ?? 'unknown'),
   );
   line('VMware version', report.vmwareVersion ?? 'unknown');
-  for (const [path, present] of Object.entries(report.devices))
-    line(path, present ? 'present' : 'absent');
+  line(
+    'device files',
+    Object.entries(report.devices)
+      .map(([path, present]) => `${path} ${present ? 'present' : 'absent'}`)
+      .join(', '),
+  );
   for (const [type, status] of Object.entries(report.socketTypes)) line(`${type} sockets`, status);
   if (report.defaults) {
     line(
