@@ -339,6 +339,38 @@ describe('vmci send / recv', () => {
     socket.destroy();
   });
 
+  it('rejects with the error an onStored callback throws, instead of hanging', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const mistake = new Error('a bug in the caller');
+    let sending: Promise<unknown> | undefined;
+    const received = receiveFiles({
+      dir,
+      transport: hv().host.transport,
+      onListening: ({ port }) => {
+        const files = [sourceFile('a.txt', 'alpha')];
+        sending = sendFiles({ cid: 'host', port, files, transport: vm.transport }).catch((e) => e);
+      },
+      onStored: () => {
+        throw mistake;
+      },
+    });
+    await expect(received).rejects.toBe(mistake);
+    await sending; // the sender is cut off when the receiver stops; it must settle, too
+  });
+
+  it('rejects with the error an onListening callback throws, and stops listening', async () => {
+    const mistake = new Error('cannot announce');
+    await expect(
+      receiveFiles({
+        dir,
+        transport: hv().host.transport,
+        onListening: () => {
+          throw mistake;
+        },
+      }),
+    ).rejects.toBe(mistake);
+  });
+
   it('rejects a tampered hash: the sender is told, nothing is stored, recv exits 1', async () => {
     const recv = await startRecv();
     const { socket, replies } = await rawSender(recv.port);

@@ -107,8 +107,8 @@ export interface ReceiveSummary {
 
 /**
  * Listens and receives files into `options.dir`. Resolves after the first sender's batch (or,
- * with `keep`, once `signal` aborts) with what was stored and what failed. Rejects only when it
- * cannot listen.
+ * with `keep`, once `signal` aborts) with what was stored and what failed. Rejects when it
+ * cannot listen, or with the error an `on…` callback threw (after stopping and cleaning up).
  */
 export async function receiveFiles(options: ReceiveFilesOptions): Promise<ReceiveSummary> {
   const { signal } = options;
@@ -124,14 +124,25 @@ export async function receiveFiles(options: ReceiveFilesOptions): Promise<Receiv
   const failed: ReceiveFailure[] = [];
   const sessions = new Set<ReceiveSession>();
   let senders = 0;
+  // A throwing callback is the caller's bug: stop everything, then reject with it (not a hang).
+  let callbackError: { error: unknown } | undefined;
+  let stopForCallback = () => {};
+  const call = <T>(callback: ((value: T) => void) | undefined, value: T) => {
+    try {
+      callback?.(value);
+    } catch (error) {
+      callbackError ??= { error };
+      stopForCallback();
+    }
+  };
   const report: SessionReport = {
     stored(file) {
       stored.push(file);
-      options.onStored?.(file);
+      call(options.onStored, file);
     },
     failed(failure) {
       failed.push(failure);
-      options.onFailed?.(failure);
+      call(options.onFailed, failure);
     },
   };
 
@@ -153,13 +164,18 @@ export async function receiveFiles(options: ReceiveFilesOptions): Promise<Receiv
       for (const session of sessions) session.interrupt();
       stop();
     };
+    stopForCallback = onAbort;
     server.on('connection', (socket) => {
       if (stopped) {
         socket.destroy();
         return;
       }
       senders++;
-      options.onConnection?.({ remoteCid: socket.remoteCid, remotePort: socket.remotePort });
+      call(options.onConnection, { remoteCid: socket.remoteCid, remotePort: socket.remotePort });
+      if (callbackError) {
+        socket.destroy();
+        return;
+      }
       const session = new ReceiveSession(socket, options, report);
       sessions.add(session);
       void session.run().then(() => {
@@ -176,8 +192,9 @@ export async function receiveFiles(options: ReceiveFilesOptions): Promise<Receiv
     signal?.addEventListener('abort', onAbort, { once: true });
     // Aborted while the listener was starting: the event has already fired.
     if (signal?.aborted) onAbort();
-    else options.onListening?.(address);
+    else call(options.onListening, address);
   });
+  if (callbackError) throw callbackError.error;
   return { stored, failed, senders };
 }
 
