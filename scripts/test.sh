@@ -38,6 +38,10 @@ bash scripts/vm/selftest.sh
 step "real-kernel AF_VSOCK suites in the nested VM (vsock_loopback, CID 1)"
 counted pnpm test:vm
 
+node26="$(ensure_node 26)"
+step "real-kernel suites of ffi and sockets on Node $("$node26" --version) (koffi's poll and both backends)"
+counted env PATH="$(dirname "$node26"):$PATH" VMCI_VM_PACKAGES="ffi sockets" pnpm test:vm
+
 step "all tests passed"
 # One closing line for the whole run: vitest's "Tests  N passed (N)" summaries added up.
 sed 's/\x1b\[[0-9;]*m//g' "$summary_log" |
