@@ -1,7 +1,8 @@
 /**
  * Mutation fuzzing of buildModel: the real Linux header and the VMware fixtures with lines deleted,
  * duplicated and swapped, cuts at random offsets, stray tokens and flipped digits. Every input
- * must give either a sane model or a CodegenError — never another exception type — in under 1 s.
+ * must give either a sane model or a CodegenError — never another exception type — and never hang
+ * (each input gets 5 s: a guard against runaway work, not a timing claim; see `pnpm bench`).
  * The seed is fixed, so a failure reproduces; fast-check prints the shrunk counterexample.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -171,7 +172,7 @@ function expectSane(model: HeaderModel): void {
 }
 
 describe('buildModel under random mutations', () => {
-  it('returns a sane model or throws a CodegenError, each within 1 s', () => {
+  it('returns a sane model or throws a CodegenError, never hanging on an input', () => {
     expect(sources.length).toBeGreaterThan(0);
     let models = 0;
     let errors = 0;
@@ -205,7 +206,7 @@ describe('buildModel under random mutations', () => {
             }
             errors++;
           }
-          expect(performance.now() - start).toBeLessThan(1000);
+          expect(performance.now() - start).toBeLessThan(5000);
         },
       ),
       { seed: 0x5eed_c0de, numRuns: 300 },
