@@ -153,6 +153,13 @@ export const commands: readonly CommandSpec[] = [
         multiple: true,
         description: 'allow one outbound target (repeatable), same syntax as the allowlist',
       },
+      'allow-from': {
+        type: 'string',
+        value: 'RULE',
+        multiple: true,
+        description:
+          'only serve these clients (repeatable): vsock:CID, vsock:*, tcp:ADDRESS, tcp:ADDRESS/PREFIX',
+      },
       'max-connections': {
         type: 'string',
         value: 'N',
@@ -175,6 +182,7 @@ export const commands: readonly CommandSpec[] = [
     examples: [
       'vmci proxy --from tcp:127.0.0.1:8080 --to vsock:3:80 --allow vsock:3:80',
       'vmci proxy --from vsock:8000 --to tcp:kms.internal:443 --allowlist /etc/vmci/allow.list',
+      'vmci proxy --from vsock:8000 --allow-from vsock:3 --to tcp:10.0.0.5:443 --allow tcp:10.0.0.5:443',
       'vmci proxy --from unix:/run/agent.sock --to vsock:host:1024 --allow vsock:host:1024',
     ],
     load: () => import('./commands/proxy.js'),

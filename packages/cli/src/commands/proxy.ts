@@ -65,6 +65,7 @@ export function proxyOptionsFromArgs(parsed: ParsedCommand): ProxyOptions {
     from: required(parsed, 'from'),
     to: required(parsed, 'to'),
     allow: listOption(parsed, 'allow'),
+    allowFrom: listOption(parsed, 'allow-from'),
     ...(allowlistFile !== undefined ? { allowlistFile } : {}),
     ...(maxConnections !== undefined ? { maxConnections } : {}),
     ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),

@@ -18,7 +18,7 @@ export type ProxyEventName =
   | 'connected'
   /** A connection ended (`reason`: done, idle-timeout, error, denied, stopped). */
   | 'closed'
-  /** A client was turned away before it was accepted (`reason`: limit, stopping). */
+  /** A client was turned away before it was accepted (`reason`: source, limit, stopping). */
   | 'refused'
   /** The allowlist does not allow the target (any more). */
   | 'denied'

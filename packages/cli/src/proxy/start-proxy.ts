@@ -14,6 +14,7 @@ import { errorCode, errorMessage } from './errors.js';
 import { listenOn, type ProxyListener } from './listener.js';
 import type { ProxyEvent } from './log.js';
 import { type Relay, relay, resetOrDestroy } from './relay.js';
+import { parseSourceFilter } from './source-filter.js';
 
 /** Connections open at once before new ones are refused, unless told otherwise. */
 export const defaultMaxConnections = 256;
@@ -29,6 +30,8 @@ export interface ProxyOptions {
   readonly allow?: readonly string[];
   /** A file of allowed targets, one rule per line; read again whenever it changes. */
   readonly allowlistFile?: string;
+  /** Clients allowed to connect (`vsock:3`, `vsock:*`, `tcp:10.0.0.0/8`); default: any. */
+  readonly allowFrom?: readonly string[];
   /** Refuse clients beyond this many open connections (default 256). */
   readonly maxConnections?: number;
   /** Close a connection after this many ms without a byte either way (default: never). */
@@ -47,7 +50,7 @@ export interface ProxyOptions {
 export interface ProxyTotals {
   /** Clients accepted (refused ones not included). */
   readonly connections: number;
-  /** Clients turned away: too many open connections, or the proxy was stopping. */
+  /** Clients turned away: not allowed by `allowFrom`, too many open connections, or stopping. */
   readonly refused: number;
   /** Connections the allowlist did not allow. */
   readonly denied: number;
@@ -139,6 +142,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const idleTimeoutMs = positive('--idle-timeout', options.idleTimeoutMs);
   const connectTimeoutMs = positive('--connect-timeout', options.connectTimeoutMs);
   const closeGraceMs = options.closeGraceMs ?? defaultCloseGraceMs;
+  const sources = parseSourceFilter(options.allowFrom ?? [], from);
 
   if ((options.allow ?? []).length === 0 && options.allowlistFile === undefined)
     throw new UsageError(
@@ -270,6 +274,19 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         message: closing
           ? 'the proxy is stopping'
           : `${open.size} connections are open, the most allowed (--max-connections)`,
+      });
+      resetOrDestroy(client);
+      return;
+    }
+    if (sources && !sources.allows(peer)) {
+      totals.refused++;
+      emit({
+        event: 'refused',
+        id,
+        from: peer,
+        to: target,
+        reason: 'source',
+        message: `${peer} may not use this proxy (not matched by --allow-from)`,
       });
       resetOrDestroy(client);
       return;
