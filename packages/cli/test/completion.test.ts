@@ -50,7 +50,11 @@ describe('vmci completion', () => {
   });
 
   it("bash completes a command's options", () => {
-    expect(bashComplete('vmci', 'proxy', '--allo').sort()).toEqual(['--allow', '--allowlist']);
+    expect(bashComplete('vmci', 'proxy', '--allo').sort()).toEqual([
+      '--allow',
+      '--allow-from',
+      '--allowlist',
+    ]);
   });
 
   it('bash completes fixed option values', () => {
