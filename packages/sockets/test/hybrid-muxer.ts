@@ -12,11 +12,23 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type GuestHandler = (socket: net.Socket) => void;
+/** What the muxer knows about a host-initiated connection it hands to a guest listener. */
+export interface GuestConnectionInfo {
+  /** The host port the muxer assigned (the `<n>` of `OK <n>`): the host end's `localPort`. */
+  readonly hostPort: number;
+  /** Bytes of the handshake the socket read (`CONNECT <port>\n`) — not part of the stream. */
+  readonly requestBytes: number;
+  /** Bytes of the handshake the socket wrote (`OK <n>\n`) — not part of the stream. */
+  readonly replyBytes: number;
+}
+
+export type GuestHandler = (socket: net.Socket, info: GuestConnectionInfo) => void;
 
 export interface GuestListenOptions {
   /** Bytes the "guest" sends at once, written in the same chunk as the OK line. */
   readonly greeting?: Buffer;
+  /** Keep the guest end writable after the host ends its side (default false, as net). */
+  readonly allowHalfOpen?: boolean;
 }
 
 export interface FakeMuxer {
@@ -29,6 +41,10 @@ export interface FakeMuxer {
   readonly requests: number[];
   /** Registers a guest listener on `port`; returns its removal. */
   guestListen(port: number, handler: GuestHandler, options?: GuestListenOptions): () => void;
+  /** Whether a guest listener is registered on `port`. */
+  guestListening(port: number): boolean;
+  /** Guest listeners registered right now. */
+  guestListeners(): number;
   /** The guest connecting to host (CID 2) port `port`: a Unix connect to `<udsPath>_<port>`. */
   guestConnect(port: number): Promise<net.Socket>;
   /** Host connections the muxer holds open right now. */
@@ -77,10 +93,12 @@ export async function startFakeMuxer(): Promise<FakeMuxer> {
         socket.end(); // Firecracker: the guest answered RST
         return;
       }
-      const ok = Buffer.from(`OK ${nextHostPort++}\n`);
+      const hostPort = nextHostPort++;
+      const ok = Buffer.from(`OK ${hostPort}\n`);
+      if (listener.options.allowHalfOpen) socket.allowHalfOpen = true;
       socket.write(listener.options.greeting ? Buffer.concat([ok, listener.options.greeting]) : ok);
       if (rest.length > 0) socket.unshift(rest);
-      listener.handler(socket);
+      listener.handler(socket, { hostPort, requestBytes: newline + 1, replyBytes: ok.length });
     };
     socket.on('readable', onReadable);
   });
@@ -93,9 +111,15 @@ export async function startFakeMuxer(): Promise<FakeMuxer> {
     malformedReply: 'HELLO\n',
     requests: [],
     guestListen(port, handler, options = {}) {
-      listeners.set(port, { handler, options });
-      return () => listeners.delete(port);
+      const entry = { handler, options };
+      listeners.set(port, entry);
+      return () => {
+        // Only this registration: a later listener on the same port stays.
+        if (listeners.get(port) === entry) listeners.delete(port);
+      };
     },
+    guestListening: (port) => listeners.has(port),
+    guestListeners: () => listeners.size,
     guestConnect(port) {
       return new Promise((resolve, reject) => {
         const socket = net.connect({ path: `${udsPath}_${port}` });

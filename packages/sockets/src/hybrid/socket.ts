@@ -18,6 +18,17 @@ interface HybridState {
 
 const state = Symbol('hybridVsockState');
 
+/** Bytes of a connection that belong to the VMM's handshake, not to the vsock stream. */
+export interface HybridHandshakeBytes {
+  /** Read before the stream began (`OK <hostport>\n` on the host end). */
+  readonly read: number;
+  /** Written before the stream began (`CONNECT <port>\n` on the host end). */
+  readonly written: number;
+}
+
+const netBytesRead = Object.getOwnPropertyDescriptor(net.Socket.prototype, 'bytesRead')?.get;
+const netBytesWritten = Object.getOwnPropertyDescriptor(net.Socket.prototype, 'bytesWritten')?.get;
+
 /**
  * A `net.Socket` over the Unix socket of a Firecracker / cloud-hypervisor hybrid vsock device,
  * reporting vsock addresses: `remoteCid` is the guest's CID, `localCid` is 2 (the host).
@@ -43,6 +54,7 @@ export class HybridVsockSocket extends net.Socket implements VsockSocket {
     local: VsockAddress,
     remote: { cid: number; port: number | undefined },
     bufferSize: number,
+    handshake: HybridHandshakeBytes = { read: 0, written: 0 },
   ): HybridVsockSocket {
     if (!(socket instanceof HybridVsockSocket))
       Object.setPrototypeOf(socket, HybridVsockSocket.prototype);
@@ -56,6 +68,15 @@ export class HybridVsockSocket extends net.Socket implements VsockSocket {
       },
       localPort: {
         get: () => (hybrid.destroyed ? undefined : hybrid[state].local.port),
+        configurable: true,
+      },
+      // The vsock stream's byte counts: net's count the handshake with the VMM too.
+      bytesRead: {
+        get: () => Math.max(0, (netBytesRead?.call(hybrid) ?? 0) - handshake.read),
+        configurable: true,
+      },
+      bytesWritten: {
+        get: () => Math.max(0, (netBytesWritten?.call(hybrid) ?? 0) - handshake.written),
         configurable: true,
       },
     });

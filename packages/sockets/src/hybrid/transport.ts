@@ -27,6 +27,8 @@ const DEFAULT_CONNECT_TIMEOUT = 2000;
 /** `OK 4294967295\r\n` and some slack: a longer line is not Firecracker talking. */
 const MAX_REPLY_LINE = 32;
 const NEWLINE = 0x0a;
+/** Longest pause between connect attempts while the VMM's listen backlog is full (EAGAIN). */
+const MAX_RETRY_DELAY = 50;
 
 export interface HybridVsockTransportOptions {
   /**
@@ -143,7 +145,9 @@ export class HybridVsockTransport implements Transport {
    * Connects to the guest's listener on `request.port` through the VMM's muxer. Rejects with a
    * `VmciError`: `ECONNRESET` (nobody listens in the guest), `ETIMEDOUT` (no answer within
    * `timeout`, default 2000 ms), `ERR_VMCI_PROTOCOL` (a reply that is not `OK <port>`),
-   * `ENOENT`/`ECONNREFUSED` (no device at `udsPath`), or with the signal's reason.
+   * `ENOENT`/`ECONNREFUSED` (no device at `udsPath`), or with the signal's reason. A full listen
+   * backlog at `udsPath` (`EAGAIN`: the VMM has not accepted yet) is retried until the timeout, as
+   * a vsock connect waits for the peer.
    */
   async connect(request: TransportConnectRequest): Promise<VsockSocket> {
     request.signal?.throwIfAborted();
@@ -161,24 +165,33 @@ export class HybridVsockTransport implements Transport {
     const address = { cid: request.cid, port: request.port };
     const { udsPath } = this;
     const bufferSize = request.bufferSize ?? HYBRID_DEFAULT_BUFFER_SIZE;
-    const socket = new HybridVsockSocket(
-      request.allowHalfOpen !== undefined ? { allowHalfOpen: request.allowHalfOpen } : {},
-    );
+    const connectLine = Buffer.from(`CONNECT ${address.port}\n`, 'latin1');
+    const newSocket = () =>
+      new HybridVsockSocket(
+        request.allowHalfOpen !== undefined ? { allowHalfOpen: request.allowHalfOpen } : {},
+      );
+    let socket = newSocket();
 
     return new Promise<VsockSocket>((resolve, reject) => {
       const signal = request.signal;
       let settled = false;
       let connected = false;
+      let retry: NodeJS.Timeout | undefined;
+      let retryDelay = 1;
       const line: number[] = [];
 
-      const cleanup = () => {
-        clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+      const detach = () => {
         socket.off('connect', onConnect);
         socket.off('readable', onReadable);
         socket.off('end', onEnd);
         socket.off('close', onClose);
         socket.off('error', onError);
+      };
+      const cleanup = () => {
+        clearTimeout(timer);
+        clearTimeout(retry);
+        signal?.removeEventListener('abort', onAbort);
+        detach();
       };
       const fail = (error: unknown) => {
         if (settled) return;
@@ -197,12 +210,23 @@ export class HybridVsockTransport implements Transport {
       const onAbort = () => fail(signal?.reason);
       const onConnect = () => {
         connected = true;
-        socket.write(`CONNECT ${address.port}\n`);
+        socket.write(connectLine);
       };
       const onEnd = () => fail(refused());
       const onClose = () => fail(refused());
       const onError = (error: Error) => {
         if (connected) return fail(refused(error));
+        if (codeOf(error) === 'EAGAIN') {
+          // The VMM's listen backlog is full: try again shortly with a fresh socket.
+          detach();
+          socket.destroy();
+          retry = setTimeout(() => {
+            socket = newSocket();
+            attempt();
+          }, retryDelay);
+          retryDelay = Math.min(retryDelay * 2, MAX_RETRY_DELAY);
+          return;
+        }
         const code = typeof codeOf(error) === 'string' ? (codeOf(error) as string) : 'ENODEV';
         fail(
           new VmciError(
@@ -237,6 +261,8 @@ export class HybridVsockTransport implements Transport {
               { cid: HOST_CID, port: hostPort },
               { cid: address.cid, port: address.port },
               bufferSize,
+              // The CONNECT request and the OK reply (with its newline) are not stream bytes.
+              { read: line.length + 1, written: connectLine.length },
             ),
           );
           return;
@@ -262,13 +288,16 @@ export class HybridVsockTransport implements Transport {
           ),
         timeout,
       );
+      const attempt = () => {
+        socket.on('connect', onConnect);
+        socket.on('readable', onReadable);
+        socket.on('end', onEnd);
+        socket.on('close', onClose);
+        socket.on('error', onError);
+        socket.connect({ path: udsPath });
+      };
       signal?.addEventListener('abort', onAbort, { once: true });
-      socket.on('connect', onConnect);
-      socket.on('readable', onReadable);
-      socket.on('end', onEnd);
-      socket.on('close', onClose);
-      socket.on('error', onError);
-      socket.connect({ path: udsPath });
+      attempt();
     });
   }
 
