@@ -102,7 +102,8 @@ export async function startFakeMuxer(): Promise<FakeMuxer> {
     };
     socket.on('readable', onReadable);
   });
-  await new Promise<void>((resolve) => server.listen(udsPath, resolve));
+  // A deep accept queue, as a VMM's: 1,000 clients at once must queue, not fail with EAGAIN.
+  await new Promise<void>((resolve) => server.listen({ path: udsPath, backlog: 4096 }, resolve));
 
   const muxer: FakeMuxer = {
     dir,

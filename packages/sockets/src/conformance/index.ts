@@ -104,7 +104,7 @@ export function describeTransportConformance(
 
     async function dial(
       port: number,
-      options: { allowHalfOpen?: boolean } = {},
+      options: { allowHalfOpen?: boolean; connectTimeout?: number } = {},
     ): Promise<VsockSocket> {
       const socket = await connect({
         cid: target.serverCid,
@@ -229,7 +229,9 @@ export function describeTransportConformance(
       const { port } = await listen((socket) => socket.pipe(socket));
       const results = await Promise.all(
         Array.from({ length: 1000 }, async (_, i) => {
-          const client = await dial(port);
+          // Concurrency, not connect latency, is under test: a loaded machine may take longer
+          // than the default 2 s to answer all 1,000 at once.
+          const client = await dial(port, { connectTimeout: 30_000 });
           client.end(`n${i}`);
           return (await readAll(client)).toString();
         }),
