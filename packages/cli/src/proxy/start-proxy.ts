@@ -263,31 +263,22 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const id = ++lastId;
     // Refused clients are destroyed at once, but an error already on its way must not crash us.
     client.on('error', () => {});
-    if (closing || open.size >= (maxConnections ?? defaultMaxConnections)) {
+    const refusal = closing
+      ? { reason: 'stopping', message: 'the proxy is stopping' }
+      : open.size >= (maxConnections ?? defaultMaxConnections)
+        ? {
+            reason: 'limit',
+            message: `${open.size} connections are open, the most allowed (--max-connections)`,
+          }
+        : sources && !sources.allows(peer)
+          ? {
+              reason: 'source',
+              message: `${peer} may not use this proxy (not matched by --allow-from)`,
+            }
+          : undefined;
+    if (refusal) {
       totals.refused++;
-      emit({
-        event: 'refused',
-        id,
-        from: peer,
-        to: target,
-        reason: closing ? 'stopping' : 'limit',
-        message: closing
-          ? 'the proxy is stopping'
-          : `${open.size} connections are open, the most allowed (--max-connections)`,
-      });
-      resetOrDestroy(client);
-      return;
-    }
-    if (sources && !sources.allows(peer)) {
-      totals.refused++;
-      emit({
-        event: 'refused',
-        id,
-        from: peer,
-        to: target,
-        reason: 'source',
-        message: `${peer} may not use this proxy (not matched by --allow-from)`,
-      });
+      emit({ event: 'refused', id, from: peer, to: target, ...refusal });
       resetOrDestroy(client);
       return;
     }
