@@ -4,10 +4,15 @@
 import { PORT_ANY, resolvePort } from '@vmci/sockets';
 
 /**
- * A port to listen on. `0` and `any` pick a free port, as in every other network tool — for the
- * kernel, port 0 is an ordinary (privileged) vsock port, and "pick one" is VMADDR_PORT_ANY.
+ * Port 0 means "pick a free port", as in every other network tool — for the kernel, port 0 is an
+ * ordinary (privileged) vsock port, and "pick one" is VMADDR_PORT_ANY.
  */
+export function pickAnyForZero(port: number): number {
+  return port === 0 ? PORT_ANY : port;
+}
+
+/** A port to listen on, from text: a number (`0` picks a free one) or `any`. */
 export function listenPort(text: string): number {
-  if (text === '0' || text.toLowerCase() === 'any') return PORT_ANY;
-  return resolvePort(text, 'port');
+  if (text.toLowerCase() === 'any') return PORT_ANY;
+  return pickAnyForZero(resolvePort(text, 'port'));
 }

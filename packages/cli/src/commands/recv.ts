@@ -10,7 +10,6 @@ import {
   createServer,
   PORT_ANY,
   resolveCid,
-  resolvePort,
   type Transport,
   type VsockAddress,
   type VsockSocket,
@@ -18,6 +17,7 @@ import {
 import { positiveInteger, stringOption } from '../args.js';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import { UsageError } from '../io.js';
+import { listenPort, pickAnyForZero } from '../ports.js';
 import { TransferDecoder, type TransferEvent } from '../transfer/decoder.js';
 import { describeError, TransferError, transferErrorCodes } from '../transfer/errors.js';
 import { FileSink, type StoredFile } from '../transfer/file-sink.js';
@@ -113,7 +113,7 @@ export interface ReceiveSummary {
 export async function receiveFiles(options: ReceiveFilesOptions): Promise<ReceiveSummary> {
   const { signal } = options;
   signal?.throwIfAborted();
-  const port = options.port === undefined || options.port === 0 ? PORT_ANY : options.port;
+  const port = options.port === undefined ? PORT_ANY : pickAnyForZero(options.port);
   const cid = options.cid === undefined ? undefined : resolveCid(options.cid);
   const server = createServer({
     allowHalfOpen: true,
@@ -420,7 +420,7 @@ async function* readUntilClosed(
 /** `vmci recv` as the CLI runs it. */
 export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
   const { io } = context;
-  const port = resolvePort(parsed.positionals[0] as string, 'port');
+  const port = listenPort(parsed.positionals[0] as string);
   const cidOption = stringOption(parsed, 'cid');
   const cid = cidOption === undefined ? undefined : resolveCid(cidOption, '--cid');
   const dir = resolvePath(stringOption(parsed, 'dir') ?? '.');

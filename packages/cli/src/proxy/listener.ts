@@ -15,7 +15,8 @@ import {
   type Socket,
 } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { createServer as createVsockServer, PORT_ANY, type Transport } from '@vmci/sockets';
+import { createServer as createVsockServer, type Transport } from '@vmci/sockets';
+import { pickAnyForZero } from '../ports.js';
 import { type Endpoint, formatEndpoint, formatTcpHost } from './endpoint.js';
 import { errorCode, errorMessage, ProxyError } from './errors.js';
 
@@ -89,8 +90,7 @@ async function listenVsock(
   );
   const bound = await server.listenAsync({
     cid: endpoint.cid,
-    // Port 0 means "pick one" here, as for TCP; the kernel's own word for it is PORT_ANY.
-    port: endpoint.port === 0 ? PORT_ANY : endpoint.port,
+    port: pickAnyForZero(endpoint.port),
   });
   server.on('error', (error) => handlers.error(error));
   return {
