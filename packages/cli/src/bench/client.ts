@@ -27,7 +27,8 @@ function reader(socket: Duplex) {
   let rejectWaiting: ((error: Error) => void) | undefined;
   const deliver = () => {
     if (!waiting || length < waiting.size) return;
-    const all = Buffer.concat(buffered, length);
+    // The measured loop runs through here: copy only when a reply arrived in pieces.
+    const all = buffered.length === 1 ? (buffered[0] as Buffer) : Buffer.concat(buffered, length);
     const { size, resolve } = waiting;
     waiting = undefined;
     buffered = length > size ? [all.subarray(size)] : [];
