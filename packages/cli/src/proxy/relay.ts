@@ -60,7 +60,8 @@ export function resetOrDestroy(socket: Duplex): void {
   socket.destroy();
 }
 
-function whenClosed(socket: Duplex): Promise<void> {
+/** Resolves once `socket` has closed (at once if it already has). */
+export function whenClosed(socket: Duplex): Promise<void> {
   if (socket.closed) return Promise.resolve();
   return new Promise((resolve) => socket.once('close', () => resolve()));
 }

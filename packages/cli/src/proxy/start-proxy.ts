@@ -13,7 +13,7 @@ import { type Endpoint, formatEndpoint, parseEndpoint, sameEndpoint } from './en
 import { errorCode, errorMessage } from './errors.js';
 import { listenOn, type ProxyListener } from './listener.js';
 import type { ProxyEvent } from './log.js';
-import { type Relay, relay, resetOrDestroy } from './relay.js';
+import { type Relay, relay, resetOrDestroy, whenClosed } from './relay.js';
 import { parseSourceFilter } from './source-filter.js';
 
 /** Connections open at once before new ones are refused, unless told otherwise. */
@@ -92,11 +92,6 @@ function positive(name: string, value: number | undefined): number | undefined {
   if (!Number.isSafeInteger(value) || value <= 0)
     throw new UsageError(`vmci proxy: ${name} must be a positive whole number, got ${value}`);
   return value;
-}
-
-function whenClosed(socket: Duplex): Promise<void> {
-  if (socket.closed) return Promise.resolve();
-  return new Promise((resolve) => socket.once('close', () => resolve()));
 }
 
 /**
