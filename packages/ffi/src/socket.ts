@@ -123,15 +123,20 @@ export function startConnect(fd: number, address: SockaddrVm): 'connected' | 'in
   throw errnoError('connect', errno, { address });
 }
 
-/** The pending error of a socket (`SO_ERROR`), cleared by reading it; 0 when none. */
-export function socketError(fd: number): number {
+/** An `int` socket option at level SOL_SOCKET. */
+function intOption(fd: number, name: number): number {
   const value = Buffer.alloc(4);
   const length = Buffer.alloc(4);
   length.writeUInt32LE(4);
   const libc = getLibc();
-  if (libc.getsockopt(fd, C.SOL_SOCKET, C.SO_ERROR, value, length) < 0)
+  if (libc.getsockopt(fd, C.SOL_SOCKET, name, value, length) < 0)
     throw errnoError('getsockopt', libc.errno());
   return value.readInt32LE(0);
+}
+
+/** The pending error of a socket (`SO_ERROR`), cleared by reading it; 0 when none. */
+export function socketError(fd: number): number {
+  return intOption(fd, C.SO_ERROR);
 }
 
 /** After a non-blocking connect became writable: undefined on success, else the connect error. */
@@ -322,16 +327,6 @@ export function descriptorFlags(fd: number): { closeOnExec: boolean; nonBlocking
     closeOnExec: (fdFlags & C.FD_CLOEXEC) !== 0,
     nonBlocking: (statusFlags & C.O_NONBLOCK) !== 0,
   };
-}
-
-function intOption(fd: number, name: number): number {
-  const value = Buffer.alloc(4);
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(4);
-  const libc = getLibc();
-  if (libc.getsockopt(fd, C.SOL_SOCKET, name, value, length) < 0)
-    throw errnoError('getsockopt', libc.errno());
-  return value.readInt32LE(0);
 }
 
 /**
