@@ -93,3 +93,13 @@ export function listOption(parsed: ParsedCommand, name: string): readonly string
   if (Array.isArray(value)) return value;
   return typeof value === 'string' ? [value] : [];
 }
+
+/** An optional option read as a positive integer (undefined when absent). */
+export function optionalPositiveInteger(
+  command: string,
+  parsed: ParsedCommand,
+  option: string,
+): number | undefined {
+  const value = parsed.values[option];
+  return value === undefined ? undefined : positiveInteger(command, option, value);
+}

@@ -12,7 +12,7 @@ import {
   type Transport,
   type VsockAddress,
 } from '@vmci/sockets';
-import { positiveInteger, stringOption } from '../args.js';
+import { optionalPositiveInteger, positiveInteger, stringOption } from '../args.js';
 import {
   type BulkResult,
   measureBulk,
@@ -137,13 +137,11 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
     await server.closed;
     return 0;
   }
-  const timeout = stringOption(parsed, 'timeout');
+  const connectTimeout = optionalPositiveInteger('bench', parsed, 'timeout');
   const common = {
     roundTrips: positiveInteger('bench', 'round-trips', parsed.values['round-trips'], 10_000),
     bytes: positiveInteger('bench', 'size', parsed.values.size, 256) * 2 ** 20,
-    ...(timeout !== undefined
-      ? { connectTimeout: positiveInteger('bench', 'timeout', timeout) }
-      : {}),
+    ...(connectTimeout !== undefined ? { connectTimeout } : {}),
   };
   const report = virtual
     ? await runVirtual(common)

@@ -9,7 +9,7 @@ import {
   parseVsockAddress,
   type Transport,
 } from '@vmci/sockets';
-import { positiveInteger, stringOption } from '../args.js';
+import { optionalPositiveInteger } from '../args.js';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import { hasStreams, type StreamIo, UsageError } from '../io.js';
 import { printMessage, sendLines } from '../message-lines.js';
@@ -77,14 +77,12 @@ export function socketKind(parsed: ParsedCommand, command: string): SocketKind {
 export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
   if (!hasStreams(context.io))
     throw new UsageError('vmci connect: needs standard input and output streams');
-  const timeout = stringOption(parsed, 'timeout');
+  const connectTimeout = optionalPositiveInteger('connect', parsed, 'timeout');
   return runConnect(context.io, {
     address: parsed.positionals[0] as string,
     kind: socketKind(parsed, 'connect'),
     json: parsed.values.json === true,
-    ...(timeout !== undefined
-      ? { connectTimeout: positiveInteger('connect', 'timeout', timeout) }
-      : {}),
+    ...(connectTimeout !== undefined ? { connectTimeout } : {}),
     ...(context.transport ? { transport: context.transport } : {}),
     ...(context.signal ? { signal: context.signal } : {}),
   });

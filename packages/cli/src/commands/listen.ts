@@ -21,6 +21,7 @@ import { type CliIo, hasStreams, type StreamIo, UsageError } from '../io.js';
 import { printMessage, sendLines } from '../message-lines.js';
 import { listenPort } from '../ports.js';
 import { closed, pipeWithStdio, reportSocketError } from '../stdio-pipe.js';
+import { untilAborted } from '../until-aborted.js';
 import { type SocketKind, socketKind } from './connect.js';
 
 export interface ListenOptions {
@@ -59,15 +60,6 @@ function announce(io: CliIo, options: ListenOptions, bound: VsockAddress, kind: 
   const label = kind === 'stream' ? 'vsock' : `vsock ${kind}`;
   io.stderr(`listening on ${label} ${where}:${bound.port}\n`);
   options.onListening?.(bound.port);
-}
-
-/** Resolves when the signal aborts (never without one). */
-function aborted(signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve) => {
-    if (!signal) return;
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
 }
 
 export async function runListen(io: StreamIo, options: ListenOptions): Promise<number> {
@@ -176,7 +168,7 @@ async function listenDatagrams(
     });
   }
   // Datagrams have no connections to count: serve until interrupted.
-  await aborted(options.signal);
+  await untilAborted(options.signal);
   await new Promise<void>((resolve) => socket.close(resolve));
   return 0;
 }

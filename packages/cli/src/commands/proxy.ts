@@ -5,11 +5,12 @@
  *
  * The work is done by {@link startProxy} (src/proxy/); this file turns arguments into its options.
  */
-import { listOption, positiveInteger, stringOption } from '../args.js';
+import { listOption, optionalPositiveInteger, stringOption } from '../args.js';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import { UsageError } from '../io.js';
 import { createProxyLog, type ProxyLogFormat } from '../proxy/log.js';
 import { type ProxyOptions, startProxy } from '../proxy/start-proxy.js';
+import { untilAborted } from '../until-aborted.js';
 
 export type { AllowDecision, Allowlist, AllowRule } from '../proxy/allowlist.js';
 export { loadAllowlist, parseAllowlist, parseAllowRule } from '../proxy/allowlist.js';
@@ -53,10 +54,7 @@ function logFormat(parsed: ParsedCommand): ProxyLogFormat {
 
 /** The proxy's options from the command line (throws {@link UsageError} for bad values). */
 export function proxyOptionsFromArgs(parsed: ParsedCommand): ProxyOptions {
-  const optionalInteger = (name: string) => {
-    const value = parsed.values[name];
-    return value === undefined ? undefined : positiveInteger('proxy', name, value);
-  };
+  const optionalInteger = (name: string) => optionalPositiveInteger('proxy', parsed, name);
   const allowlistFile = stringOption(parsed, 'allowlist');
   const maxConnections = optionalInteger('max-connections');
   const idleTimeoutMs = optionalInteger('idle-timeout');
@@ -73,15 +71,6 @@ export function proxyOptionsFromArgs(parsed: ParsedCommand): ProxyOptions {
   };
 }
 
-function aborted(signal: AbortSignal | undefined): Promise<void> {
-  // Without a signal the proxy serves for the life of the process.
-  if (!signal) return new Promise(() => {});
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) =>
-    signal.addEventListener('abort', () => resolve(), { once: true }),
-  );
-}
-
 /** `vmci proxy`: serves until `context.signal` aborts; 0 after a clean stop. */
 export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
   const options = proxyOptionsFromArgs(parsed);
@@ -95,7 +84,7 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
     onEvent,
     ...(context.transport ? { transport: context.transport } : {}),
   });
-  await aborted(context.signal);
+  await untilAborted(context.signal);
   await proxy.close();
   return 0;
 }

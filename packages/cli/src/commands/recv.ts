@@ -14,7 +14,7 @@ import {
   type VsockAddress,
   type VsockSocket,
 } from '@vmci/sockets';
-import { positiveInteger, stringOption } from '../args.js';
+import { optionalPositiveInteger, stringOption } from '../args.js';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import { UsageError } from '../io.js';
 import { listenPort, pickAnyForZero } from '../ports.js';
@@ -425,12 +425,8 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
   const cid = cidOption === undefined ? undefined : resolveCid(cidOption, '--cid');
   const dir = resolvePath(stringOption(parsed, 'dir') ?? '.');
   await checkDirectory(dir);
-  const maxSizeOption = parsed.values['max-size'];
-  const maxSize =
-    maxSizeOption === undefined ? undefined : positiveInteger('recv', 'max-size', maxSizeOption);
-  const idleOption = parsed.values['idle-timeout'];
-  const idleTimeoutMs =
-    idleOption === undefined ? undefined : positiveInteger('recv', 'idle-timeout', idleOption);
+  const maxSize = optionalPositiveInteger('recv', parsed, 'max-size');
+  const idleTimeoutMs = optionalPositiveInteger('recv', parsed, 'idle-timeout');
   const json = parsed.values.json === true;
   const summary = await receiveFiles({
     dir,

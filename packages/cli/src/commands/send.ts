@@ -13,7 +13,7 @@ import {
   type Transport,
   type VsockSocket,
 } from '@vmci/sockets';
-import { positiveInteger, stringOption } from '../args.js';
+import { optionalPositiveInteger, stringOption } from '../args.js';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import { UsageError } from '../io.js';
 import { TransferError, transferErrorCodes } from '../transfer/errors.js';
@@ -327,9 +327,7 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
   const [address, ...files] = parsed.positionals as [string, ...string[]];
   const { cid, port } = parseVsockAddress(address);
   const name = stringOption(parsed, 'name');
-  const timeout = parsed.values.timeout;
-  const connectTimeout =
-    timeout === undefined ? undefined : positiveInteger('send', 'timeout', timeout);
+  const connectTimeout = optionalPositiveInteger('send', parsed, 'timeout');
   const json = parsed.values.json === true;
   let confirmed = 0;
   let summary: SendSummary;
