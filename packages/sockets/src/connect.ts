@@ -35,12 +35,15 @@ export function checkBufferSize(size: number): number {
   return size;
 }
 
-/** Connects a stream socket. Rejects with a `VmciError` (`ECONNRESET`, `ETIMEDOUT`, `ENODEV`, …). */
-export async function connect(options: ConnectOptions): Promise<VsockSocket> {
+/** Checks connect options up front (the same checks for every form); returns the address. */
+function checkConnectOptions(
+  options: ConnectOptions,
+  caller: string,
+): { cid: number; port: number } {
   if (typeof options !== 'object' || options === null) {
     throw new VmciError(
       'ERR_VMCI_INVALID_ARGUMENT',
-      'connect() takes an options object: { cid, port }',
+      `${caller}() takes an options object: { cid, port }`,
     );
   }
   const cid = resolveCid(options.cid);
@@ -51,6 +54,13 @@ export async function connect(options: ConnectOptions): Promise<VsockSocket> {
       `timeout must be a non-negative number of ms, got ${options.timeout}`,
     );
   }
+  if (options.bufferSize !== undefined) checkBufferSize(options.bufferSize);
+  return { cid, port };
+}
+
+/** Connects a stream socket. Rejects with a `VmciError` (`ECONNRESET`, `ETIMEDOUT`, `ENODEV`, …). */
+export async function connect(options: ConnectOptions): Promise<VsockSocket> {
+  const { cid, port } = checkConnectOptions(options, 'connect');
   options.signal?.throwIfAborted();
   const transport = options.transport ?? defaultTransport();
   const socket = await transport.connect({
@@ -59,9 +69,7 @@ export async function connect(options: ConnectOptions): Promise<VsockSocket> {
     ...(options.connectTimeout !== undefined ? { timeout: options.connectTimeout } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.allowHalfOpen !== undefined ? { allowHalfOpen: options.allowHalfOpen } : {}),
-    ...(options.bufferSize !== undefined
-      ? { bufferSize: checkBufferSize(options.bufferSize) }
-      : {}),
+    ...(options.bufferSize !== undefined ? { bufferSize: options.bufferSize } : {}),
   });
   if (options.timeout) socket.setTimeout(options.timeout);
   return socket;
@@ -92,14 +100,7 @@ export function createConnection(
     return undefined;
   }
   // Bad arguments throw here and now, as net.connect() does; connect failures arrive as 'error'.
-  if (typeof options !== 'object' || options === null) {
-    throw new VmciError(
-      'ERR_VMCI_INVALID_ARGUMENT',
-      'createConnection() takes an options object: { cid, port }',
-    );
-  }
-  resolveCid(options.cid);
-  resolvePort(options.port);
+  checkConnectOptions(options, 'createConnection');
   return new ConnectingSocket(
     (signal) =>
       connect({
