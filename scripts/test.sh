@@ -23,7 +23,7 @@ pnpm codegen:check
 step "unit tests on Node $(node --version)"
 counted pnpm test:unit
 
-# The other Node versions users run (DESIGN.md §7), from the npm registry: koffi's native module,
+# The other Node versions users run (Node 20 is end of life), from the npm registry: koffi's native module,
 # the backend check and every test must hold on each.
 for major in 22 24 26; do
   node_bin="$(ensure_node "$major")"
