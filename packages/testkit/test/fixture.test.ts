@@ -30,7 +30,10 @@ it('passes when everything was closed', async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-it('fails a test that leaves a server open, naming it, and prints the traffic', () => {
+// A child vitest run takes seconds on a loaded machine: a hang guard, not a timing.
+it('fails a test that leaves a server open, naming it, and prints the traffic', {
+  timeout: 120_000,
+}, () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   // A throw-away project inside the package (so imports resolve), outside test/ (not collected here).
   const dir = mkdtempSync(join(root, 'leak-fixture-'));
