@@ -5,7 +5,7 @@
  * endpoint, and it throws instead of ever falling back to the kernel.
  * (examples/faults.test.ts runs as a test file of its own.)
  */
-import { connect, type Transport } from '@vmci/sockets';
+import { connect, defaultTransport, type Transport } from '@vmci/sockets';
 import { afterEach, expect, it, vi } from 'vitest';
 import { createHypervisor } from '../src/index.js';
 
@@ -22,6 +22,13 @@ afterEach(() => {
   defaults.transport = undefined;
   vi.restoreAllMocks();
 });
+
+/** Makes `transport` the examples' default, once it is certain the kernel's cannot be reached. */
+function useDefaultTransport(transport: Transport): void {
+  defaults.transport = undefined;
+  expect(() => defaultTransport()).toThrow('README examples run on the testkit only');
+  defaults.transport = transport;
+}
 
 /** Collects what the code under test writes to stdout (instead of printing it). */
 function captureStdout(): () => string {
@@ -55,7 +62,7 @@ it(
     const stdout = captureStdout();
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
 
-    defaults.transport = hv.host.transport;
+    useDefaultTransport(hv.host.transport);
     await import('../../sockets/examples/host.js');
     await vi.waitFor(() =>
       expect(log).toHaveBeenCalledWith('echo on', expect.objectContaining({ port: 5000 })),
@@ -66,7 +73,7 @@ it(
       ),
     );
 
-    defaults.transport = vm.transport;
+    useDefaultTransport(vm.transport);
     await import('../../sockets/examples/guest.js');
     await vi.waitFor(() => {
       expect(stdout()).toContain('hello from the host: /status\n');
@@ -82,7 +89,7 @@ it(
   async () => {
     const hv = createHypervisor();
     const vm = hv.addVM({ cid: 3 });
-    defaults.transport = hv.host.transport;
+    useDefaultTransport(hv.host.transport);
     await import('../../sockets/examples/socket-activation.js');
     await vi.waitFor(() => expect(hv.openResourceLabels()).toContain('stream listener 2:5000'));
 
