@@ -32,6 +32,9 @@ for major in 22 24 26; do
   counted env PATH="$(dirname "$node_bin"):$PATH" pnpm test:unit --force
 done
 
+step "consumer test: every package packed, installed with npm outside the workspace and used there"
+bash scripts/consumer/run.sh
+
 step "nested-VM harness self-test"
 bash scripts/vm/selftest.sh
 
