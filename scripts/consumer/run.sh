@@ -199,6 +199,7 @@ else
   skip "@vmci/cli alone: vmci codegen says to install ts-morph" "CONSUMER_CHECK_CODEGEN_WITHOUT_TS_MORPH=0 (needs the typed message for a missing ts-morph)"
 fi
 check "@vmci/sockets alone: installed size" alone sockets-alone "$(tarball sockets)" "$(tarball ffi)"
+check "@vmci/header-codegen alone: installed size" alone codegen-alone "$(tarball header-codegen)"
 check "@vmci/sockets alone: imports and picks a kernel backend (no connect)" bash -c "cd '$work/sockets-alone' && node --input-type=module -e \"
   import { createServer, detectBackend } from '@vmci/sockets';
   const server = createServer(() => {});
