@@ -35,6 +35,9 @@ done
 step "consumer test: every package packed, installed with npm outside the workspace and used there"
 bash scripts/consumer/run.sh
 
+step "release checks: changesets and a recursive publish dry run"
+bash scripts/release-check.sh
+
 step "nested-VM harness self-test"
 bash scripts/vm/selftest.sh
 
