@@ -3,6 +3,7 @@
 set -euo pipefail
 # shellcheck source=scripts/bootstrap.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+ensure_test_packages
 
 step() { printf '\n==> %s\n' "$*"; }
 

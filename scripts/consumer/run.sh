@@ -11,6 +11,7 @@ set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=scripts/bootstrap.sh
 source "$here/../bootstrap.sh" >&2 || exit 1
+ensure_test_packages >&2 # linux-libc-dev: /usr/include/linux/vm_sockets.h for vmci-codegen
 
 # `vmci-codegen --config codegen.config.ts` on Node 20 needs the config loader that compiles the
 # TypeScript config itself (Node 20 cannot import .ts). Set to 1 once that loader is merged.
