@@ -1,11 +1,15 @@
 # shellcheck shell=bash
-# Sourced by scripts/test.sh and scripts/demo.sh (and usable by hand: `source scripts/bootstrap.sh`).
+# Sourced by scripts/test.sh, scripts/demo.sh and the scripts they run (and usable by hand:
+# `source scripts/bootstrap.sh` puts the pinned pnpm on your shell's PATH).
 #
 # Makes a fresh machine with only Node 20 + npm ready to work on the repository:
-#   - Debian packages the tests need (only when missing, and only as root with apt-get);
 #   - a pinned pnpm in .cache/tools (no root, no corepack), put first on PATH;
 #   - `pnpm install` (frozen when a lockfile exists).
-# It also defines `ensure_node <major>`, which installs a Node binary from the npm registry.
+# It also defines
+#   - `ensure_test_packages`: the Debian packages only the tests need (gcc, the kernel headers, the
+#     nested VM's qemu/busybox/xz, zsh and fish for the completion tests), installed when missing
+#     and only as root with apt-get; `npm test` calls it, `npm run demo` needs none of them;
+#   - `ensure_node <major>`, which installs a Node binary from the npm registry.
 # Side effect: changes the working directory to the repository root.
 
 VMCI_REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,7 +21,7 @@ export TURBO_TELEMETRY_DISABLED=1
 
 # Debian packages the tests need, as "package|check" pairs; the package is installed when its
 # check fails.
-VMCI_APT_PACKAGES=(
+VMCI_TEST_APT_PACKAGES=(
   "gcc|command -v gcc"
   "linux-libc-dev|test -f /usr/include/linux/vm_sockets.h"
   # The nested-VM harness (scripts/vm/prepare.sh also installs these itself).
@@ -28,9 +32,9 @@ VMCI_APT_PACKAGES=(
   "fish|command -v fish"
 )
 
-ensure_apt_packages() {
+ensure_test_packages() {
   local entry pkg check missing=()
-  for entry in "${VMCI_APT_PACKAGES[@]}"; do
+  for entry in "${VMCI_TEST_APT_PACKAGES[@]}"; do
     pkg="${entry%%|*}"
     check="${entry#*|}"
     if ! eval "$check" >/dev/null 2>&1; then
@@ -93,6 +97,5 @@ ensure_node() {
   echo "$node_bin"
 }
 
-ensure_apt_packages || return 1
 ensure_pnpm || return 1
 install_dependencies || return 1

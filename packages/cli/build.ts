@@ -1,7 +1,9 @@
 /**
- * Bundles the `vmci` binary and the package's API into dist/ with esbuild: every command is its
- * own chunk (registry.ts imports them lazily), so `vmci --version` loads a few kilobytes. koffi
- * (native) and ts-morph (large, only for `vmci codegen`) stay external dependencies.
+ * Bundles the `vmci` binary into dist/ with esbuild: every command is its own chunk (registry.ts
+ * imports them lazily), so `vmci --version` loads a few kilobytes. The workspace packages are
+ * inside the bundle (devDependencies of @vmci/cli); koffi (native) stays an external runtime
+ * dependency and ts-morph (large, only for `vmci codegen`) an external optional peer dependency.
+ * The package has no JavaScript API: `vmci` is its only entry point.
  *
  *   pnpm --filter @vmci/cli build          (or: tsx build.ts [--outdir DIR])
  */
@@ -39,7 +41,7 @@ export async function buildCli(outdir: string): Promise<void> {
   rmSync(outdir, { recursive: true, force: true });
   await build({
     absWorkingDir: fileURLToPath(new URL('.', import.meta.url)),
-    entryPoints: { bin: 'src/bin.ts', index: 'src/index.ts' },
+    entryPoints: { bin: 'src/bin.ts' },
     outdir,
     bundle: true,
     splitting: true,
@@ -49,7 +51,9 @@ export async function buildCli(outdir: string): Promise<void> {
     external: ['koffi', 'ts-morph', ...(process.env.VMCI_BUILD_EXTERNAL?.split(',') ?? [])],
     chunkNames: 'chunks/[name]-[hash]',
     plugins: [inlinePackageVersions],
-    sourcemap: 'linked',
+    // No source maps: they would carry every bundled source (~0.9 MB) into each install, and
+    // vmci reports failures as one sentence, not a stack trace.
+    sourcemap: false,
     logLevel: 'warning',
   });
 }

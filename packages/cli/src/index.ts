@@ -1,3 +1,5 @@
+// The commands as functions, for the tests in this repository. Not published: @vmci/cli exports no
+// JavaScript API (its only entry point is the vmci binary, src/bin.ts).
 export type { CommandContext, CommandSpec, OptionSpec, ParsedCommand } from './command.js';
 export { type BenchReport, runBenchClient, startBenchServer } from './commands/bench.js';
 export {

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# Consumer test: the packages as a user gets them. Builds and packs every package (pnpm pack), runs
+# publint and attw on each tarball, installs the tarballs with plain npm into temporary projects
+# outside the workspace (no workspace links, no path imports; third-party packages from the npm
+# registry through npm's cache) and uses them there as the READMEs say. Prints PASS/FAIL/SKIP per
+# check and exits 1 if any check failed.
+#
+#   bash scripts/consumer/run.sh            (npm test runs it)
+#   VMCI_CONSUMER_KEEP=1 bash scripts/consumer/run.sh   keeps the temporary projects for a look
+set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/bootstrap.sh
+source "$here/../bootstrap.sh" >&2 || exit 1
+ensure_test_packages >&2 # linux-libc-dev: /usr/include/linux/vm_sockets.h for vmci-codegen
+
+# `vmci-codegen --config codegen.config.ts` on Node 20 needs the config loader that compiles the
+# TypeScript config itself (Node 20 cannot import .ts). Set to 1 once that loader is merged (the
+# codegen-sdk branch has it: the check passes with that branch merged).
+CONSUMER_CHECK_TS_CONFIG_ON_NODE20="${CONSUMER_CHECK_TS_CONFIG_ON_NODE20:-0}"
+# `vmci codegen` without ts-morph installed must fail with one clear sentence (ts-morph is an
+# optional peer of @vmci/cli). Set to 1 once that message is merged (today vmci prints Node's raw
+# ERR_MODULE_NOT_FOUND, which this check rejects).
+CONSUMER_CHECK_CODEGEN_WITHOUT_TS_MORPH="${CONSUMER_CHECK_CODEGEN_WITHOUT_TS_MORPH:-0}"
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/vmci-consumer.XXXXXX")"
+if [ "${VMCI_CONSUMER_KEEP:-0}" = 1 ]; then
+  echo "consumer: keeping $work"
+else
+  trap 'rm -rf "$work"' EXIT
+fi
+mkdir -p "$work/tarballs" "$work/logs"
+npm_install() { npm install --no-audit --no-fund --prefer-offline --loglevel=error "$@"; }
+bin_dir="$VMCI_REPO_ROOT/node_modules/.bin"
+started=$SECONDS
+passed=0 failed=0 skipped=0 failures=()
+
+# check NAME COMMAND...: runs COMMAND (its output into a log), prints PASS or FAIL with the output.
+check() {
+  local name="$1" log t0=$SECONDS
+  shift
+  log="$work/logs/$((passed + failed + skipped)).log"
+  if "$@" >"$log" 2>&1; then
+    passed=$((passed + 1))
+    printf 'PASS  %s (%ss)\n' "$name" $((SECONDS - t0))
+    sed 's/\x1b\[[0-9;]*m//g; s/^/        /' "$log" | head -n "${VMCI_CONSUMER_LINES:-6}"
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+    printf 'FAIL  %s (%ss)\n' "$name" $((SECONDS - t0))
+    sed 's/\x1b\[[0-9;]*m//g; s/^/        /' "$log" | tail -n 40
+  fi
+}
+skip() {
+  skipped=$((skipped + 1))
+  printf 'SKIP  %s — %s\n' "$1" "$2"
+}
+# Fails unless the command's output contains the text.
+expect_output() {
+  local text="$1" out
+  shift
+  out="$("$@" 2>&1)" || { printf '%s\n(exit status %s)\n' "$out" "$?"; return 1; }
+  printf '%s\n' "$out"
+  grep -qF -- "$text" <<<"$out" || { echo "expected output containing: $text"; return 1; }
+}
+
+# ---- build and pack -------------------------------------------------------------------------
+packages=(ffi sockets testkit header-codegen cli)
+check "pnpm build (every package)" pnpm -s build --output-logs=errors-only
+pack_all() {
+  local p
+  for p in "${packages[@]}"; do
+    (cd "$VMCI_REPO_ROOT/packages/$p" && pnpm pack --pack-destination "$work/tarballs" >/dev/null) || return 1
+  done
+  ls -l "$work/tarballs" | awk 'NR > 1 { printf "%s  %6.1f KiB\n", $NF, $5 / 1024 }'
+}
+check "pnpm pack (${#packages[@]} tarballs)" pack_all
+tarball() { ls "$work/tarballs/vmci-$1-"*.tgz 2>/dev/null | head -n 1; }
+
+# ---- every tarball: manifest, contents, publint, attw ----------------------------------------
+tarball_contents() {
+  local tgz="$1" manifest listing
+  manifest="$(tar -xOzf "$tgz" package/package.json)" || return 1
+  if grep -nE '"(workspace|catalog):' <<<"$manifest"; then
+    echo "the packed manifest still has workspace:/catalog: ranges"
+    return 1
+  fi
+  if grep -nE '"\./src/' <<<"$manifest"; then
+    echo "the packed manifest points into src/ (publishConfig not applied)"
+    return 1
+  fi
+  listing="$(tar -tzf "$tgz" | sed 's|^package/||')"
+  if grep -nE '(^|/)(test|test-vm|bench|fixtures)/|\.test\.|vitest\.(vm\.)?config|tsconfig|build\.ts$' <<<"$listing"; then
+    echo "tests, benches or build files in the tarball"
+    return 1
+  fi
+  printf '%s files: %s\n' "$(wc -l <<<"$listing")" "$(awk -F/ '{ print $1 }' <<<"$listing" | sort -u | tr '\n' ' ')"
+}
+for p in "${packages[@]}"; do
+  tgz="$(tarball "$p")"
+  check "@vmci/$p: packed manifest and contents" tarball_contents "$tgz"
+  check "@vmci/$p: publint --strict" "$bin_dir/publint" run --strict "$tgz"
+  # ESM-only packages (type: module, no require condition, Node >= 20.11): the esm-only profile
+  # ignores node10 and require() from CommonJS, which these packages do not offer.
+  check "@vmci/$p: attw --profile esm-only" "$bin_dir/attw" --profile esm-only --no-emoji --no-color "$tgz"
+done
+
+# ---- a user's project with every package ------------------------------------------------------
+app="$work/app"
+cp -r "$here/fixture" "$app"
+install_all() {
+  local tgz=() p
+  for p in "${packages[@]}"; do tgz+=("$(tarball "$p")"); done
+  (cd "$app" && npm_install "${tgz[@]}") || return 1
+  du -sh "$app/node_modules" | cut -f1
+}
+check "npm install of the 5 tarballs into $app" install_all
+# Every @vmci package comes from its tarball, once (never from the registry, never nested).
+from_tarballs() {
+  node -e '
+    const lock = require(process.argv[1]);
+    let bad = 0;
+    for (const [path, entry] of Object.entries(lock.packages)) {
+      if (!/(^|\/)@vmci\//.test(path)) continue;
+      const ok = path.split("node_modules/").length === 2 && entry.resolved?.startsWith("file:");
+      console.log(`${ok ? "ok " : "BAD"} ${path} ${entry.version} ${entry.resolved}`);
+      if (!ok) bad++;
+    }
+    process.exit(bad ? 1 : 0);
+  ' "$app/package-lock.json"
+}
+check "every @vmci package installed from its tarball" from_tarballs
+
+in_app() { (cd "$app" && "$@"); }
+for scenario in echo http seqpacket policy; do
+  check "ESM app on the testkit: $scenario" in_app node app.mjs "$scenario"
+done
+check "tsc: types.ts (module nodenext, strict, skipLibCheck false)" in_app node_modules/.bin/tsc -p tsconfig.json
+check "vitest on @vmci/testkit/vitest and @vmci/sockets/conformance" in_app node_modules/.bin/vitest run
+
+version="$(node -p "require('$app/node_modules/@vmci/cli/package.json').version")"
+check "vmci --version prints $version" expect_output "$version" in_app node_modules/.bin/vmci --version
+doctor_json() {
+  in_app node_modules/.bin/vmci doctor --json >"$work/doctor.json" || return 1
+  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(Object.keys(r).join(", ")); process.exit(r.addressFamily?.value > 0 ? 0 : 1)' "$work/doctor.json"
+}
+check "vmci doctor --json" doctor_json
+check "vmci demo (virtual hypervisor)" expect_output "done: every socket closed." in_app node_modules/.bin/vmci demo
+
+# ---- regenerating bindings --------------------------------------------------------------------
+header=/usr/include/linux/vm_sockets.h
+codegen_header() {
+  in_app node_modules/.bin/vmci-codegen "$header" --target linux-x64,linux-arm64 --pre-include sys/ioctl.h --out from-header || return 1
+  ls "$app/from-header"
+  grep -q 'VMADDR_CID_ANY' "$app/from-header/vm_sockets.linux-x64.ts" || return 1
+  in_app node_modules/.bin/vmci-codegen "$header" --target linux-x64,linux-arm64 --pre-include sys/ioctl.h --out from-header --check
+}
+check "vmci-codegen $header --out (then --check)" codegen_header
+codegen_config() {
+  local node_bin="$1"
+  rm -rf "$app/generated"
+  echo "node $("$node_bin" --version)"
+  in_app env PATH="$(dirname "$node_bin"):$PATH" node_modules/.bin/vmci-codegen --config codegen.config.ts || return 1
+  ls "$app/generated"
+  [ -f "$app/generated/vm_sockets.linux-arm64.ts" ] || return 1
+  in_app env PATH="$(dirname "$node_bin"):$PATH" node_modules/.bin/vmci-codegen --config codegen.config.ts --check
+}
+node24="$(ensure_node 24)"
+check "vmci-codegen --config codegen.config.ts on Node 24" codegen_config "$node24"
+if [ "$CONSUMER_CHECK_TS_CONFIG_ON_NODE20" = 1 ]; then
+  check "vmci-codegen --config codegen.config.ts on Node $(node --version)" codegen_config "$(command -v node)"
+else
+  skip "vmci-codegen --config codegen.config.ts on Node $(node --version)" "CONSUMER_CHECK_TS_CONFIG_ON_NODE20=0 (needs the loader for TypeScript configs on Node 20)"
+fi
+check "vmci codegen (the CLI's subcommand, ts-morph installed)" expect_output "VMADDR_CID_ANY" \
+  in_app node_modules/.bin/vmci codegen "$header" --target linux-x64 --pre-include sys/ioctl.h --json
+
+# ---- one package alone: what it installs --------------------------------------------------------
+# alone NAME DIR TARBALL...: a fresh project with only these tarballs; prints the installed size.
+alone() {
+  local dir="$work/$1"
+  shift
+  mkdir -p "$dir" && (cd "$dir" && npm init -y >/dev/null && npm_install "$@") || return 1
+  printf 'node_modules: %s KiB on disk, %s packages: %s\n' \
+    "$(du -sk "$dir/node_modules" | cut -f1)" \
+    "$(find "$dir/node_modules" -name package.json -path '*/node_modules/*/package.json' -not -path '*/node_modules/*/node_modules/*/*/package.json' | grep -cE 'node_modules/(@[^/]+/)?[^/@]+/package.json$')" \
+    "$(cd "$dir" && npm ls --all --parseable 2>/dev/null | sed -n 's|.*/node_modules/||p' | sort -u | tr '\n' ' ')"
+}
+check "@vmci/cli alone: installed size" alone cli-alone "$(tarball cli)"
+check "@vmci/cli alone: vmci demo without ts-morph" expect_output "done: every socket closed." \
+  bash -c "cd '$work/cli-alone' && node_modules/.bin/vmci demo"
+check "@vmci/cli alone: ts-morph not installed" bash -c "! test -e '$work/cli-alone/node_modules/ts-morph'"
+codegen_without_ts_morph() {
+  local out status
+  out="$(cd "$work/cli-alone" && node_modules/.bin/vmci codegen "$header" --target linux-x64 --json 2>&1)"
+  status=$?
+  printf '%s\n(exit status %s)\n' "$out" "$status"
+  # One sentence that names ts-morph and says to install it: not a stack, not Node's raw
+  # ERR_MODULE_NOT_FOUND.
+  [ "$status" = 1 ] && grep -q 'ts-morph' <<<"$out" && grep -qi 'install' <<<"$out" &&
+    ! grep -q '^ *at \|ERR_MODULE_NOT_FOUND' <<<"$out"
+}
+if [ "$CONSUMER_CHECK_CODEGEN_WITHOUT_TS_MORPH" = 1 ]; then
+  check "@vmci/cli alone: vmci codegen says to install ts-morph" codegen_without_ts_morph
+else
+  skip "@vmci/cli alone: vmci codegen says to install ts-morph" "CONSUMER_CHECK_CODEGEN_WITHOUT_TS_MORPH=0 (needs the typed message for a missing ts-morph)"
+fi
+check "@vmci/sockets alone: installed size" alone sockets-alone "$(tarball sockets)" "$(tarball ffi)"
+check "@vmci/header-codegen alone: installed size" alone codegen-alone "$(tarball header-codegen)"
+check "@vmci/sockets alone: imports and picks a kernel backend (no connect)" bash -c "cd '$work/sockets-alone' && node --input-type=module -e \"
+  import { createServer, detectBackend } from '@vmci/sockets';
+  const server = createServer(() => {});
+  console.log(typeof server.listen, detectBackend());\""
+
+printf '\nconsumer test: %d passed, %d failed, %d skipped in %ss\n' "$passed" "$failed" "$skipped" $((SECONDS - started))
+if [ "$failed" -gt 0 ]; then
+  printf 'failed: %s\n' "${failures[@]}"
+  exit 1
+fi
