@@ -7,18 +7,23 @@
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { validateConfig } from './config.js';
-import { emitModule, moduleFileName } from './emit.js';
 import { CodegenError } from './errors.js';
-import {
-  checkFiles,
-  type GeneratedFile,
-  generateFiles,
-  modelsFor,
-  writeFiles,
-} from './generate.js';
-import { modelToJson } from './json.js';
+import type { CheckResult, GeneratedFile } from './generate.js';
+import { loadConfigFile } from './load-config.js';
 import { getTargetProfile, type TargetName, targetNames } from './targets.js';
+
+/**
+ * The generator proper (ts-morph, TypeScript under it) loads only when a run needs it, so that
+ * `--help` and argument errors answer at once and the CLI's other entry points stay light.
+ */
+const loadGenerator = async () => {
+  const [generate, emit, json] = await Promise.all([
+    import('./generate.js'),
+    import('./emit.js'),
+    import('./json.js'),
+  ]);
+  return { ...generate, ...emit, ...json };
+};
 
 export const usage = `Usage:
   vmci-codegen <header> --target <target>[,<target>...] [--out <dir>] [--check] [--json]
@@ -74,6 +79,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return [name as string, rest.length > 0 ? rest.join('=') : '1'];
       }),
     );
+    const { modelsFor, modelToJson, emitModule, moduleFileName, checkFiles, writeFiles } =
+      await loadGenerator();
     const models = modelsFor({
       path: resolve(io.cwd, positionals[0] as string),
       targets,
@@ -135,17 +142,8 @@ function parse(argv: readonly string[]) {
 }
 
 async function runConfig(configPath: string, check: boolean, io: CliIo): Promise<number> {
-  let loaded: unknown;
-  try {
-    loaded = ((await import(pathToFileURL(configPath).href)) as { default?: unknown }).default;
-  } catch (error) {
-    throw new CodegenError(
-      'ERR_CODEGEN_BAD_CONFIG',
-      `cannot load config '${configPath}': ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-  const config = validateConfig(loaded, configPath);
+  const config = await loadConfigFile(configPath);
+  const { generateFiles, checkFiles, writeFiles } = await loadGenerator();
   const configDir = dirname(configPath);
   const files = generateFiles(config, configDir);
   const outDir = resolve(configDir, config.outDir);
@@ -155,7 +153,7 @@ async function runConfig(configPath: string, check: boolean, io: CliIo): Promise
   return 0;
 }
 
-function reportCheck(result: ReturnType<typeof checkFiles>, io: CliIo): number {
+function reportCheck(result: CheckResult, io: CliIo): number {
   if (!result.stale) {
     io.stderr('generated files are current\n');
     return 0;
