@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { CodegenError } from './errors.js';
 import type { CheckResult, GeneratedFile } from './generate.js';
 import { loadConfigFile } from './load-config.js';
+import { findSdkHeader, sdkDirEnv, sdkInstallLocations } from './sdk.js';
 import { getTargetProfile, type TargetName, targetNames } from './targets.js';
 
 /**
@@ -28,6 +29,7 @@ const loadGenerator = async () => {
 export const usage = `Usage:
   vmci-codegen <header> --target <target>[,<target>...] [--out <dir>] [--check] [--json]
                [-D NAME[=VALUE]]... [--pre-include <system header>]... [--name <stem>]
+  vmci-codegen --sdk [--root <prefix>] [--target <target>[,<target>...] ...]
   vmci-codegen --config <codegen.config.ts> [--check]
 
 Targets: ${targetNames.join(', ')}
@@ -36,18 +38,37 @@ Targets: ${targetNames.join(', ')}
   --check          write nothing; exit 1 with a diff when the files in --out are stale
   --json           print the model (constants, structs, functions, skipped) to stdout
   --pre-include    process a profile system header first, like cc -include (e.g. sys/ioctl.h)
+  --sdk            use the installed vmci_sockets.h (${sdkDirEnv}=<dir> overrides the search);
+                   without --target, print its path
+  --root <prefix>  search the install locations under <prefix> (C:\\Program Files\\... as
+                   <prefix>/Program Files/...)
+  --config <file>  a .ts, .mts, .mjs, .js or .json config; its paths are relative to it
 
 Examples:
   vmci-codegen /usr/include/linux/vm_sockets.h --target linux-x64 --json --pre-include sys/ioctl.h
   vmci-codegen vmci_sockets.h --target linux-x64,darwin-arm64,win32-x64 --out src/generated
+  vmci-codegen --sdk --target linux-x64 --out src/generated
   vmci-codegen --config codegen.config.ts --check
+
+The SDK's install locations: ${sdkInstallLocations.map((l) => l.folder).join(', ')}.
 `;
+
+// SDK discovery is part of the command-line surface: `vmci doctor` imports it from here without
+// loading the generator.
+export * from './sdk.js';
 
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   cwd: string;
+  /** Where `VMCI_SDK_DIR` is read (default: `process.env`). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
+
+const usageError = (io: CliIo, message: string) => {
+  io.stderr(`vmci-codegen: ${message}\n\n${usage}`);
+  return 2;
+};
 
 /** Runs the CLI; returns the exit code (0 ok, 1 failed or stale, 2 usage error). */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
@@ -55,8 +76,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     parsed = parse(argv);
   } catch (error) {
-    io.stderr(`vmci-codegen: ${(error as Error).message}\n\n${usage}`);
-    return 2;
+    return usageError(io, (error as Error).message);
   }
   const { values, positionals } = parsed;
   if (values.help) {
@@ -66,10 +86,22 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   try {
     if (values.config)
       return await runConfig(resolve(io.cwd, values.config), values.check ?? false, io);
-    if (positionals.length !== 1 || !values.target) {
-      io.stderr(`vmci-codegen: give one header and --target (or --config)\n\n${usage}`);
-      return 2;
+    if (values.root !== undefined && !values.sdk)
+      return usageError(io, '--root only applies to --sdk');
+    if (values.sdk && positionals.length > 0)
+      return usageError(io, 'give a header path or --sdk, not both');
+    const header = values.sdk
+      ? findSdkHeader({
+          ...(values.root !== undefined ? { root: resolve(io.cwd, values.root) } : {}),
+          env: io.env ?? process.env,
+        })
+      : positionals[0];
+    if (values.sdk && !values.target) {
+      io.stdout(`${header}\n`);
+      return 0;
     }
+    if (header === undefined || positionals.length > 1 || !values.target)
+      return usageError(io, 'give one header (or --sdk) and --target, or --config');
     const targets = values.target
       .split(',')
       .map((t) => getTargetProfile(t.trim()).name as TargetName);
@@ -82,7 +114,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     const { modelsFor, modelToJson, emitModule, moduleFileName, checkFiles, writeFiles } =
       await loadGenerator();
     const models = modelsFor({
-      path: resolve(io.cwd, positionals[0] as string),
+      path: resolve(io.cwd, header),
       targets,
       defines,
       preInclude: values['pre-include'] ?? [],
@@ -136,6 +168,8 @@ function parse(argv: readonly string[]) {
       define: { type: 'string', short: 'D', multiple: true },
       'pre-include': { type: 'string', multiple: true },
       name: { type: 'string' },
+      sdk: { type: 'boolean' },
+      root: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

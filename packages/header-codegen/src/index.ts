@@ -24,6 +24,20 @@ export {
 } from './model.js';
 export { type OracleResult, oracleSource, runClangOracle, runGccOracle } from './oracle.js';
 export {
+  findSdkHeader,
+  type SdkHeaderInfo,
+  type SdkInstallLocation,
+  type SdkSearchedPlace,
+  type SdkSearchOptions,
+  type SdkSearchResult,
+  sdkDirEnv,
+  sdkHeaderInfo,
+  sdkHeaderName,
+  sdkInstallLocations,
+  sdkNotFoundMessage,
+  searchSdk,
+} from './sdk.js';
+export {
   getTargetProfile,
   type TargetName,
   type TargetProfile,

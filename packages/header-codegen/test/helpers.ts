@@ -70,13 +70,18 @@ export function plainNodeCopy(): string {
 }
 
 /** Runs `vmci-codegen` in process with captured output. */
-export async function runCli(args: readonly string[], cwd = process.cwd()) {
+export async function runCli(
+  args: readonly string[],
+  cwd = process.cwd(),
+  env: Record<string, string | undefined> = {},
+) {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
     stdout: (t) => (stdout += t),
     stderr: (t) => (stderr += t),
     cwd,
+    env,
   });
   return { code, stdout, stderr };
 }
