@@ -37,7 +37,7 @@ export const commands: readonly CommandSpec[] = [
     summary: 'what this machine supports (never connects)',
     synopsis: '[--json]',
     description:
-      'Reports the platform, Node version, the socket backend, how the address family was found, the local CID and what it means, which socket types can be created (create-only probes), default buffer sizes and connect timeout, privileged ports and VMware device paths. It never connects, so it is safe on any machine.',
+      'Reports the platform, Node version, the socket backend, how the address family was found, the local CID and what it means, which socket types can be created (create-only probes), default buffer sizes and connect timeout, privileged ports, VMware device paths and the installed SDK header (vmci_sockets.h; VMCI_SDK_DIR overrides the search). It never connects, so it is safe on any machine.',
     positionals: { min: 0, max: 0 },
     options: { json },
     examples: ['vmci doctor', 'vmci doctor --json | jq .localCid'],
