@@ -5,6 +5,8 @@ import type { CodegenConfig } from './packages/header-codegen/src/config.js';
 
 export default {
   outDir: 'packages/ffi/src/generated',
+  // In this repository the root package.json's script runs vmci-codegen from the sources.
+  regenerate: 'pnpm codegen',
   headers: [
     {
       // Debian's linux-libc-dev (the bootstrap installs it when missing).

@@ -4,7 +4,7 @@
  *   vmci-codegen <header> --target <t>[,<t>] [--out <dir>] [--json] [--check] [-D NAME=VALUE] [--pre-include <h>]
  *   vmci-codegen --config codegen.config.ts [--check]
  */
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CodegenError } from './errors.js';
@@ -70,6 +70,16 @@ const usageError = (io: CliIo, message: string) => {
   return 2;
 };
 
+/** Quotes an argument for a POSIX shell when it needs it. */
+const shellQuote = (arg: string) =>
+  /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`;
+
+/** A path as the user would type it from `cwd`: relative below it, absolute elsewhere. */
+const shownPath = (cwd: string, path: string) => {
+  const rel = relative(cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : rel;
+};
+
 /** Runs the CLI; returns the exit code (0 ok, 1 failed or stale, 2 usage error). */
 export async function main(argv: readonly string[], io: CliIo): Promise<number> {
   let parsed: ReturnType<typeof parse>;
@@ -84,8 +94,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     return 0;
   }
   try {
-    if (values.config)
-      return await runConfig(resolve(io.cwd, values.config), values.check ?? false, io);
+    if (values.config) return await runConfig(values.config, values.check ?? false, io);
     if (values.root !== undefined && !values.sdk)
       return usageError(io, '--root only applies to --sdk');
     if (values.sdk && positionals.length > 0)
@@ -111,6 +120,28 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return [name as string, rest.length > 0 ? rest.join('=') : '1'];
       }),
     );
+    // The command that regenerates these files, written into them and named by --check: this
+    // invocation with its paths as seen from the current folder (so that the files do not depend
+    // on how a path was spelt).
+    const regenerate = [
+      'vmci-codegen',
+      ...(values.sdk
+        ? [
+            '--sdk',
+            ...(values.root !== undefined
+              ? ['--root', shownPath(io.cwd, resolve(io.cwd, values.root))]
+              : []),
+          ]
+        : [shownPath(io.cwd, resolve(io.cwd, header))]),
+      '--target',
+      targets.join(','),
+      ...(values['pre-include'] ?? []).flatMap((h) => ['--pre-include', h]),
+      ...(values.define ?? []).flatMap((d) => ['-D', d]),
+      ...(values.name ? ['--name', values.name] : []),
+      ...(values.out ? ['--out', shownPath(io.cwd, resolve(io.cwd, values.out))] : []),
+    ]
+      .map(shellQuote)
+      .join(' ');
     const { modelsFor, modelToJson, emitModule, moduleFileName, checkFiles, writeFiles } =
       await loadGenerator();
     const models = modelsFor({
@@ -135,14 +166,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     }
     const files: GeneratedFile[] = models.map((m) => ({
       name: moduleFileName(m.header, m.target),
-      text: emitModule(m),
+      text: emitModule(m, { regenerate }),
     }));
     if (!values.out) {
       for (const file of files) io.stdout(`// ---- ${file.name}\n${file.text}`);
       return 0;
     }
     const outDir = resolve(io.cwd, values.out);
-    if (values.check) return reportCheck(checkFiles(outDir, files), io);
+    if (values.check) return reportCheck(checkFiles(outDir, files), regenerate, io);
     writeFiles(outDir, files);
     io.stderr(`wrote ${files.length} file(s) to ${outDir}\n`);
     return 0;
@@ -175,26 +206,35 @@ function parse(argv: readonly string[]) {
   });
 }
 
-async function runConfig(configPath: string, check: boolean, io: CliIo): Promise<number> {
+async function runConfig(configArg: string, check: boolean, io: CliIo): Promise<number> {
+  const configPath = resolve(io.cwd, configArg);
   const config = await loadConfigFile(configPath);
   const { generateFiles, checkFiles, writeFiles } = await loadGenerator();
   const configDir = dirname(configPath);
-  const files = generateFiles(config, configDir);
+  // In the files: the command as run in the config's folder (the same wherever it was run from).
+  const regenerate =
+    config.regenerate ?? `vmci-codegen --config ${shellQuote(basename(configPath))}`;
+  const files = generateFiles(config, configDir, { regenerate });
   const outDir = resolve(configDir, config.outDir);
-  if (check) return reportCheck(checkFiles(outDir, files), io);
+  if (check)
+    return reportCheck(
+      checkFiles(outDir, files),
+      config.regenerate ?? `vmci-codegen --config ${shellQuote(shownPath(io.cwd, configPath))}`,
+      io,
+    );
   writeFiles(outDir, files);
   io.stderr(`wrote ${files.length} file(s) to ${outDir}\n`);
   return 0;
 }
 
-function reportCheck(result: CheckResult, io: CliIo): number {
+function reportCheck(result: CheckResult, regenerate: string, io: CliIo): number {
   if (!result.stale) {
     io.stderr('generated files are current\n');
     return 0;
   }
   io.stdout(`${result.report}\n`);
   io.stderr(
-    'vmci-codegen: ERR_CODEGEN_STALE_OUTPUT: generated files are stale; run `pnpm codegen` and commit the result\n',
+    `vmci-codegen: ERR_CODEGEN_STALE_OUTPUT: generated files are stale; run \`${regenerate}\` and commit the result\n`,
   );
   return 1;
 }

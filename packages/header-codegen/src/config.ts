@@ -25,6 +25,12 @@ export interface CodegenConfig {
   /** Output folder, relative to the config file. */
   readonly outDir: string;
   readonly headers: readonly HeaderConfig[];
+  /**
+   * The command that regenerates the files in this project, named in every generated file and
+   * by `--check` (e.g. `'pnpm codegen'` for a package script). Default:
+   * `vmci-codegen --config <this file's name>`.
+   */
+  readonly regenerate?: string;
 }
 
 /** Identity function that gives a config file its types. */
@@ -32,7 +38,7 @@ export function defineConfig(config: CodegenConfig): CodegenConfig {
   return config;
 }
 
-const configKeys = ['outDir', 'headers'];
+const configKeys = ['outDir', 'headers', 'regenerate'];
 const headerKeys = ['header', 'name', 'targets', 'preInclude', 'defines', 'allowSkips'];
 
 const isStringArray = (value: unknown) =>
@@ -54,6 +60,11 @@ export function validateConfig(value: unknown, source: string): CodegenConfig {
   unknownKeys(config, configKeys, '');
   if (typeof config.outDir !== 'string' || config.outDir === '')
     fail("'outDir' must be a non-empty string (the output folder, relative to the config)");
+  if (
+    config.regenerate !== undefined &&
+    (typeof config.regenerate !== 'string' || config.regenerate.trim() === '')
+  )
+    fail("'regenerate' must be the command that regenerates the files, e.g. 'pnpm codegen'");
   if (!Array.isArray(config.headers) || config.headers.length === 0)
     fail("'headers' must be a non-empty array of { header, targets }");
   (config.headers as unknown[]).forEach((item, index) => {

@@ -1,6 +1,6 @@
 export type { CType, DataModel, IntTypeName } from './c-types.js';
 export { type CodegenConfig, defineConfig, type HeaderConfig, validateConfig } from './config.js';
-export { emitModule, moduleFileName } from './emit.js';
+export { type EmitOptions, emitModule, moduleFileName, regenerateLine } from './emit.js';
 export { CodegenError, type CodegenErrorCode, type SourceLocation } from './errors.js';
 export {
   type CheckResult,
