@@ -12,6 +12,7 @@ import type { CheckResult, GeneratedFile } from './generate.js';
 import { loadConfigFile } from './load-config.js';
 import { findSdkHeader, sdkDirEnv, sdkInstallLocations } from './sdk.js';
 import { getTargetProfile, type TargetName, targetNames } from './targets.js';
+import { generatorVersion } from './version.js';
 
 /**
  * The generator proper (ts-morph, TypeScript under it) loads only when a run needs it, so that
@@ -31,12 +32,13 @@ export const usage = `Usage:
                [-D NAME[=VALUE]]... [--pre-include <system header>]... [--name <stem>]
   vmci-codegen --sdk [--root <prefix>] [--target <target>[,<target>...] ...]
   vmci-codegen --config <codegen.config.ts> [--check]
+  vmci-codegen --help | --version
 
 Targets: ${targetNames.join(', ')}
 
   --out <dir>      write one module per header x target (<stem>.<target>.ts) into <dir>
   --check          write nothing; exit 1 with a diff when the files in --out are stale
-  --json           print the model (constants, structs, functions, skipped) to stdout
+  --json           print { generator, models: [one per target] } to stdout (not with --out)
   --pre-include    process a profile system header first, like cc -include (e.g. sys/ioctl.h)
   --sdk            use the installed vmci_sockets.h (${sdkDirEnv}=<dir> overrides the search);
                    without --target, print its path
@@ -63,12 +65,51 @@ export interface CliIo {
   cwd: string;
   /** Where `VMCI_SDK_DIR` is read (default: `process.env`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * How the user runs this CLI (default `vmci-codegen`; `vmci codegen` through @vmci/cli): named
+   * in messages and in the regenerate command written into generated files.
+   */
+  program?: string;
 }
 
+/** A usage error: one line, exit code 2. */
 const usageError = (io: CliIo, message: string) => {
-  io.stderr(`vmci-codegen: ${message}\n\n${usage}`);
+  const program = io.program ?? 'vmci-codegen';
+  io.stderr(`${program}: ${message}; run '${program} --help' for the usage\n`);
   return 2;
 };
+
+type Values = ReturnType<typeof parse>['values'];
+
+/** Flags that contradict each other, as one sentence; `undefined` when they agree. */
+function contradiction(values: Values, positionals: readonly string[]): string | undefined {
+  if (values.config !== undefined) {
+    const extra = [
+      positionals.length > 0 ? 'a header path' : undefined,
+      ...(['sdk', 'root', 'target', 'out', 'json', 'define', 'pre-include', 'name'] as const)
+        .filter((key) => values[key] !== undefined)
+        .map((key) => `--${key}`),
+    ].filter((item) => item !== undefined);
+    if (extra.length > 0)
+      return `--config takes headers, targets and the output folder from the config: drop ${extra.join(', ')}`;
+    return undefined;
+  }
+  if (values.json && values.out !== undefined)
+    return '--json prints the model to stdout and --out writes modules: use one of them';
+  if (values.json && values.check) return '--check compares written modules: drop --json';
+  if (values.root !== undefined && !values.sdk) return '--root only applies to --sdk';
+  if (values.sdk && positionals.length > 0) return 'give a header path or --sdk, not both';
+  if (values.sdk && values.target === undefined) {
+    const extra = (['out', 'check', 'json', 'define', 'pre-include', 'name'] as const).find(
+      (key) => values[key] !== undefined,
+    );
+    if (extra)
+      return `--sdk without --target only prints the header's path: add --target to use --${extra}`;
+  }
+  if (values.check && values.out === undefined)
+    return '--check needs --out, the folder of the modules to compare';
+  return undefined;
+}
 
 /** Quotes an argument for a POSIX shell when it needs it. */
 const shellQuote = (arg: string) =>
@@ -93,12 +134,14 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     io.stdout(usage);
     return 0;
   }
+  if (values.version) {
+    io.stdout(`${generatorVersion}\n`);
+    return 0;
+  }
+  const conflict = contradiction(values, positionals);
+  if (conflict) return usageError(io, conflict);
   try {
     if (values.config) return await runConfig(values.config, values.check ?? false, io);
-    if (values.root !== undefined && !values.sdk)
-      return usageError(io, '--root only applies to --sdk');
-    if (values.sdk && positionals.length > 0)
-      return usageError(io, 'give a header path or --sdk, not both');
     const header = values.sdk
       ? findSdkHeader({
           ...(values.root !== undefined ? { root: resolve(io.cwd, values.root) } : {}),
@@ -124,7 +167,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     // invocation with its paths as seen from the current folder (so that the files do not depend
     // on how a path was spelt).
     const regenerate = [
-      'vmci-codegen',
+      ...(io.program ?? 'vmci-codegen').split(' '),
       ...(values.sdk
         ? [
             '--sdk',
@@ -142,7 +185,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
     ]
       .map(shellQuote)
       .join(' ');
-    const { modelsFor, modelToJson, emitModule, moduleFileName, checkFiles, writeFiles } =
+    const { modelsFor, codegenJson, emitModule, moduleFileName, checkFiles, writeFiles } =
       await loadGenerator();
     const models = modelsFor({
       path: resolve(io.cwd, header),
@@ -159,9 +202,7 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       for (const warning of model.warnings) io.stderr(`warning: ${warning}\n`);
     }
     if (values.json) {
-      io.stdout(
-        `${modelToJson(models.length === 1 ? (models[0] as (typeof models)[0]) : models)}\n`,
-      );
+      io.stdout(`${codegenJson(models)}\n`);
       return 0;
     }
     const files: GeneratedFile[] = models.map((m) => ({
@@ -202,6 +243,7 @@ function parse(argv: readonly string[]) {
       sdk: { type: 'boolean' },
       root: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'V' },
     },
   });
 }
@@ -213,7 +255,8 @@ async function runConfig(configArg: string, check: boolean, io: CliIo): Promise<
   const configDir = dirname(configPath);
   // In the files: the command as run in the config's folder (the same wherever it was run from).
   const regenerate =
-    config.regenerate ?? `vmci-codegen --config ${shellQuote(basename(configPath))}`;
+    config.regenerate ??
+    `${io.program ?? 'vmci-codegen'} --config ${shellQuote(basename(configPath))}`;
   const files = generateFiles(config, configDir, { regenerate });
   const outDir = resolve(configDir, config.outDir);
   if (check)

@@ -10,7 +10,13 @@ export {
   modelsFor,
   writeFiles,
 } from './generate.js';
-export { modelToJson } from './json.js';
+export {
+  type CodegenJsonOutput,
+  codegenJson,
+  type JsonHeaderModel,
+  type Jsonified,
+  modelToJson,
+} from './json.js';
 export {
   type BuildModelOptions,
   buildModel,

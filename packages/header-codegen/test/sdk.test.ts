@@ -199,6 +199,6 @@ describe('vmci-codegen --sdk', () => {
   ])('refuses %j: %s (exit 2)', async (args, message) => {
     const { code, stderr } = await runCli(args);
     expect(code).toBe(2);
-    expect(stderr).toContain(`vmci-codegen: ${message}\n`);
+    expect(stderr).toContain(`vmci-codegen: ${message}; run`);
   });
 });
