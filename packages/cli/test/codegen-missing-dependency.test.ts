@@ -64,6 +64,14 @@ describe('vmci codegen without ts-morph (injected loader)', () => {
     await expect(runCodegen([], io, () => Promise.reject(other))).rejects.toBe(other);
   });
 
+  it('is quoted word for word in the README', () => {
+    const collapse = (text: string) => text.replace(/\s+/g, ' ');
+    const readme = collapse(readFileSync(join(packageRoot, 'README.md'), 'utf8'));
+    expect(readme).toContain(
+      collapse(`vmci: ERR_VMCI_CODEGEN_MISSING_DEPENDENCY: ${expectedMessage}`),
+    );
+  });
+
   it('names the ts-morph version the workspace pins', () => {
     const workspace = readFileSync(join(packageRoot, '../../pnpm-workspace.yaml'), 'utf8');
     expect(workspace).toContain(`ts-morph: ${tsMorphVersion}\n`);

@@ -3,11 +3,20 @@
  * .js and .json load too; every failure has a typed code and says what to do.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { plainNodeCopy, runCli } from './helpers.js';
+import { fixturesDir, packageDir, plainNodeCopy, runCli } from './helpers.js';
 
 const run = runCli;
 
@@ -46,6 +55,30 @@ describe('a .ts config on plain Node (no tsx)', () => {
     bin = plainNodeCopy();
   });
   afterAll(() => rmSync(dirname(dirname(bin)), { recursive: true, force: true }));
+
+  it("runs the README's codegen.config.ts example", () => {
+    const readme = readFileSync(join(packageDir, 'README.md'), 'utf8');
+    const example = /<!-- README example: codegen\.config\.ts[^\n]*\n```ts\n([\s\S]*?)```/.exec(
+      readme,
+    )?.[1];
+    expect(example).toContain('export default');
+    const dir = scratch();
+    mkdirSync(join(dir, 'vendor'));
+    copyFileSync(join(fixturesDir, 'rev2021.h'), join(dir, 'vendor', 'vmci_sockets.h'));
+    writeFileSync(join(dir, 'codegen.config.ts'), example as string);
+    const result = spawnSync(process.execPath, [bin, '--config', 'codegen.config.ts'], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(result.status).toBe(0);
+    expect(readdirSync(join(dir, 'src', 'generated')).sort()).toEqual([
+      'index.ts',
+      'vmci_sockets.darwin-arm64.ts',
+      'vmci_sockets.linux-x64.ts',
+      'vmci_sockets.win32-x64.ts',
+    ]);
+  }, 180_000);
 
   it(`loads it on ${process.version}, with its paths relative to the config`, () => {
     const dir = project('codegen.config.ts', typescriptConfig);

@@ -14,7 +14,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildModel } from '../src/model.js';
-import { findSdkHeader, sdkHeaderInfo, sdkInstallLocations, searchSdk } from '../src/sdk.js';
+import {
+  findSdkHeader,
+  sdkHeaderInfo,
+  sdkInstallLocations,
+  sdkNotFoundMessage,
+  searchSdk,
+} from '../src/sdk.js';
 import { fixturesDir, packageDir, runCli } from './helpers.js';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'vmci-sdk-'));
@@ -139,6 +145,20 @@ describe('SDK discovery', () => {
     const plain = install(scratch(), '/x', '#define A 1\n');
     expect(sdkHeaderInfo(plain)?.revision).toBeUndefined();
     expect(sdkHeaderInfo(join(root, 'absent.h'))).toBeUndefined();
+  });
+
+  it('is quoted word for word in the README', () => {
+    const searched = sdkInstallLocations
+      .filter((l) => l.platform === 'linux')
+      .map((l) => ({ path: l.folder, installer: l.installer }));
+    const message = sdkNotFoundMessage({
+      header: undefined,
+      foundIn: undefined,
+      searched,
+      esx: false,
+    });
+    const readme = readFileSync(join(packageDir, 'README.md'), 'utf8');
+    expect(readme).toContain(`vmci-codegen: ERR_CODEGEN_SDK_NOT_FOUND: ${message}\n`);
   });
 
   it('imports nothing but node built-ins and the error class (vmci doctor bundles it)', () => {
