@@ -276,14 +276,16 @@ export const commands: readonly CommandSpec[] = [
   {
     name: 'codegen',
     summary: 'header → TypeScript constants and layouts (vmci-codegen)',
-    synopsis: '<header> --target T[,T...] [--out DIR] [--check] [--json] | --config FILE [--check]',
+    synopsis:
+      '<header> --target T[,T...] [--out DIR] [--check] [--json] | --sdk [--target ...] | --config FILE [--check]',
     description:
-      "Runs @vmci/header-codegen: parses vmci_sockets.h or linux/vm_sockets.h per target into TypeScript constants with their C types and struct layouts. Arguments are passed through; 'vmci codegen --help' shows them all.",
+      "Runs @vmci/header-codegen: parses vmci_sockets.h or linux/vm_sockets.h per target into TypeScript constants with their C types and struct layouts; --sdk finds the installed vmci_sockets.h. Arguments are passed through; 'vmci codegen --help' shows them all. Needs ts-morph (an optional peer dependency).",
     positionals: { min: 0, max: Number.POSITIVE_INFINITY, complete: 'file' },
     options: {},
     passThrough: true,
     examples: [
       'vmci codegen /usr/include/linux/vm_sockets.h --target linux-x64 --json',
+      'vmci codegen --sdk --target linux-x64 --out src/generated',
       'vmci codegen --config codegen.config.ts --check',
     ],
     load: () => import('./commands/codegen.js'),

@@ -52,7 +52,8 @@ Examples:
   vmci-codegen --sdk --target linux-x64 --out src/generated
   vmci-codegen --config codegen.config.ts --check
 
-The SDK's install locations: ${sdkInstallLocations.map((l) => l.folder).join(', ')}.
+Where --sdk looks (VMware's install locations; none on ESX/ESXi):
+${sdkInstallLocations.map((l) => `  ${l.folder}`).join('\n')}
 `;
 
 // SDK discovery is part of the command-line surface: `vmci doctor` imports it from here without
