@@ -1,9 +1,12 @@
 // Regenerates every binding of the repository: `pnpm codegen`; `pnpm codegen:check` proves the
-// committed files current (CI runs it).
-import { defineConfig } from './packages/header-codegen/src/config.js';
+// committed files current (CI runs it). Only a type is imported, so plain Node can load this file
+// (vmci-codegen compiles a .ts config on its own; see packages/header-codegen/README.md).
+import type { CodegenConfig } from './packages/header-codegen/src/config.js';
 
-export default defineConfig({
+export default {
   outDir: 'packages/ffi/src/generated',
+  // In this repository the root package.json's script runs vmci-codegen from the sources.
+  regenerate: 'pnpm codegen',
   headers: [
     {
       // Debian's linux-libc-dev (the bootstrap installs it when missing).
@@ -22,4 +25,4 @@ export default defineConfig({
       allowSkips: ['FIXTURE_VMCI_SOCKETS_2021_H'],
     },
   ],
-});
+} satisfies CodegenConfig;

@@ -13,15 +13,6 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/../bootstrap.sh" >&2 || exit 1
 ensure_test_packages >&2 # linux-libc-dev: /usr/include/linux/vm_sockets.h for vmci-codegen
 
-# `vmci-codegen --config codegen.config.ts` on Node 20 needs the config loader that compiles the
-# TypeScript config itself (Node 20 cannot import .ts). Set to 1 once that loader is merged (the
-# codegen-sdk branch has it: the check passes with that branch merged).
-CONSUMER_CHECK_TS_CONFIG_ON_NODE20="${CONSUMER_CHECK_TS_CONFIG_ON_NODE20:-0}"
-# `vmci codegen` without ts-morph installed must fail with one clear sentence (ts-morph is an
-# optional peer of @vmci/cli). Set to 1 once that message is merged (today vmci prints Node's raw
-# ERR_MODULE_NOT_FOUND, which this check rejects).
-CONSUMER_CHECK_CODEGEN_WITHOUT_TS_MORPH="${CONSUMER_CHECK_CODEGEN_WITHOUT_TS_MORPH:-0}"
-
 work="$(mktemp -d "${TMPDIR:-/tmp}/vmci-consumer.XXXXXX")"
 if [ "${VMCI_CONSUMER_KEEP:-0}" = 1 ]; then
   echo "consumer: keeping $work"
@@ -166,11 +157,7 @@ codegen_config() {
 }
 node24="$(ensure_node 24)"
 check "vmci-codegen --config codegen.config.ts on Node 24" codegen_config "$node24"
-if [ "$CONSUMER_CHECK_TS_CONFIG_ON_NODE20" = 1 ]; then
-  check "vmci-codegen --config codegen.config.ts on Node $(node --version)" codegen_config "$(command -v node)"
-else
-  skip "vmci-codegen --config codegen.config.ts on Node $(node --version)" "CONSUMER_CHECK_TS_CONFIG_ON_NODE20=0 (needs the loader for TypeScript configs on Node 20)"
-fi
+check "vmci-codegen --config codegen.config.ts on Node $(node --version)" codegen_config "$(command -v node)"
 check "vmci codegen (the CLI's subcommand, ts-morph installed)" expect_output "VMADDR_CID_ANY" \
   in_app node_modules/.bin/vmci codegen "$header" --target linux-x64 --pre-include sys/ioctl.h --json
 
@@ -199,11 +186,7 @@ codegen_without_ts_morph() {
   [ "$status" = 1 ] && grep -q 'ts-morph' <<<"$out" && grep -qi 'install' <<<"$out" &&
     ! grep -q '^ *at \|ERR_MODULE_NOT_FOUND' <<<"$out"
 }
-if [ "$CONSUMER_CHECK_CODEGEN_WITHOUT_TS_MORPH" = 1 ]; then
-  check "@vmci/cli alone: vmci codegen says to install ts-morph" codegen_without_ts_morph
-else
-  skip "@vmci/cli alone: vmci codegen says to install ts-morph" "CONSUMER_CHECK_CODEGEN_WITHOUT_TS_MORPH=0 (needs the typed message for a missing ts-morph)"
-fi
+check "@vmci/cli alone: vmci codegen says to install ts-morph" codegen_without_ts_morph
 check "@vmci/sockets alone: installed size" alone sockets-alone "$(tarball sockets)" "$(tarball ffi)"
 check "@vmci/header-codegen alone: installed size" alone codegen-alone "$(tarball header-codegen)"
 check "@vmci/sockets alone: imports and picks a kernel backend (no connect)" bash -c "cd '$work/sockets-alone' && node --input-type=module -e \"

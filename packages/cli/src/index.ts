@@ -8,7 +8,12 @@ export {
   type SocketKind,
 } from './commands/connect.js';
 export { type DemoOptions, runDemo } from './commands/demo.js';
-export { type DoctorReport, doctorReport, runDoctor } from './commands/doctor.js';
+export {
+  type DoctorOptions,
+  type DoctorReport,
+  doctorReport,
+  runDoctor,
+} from './commands/doctor.js';
 export { type ListenOptions, runListen } from './commands/listen.js';
 export {
   type AllowDecision,

@@ -37,7 +37,7 @@ export const commands: readonly CommandSpec[] = [
     summary: 'what this machine supports (never connects)',
     synopsis: '[--json]',
     description:
-      'Reports the platform, Node version, the socket backend, how the address family was found, the local CID and what it means, which socket types can be created (create-only probes), default buffer sizes and connect timeout, privileged ports and VMware device paths. It never connects, so it is safe on any machine.',
+      'Reports the platform, Node version, the socket backend, how the address family was found, the local CID and what it means, which socket types can be created (create-only probes), default buffer sizes and connect timeout, privileged ports, VMware device paths and the installed SDK header (vmci_sockets.h; VMCI_SDK_DIR overrides the search). It never connects, so it is safe on any machine.',
     positionals: { min: 0, max: 0 },
     options: { json },
     examples: ['vmci doctor', 'vmci doctor --json | jq .localCid'],
@@ -276,14 +276,16 @@ export const commands: readonly CommandSpec[] = [
   {
     name: 'codegen',
     summary: 'header → TypeScript constants and layouts (vmci-codegen)',
-    synopsis: '<header> --target T[,T...] [--out DIR] [--check] [--json] | --config FILE [--check]',
+    synopsis:
+      '<header> --target T[,T...] [--out DIR] [--check] [--json] | --sdk [--target ...] | --config FILE [--check]',
     description:
-      "Runs @vmci/header-codegen: parses vmci_sockets.h or linux/vm_sockets.h per target into TypeScript constants with their C types and struct layouts. Arguments are passed through; 'vmci codegen --help' shows them all.",
+      "Runs @vmci/header-codegen: parses vmci_sockets.h or linux/vm_sockets.h per target into TypeScript constants with their C types and struct layouts; --sdk finds the installed vmci_sockets.h. Arguments are passed through; 'vmci codegen --help' shows them all. Needs ts-morph (an optional peer dependency).",
     positionals: { min: 0, max: Number.POSITIVE_INFINITY, complete: 'file' },
     options: {},
     passThrough: true,
     examples: [
       'vmci codegen /usr/include/linux/vm_sockets.h --target linux-x64 --json',
+      'vmci codegen --sdk --target linux-x64 --out src/generated',
       'vmci codegen --config codegen.config.ts --check',
     ],
     load: () => import('./commands/codegen.js'),

@@ -27,6 +27,6 @@ describe('vmci codegen', () => {
   it('exits 2 with the generator usage for a missing --target', async () => {
     const { io, errors } = streamIo('');
     expect(await main(['codegen', '/usr/include/linux/vm_sockets.h'], io)).toBe(2);
-    expect(errors()).toContain('give one header and --target');
+    expect(errors()).toContain('give one header (or --sdk) and --target, or --config');
   });
 });

@@ -44,48 +44,76 @@ function fishComplete(line: string): string[] {
     .map((entry) => entry.split('\t')[0] as string);
 }
 
+// Each test starts shells (zsh's compinit takes seconds on a loaded machine): a hang guard, not a
+// speed limit.
+const shellTimeout = 60_000;
+
 describe('vmci completion', () => {
-  it('bash completes command names', () => {
-    expect(bashComplete('vmci', 'pr')).toEqual(['proxy']);
-  });
+  it(
+    'bash completes command names',
+    () => {
+      expect(bashComplete('vmci', 'pr')).toEqual(['proxy']);
+    },
+    shellTimeout,
+  );
 
-  it("bash completes a command's options", () => {
-    expect(bashComplete('vmci', 'proxy', '--allo').sort()).toEqual([
-      '--allow',
-      '--allow-from',
-      '--allowlist',
-    ]);
-  });
+  it(
+    "bash completes a command's options",
+    () => {
+      expect(bashComplete('vmci', 'proxy', '--allo').sort()).toEqual([
+        '--allow',
+        '--allow-from',
+        '--allowlist',
+      ]);
+    },
+    shellTimeout,
+  );
 
-  it('bash completes fixed option values', () => {
-    expect(bashComplete('vmci', 'proxy', '--log-format', '').sort()).toEqual(['json', 'text']);
-  });
+  it(
+    'bash completes fixed option values',
+    () => {
+      expect(bashComplete('vmci', 'proxy', '--log-format', '').sort()).toEqual(['json', 'text']);
+    },
+    shellTimeout,
+  );
 
-  it('bash completes files for send', () => {
-    writeFileSync(join(dir, 'payload.bin'), 'x');
-    expect(bashComplete('vmci', 'send', 'host:5000', 'payl')).toEqual(['payload.bin']);
-  });
+  it(
+    'bash completes files for send',
+    () => {
+      writeFileSync(join(dir, 'payload.bin'), 'x');
+      expect(bashComplete('vmci', 'send', 'host:5000', 'payl')).toEqual(['payload.bin']);
+    },
+    shellTimeout,
+  );
 
-  it('fish completes command names and option values', () => {
-    expect(fishComplete('vmci pro')).toEqual(['proxy']);
-    expect(fishComplete('vmci completion ').sort()).toEqual(['bash', 'fish', 'zsh']);
-    expect(fishComplete('vmci proxy --log-format ').sort()).toEqual(['json', 'text']);
-  });
+  it(
+    'fish completes command names and option values',
+    () => {
+      expect(fishComplete('vmci pro')).toEqual(['proxy']);
+      expect(fishComplete('vmci completion ').sort()).toEqual(['bash', 'fish', 'zsh']);
+      expect(fishComplete('vmci proxy --log-format ').sort()).toEqual(['json', 'text']);
+    },
+    shellTimeout,
+  );
 
-  it('zsh parses the script and registers _vmci for vmci', () => {
-    const path = scriptFile('zsh');
-    execFileSync('zsh', ['-n', path]);
-    const registered = execFileSync(
-      'zsh',
-      [
-        '-f',
-        '-c',
-        `autoload -U compinit && compinit -u -D && source ${path} && print -r -- $_comps[vmci]`,
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(registered.trim()).toBe('_vmci');
-  });
+  it(
+    'zsh parses the script and registers _vmci for vmci',
+    () => {
+      const path = scriptFile('zsh');
+      execFileSync('zsh', ['-n', path]);
+      const registered = execFileSync(
+        'zsh',
+        [
+          '-f',
+          '-c',
+          `autoload -U compinit && compinit -u -D && source ${path} && print -r -- $_comps[vmci]`,
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(registered.trim()).toBe('_vmci');
+    },
+    shellTimeout,
+  );
 
   it('prints the script through the command and refuses other shells (exit 2)', async () => {
     const ok = streamIo('');

@@ -26,6 +26,9 @@ export type CodegenErrorCode =
   | 'ERR_CODEGEN_NEW_SKIP'
   | 'ERR_CODEGEN_STALE_OUTPUT'
   | 'ERR_CODEGEN_BAD_CONFIG'
+  | 'ERR_CODEGEN_CONFIG_NOT_FOUND'
+  | 'ERR_CODEGEN_CONFIG_LOAD'
+  | 'ERR_CODEGEN_SDK_NOT_FOUND'
   | 'ERR_CODEGEN_IO';
 
 /** Where in which input file an error was found. */

@@ -1,6 +1,6 @@
 export type { CType, DataModel, IntTypeName } from './c-types.js';
 export { type CodegenConfig, defineConfig, type HeaderConfig, validateConfig } from './config.js';
-export { emitModule, moduleFileName } from './emit.js';
+export { type EmitOptions, emitModule, moduleFileName, regenerateLine } from './emit.js';
 export { CodegenError, type CodegenErrorCode, type SourceLocation } from './errors.js';
 export {
   type CheckResult,
@@ -10,7 +10,13 @@ export {
   modelsFor,
   writeFiles,
 } from './generate.js';
-export { modelToJson } from './json.js';
+export {
+  type CodegenJsonOutput,
+  codegenJson,
+  type JsonHeaderModel,
+  type Jsonified,
+  modelToJson,
+} from './json.js';
 export {
   type BuildModelOptions,
   buildModel,
@@ -23,6 +29,20 @@ export {
   type StructModel,
 } from './model.js';
 export { type OracleResult, oracleSource, runClangOracle, runGccOracle } from './oracle.js';
+export {
+  findSdkHeader,
+  type SdkHeaderInfo,
+  type SdkInstallLocation,
+  type SdkSearchedPlace,
+  type SdkSearchOptions,
+  type SdkSearchResult,
+  sdkDirEnv,
+  sdkHeaderInfo,
+  sdkHeaderName,
+  sdkInstallLocations,
+  sdkNotFoundMessage,
+  searchSdk,
+} from './sdk.js';
 export {
   getTargetProfile,
   type TargetName,

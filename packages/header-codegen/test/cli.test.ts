@@ -5,19 +5,9 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
-import { linuxHeaderPath } from './helpers.js';
+import { linuxHeaderPath, runCli } from './helpers.js';
 
-async function run(args: string[], cwd = process.cwd()) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    cwd,
-  });
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'vmci-codegen-'));
 
@@ -32,7 +22,10 @@ describe('vmci-codegen', () => {
       'sys/ioctl.h',
     ]);
     expect(code).toBe(0);
-    const model = JSON.parse(stdout);
+    const output = JSON.parse(stdout);
+    expect(Object.keys(output)).toEqual(['generator', 'models']);
+    expect(output.generator).toMatch(/^@vmci\/header-codegen@\d+\.\d+\.\d+/);
+    const [model] = output.models;
     expect(model.constants).toContainEqual(
       expect.objectContaining({ name: 'VMADDR_CID_ANY', value: 4294967295, ctype: 'unsigned int' }),
     );
@@ -78,7 +71,7 @@ describe('vmci-codegen', () => {
       'sys/ioctl.h',
     ]);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).map((m: { target: string }) => m.target)).toEqual([
+    expect(JSON.parse(stdout).models.map((m: { target: string }) => m.target)).toEqual([
       'linux-x64',
       'linux-arm64',
     ]);
@@ -180,10 +173,60 @@ describe('vmci-codegen', () => {
     expect(stderr).toContain('linux-x64, linux-arm64, darwin-x64, darwin-arm64, win32-x64');
   });
 
-  it('exits 2 with usage on a missing header argument', async () => {
+  it('exits 2 with one line on a missing header argument', async () => {
     const { code, stderr } = await run(['--target', 'linux-x64']);
     expect(code).toBe(2);
-    expect(stderr).toContain('Usage:');
+    expect(stderr).toBe(
+      "vmci-codegen: give one header (or --sdk) and --target, or --config; run 'vmci-codegen --help' for the usage\n",
+    );
+  });
+
+  it('prints its version', async () => {
+    const { version } = JSON.parse(
+      readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
+    );
+    for (const flag of ['--version', '-V'])
+      expect(await run([flag])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+  });
+
+  const h = linuxHeaderPath;
+  it.each([
+    [
+      [h, '-t', 'linux-x64', '--json', '--out', 'x'],
+      '--json prints the model to stdout and --out writes modules: use one of them',
+    ],
+    [[h, '-t', 'linux-x64', '--json', '--check'], '--check compares written modules: drop --json'],
+    [
+      [h, '-t', 'linux-x64', '--check'],
+      '--check needs --out, the folder of the modules to compare',
+    ],
+    [
+      ['--config', 'c.ts', h],
+      '--config takes headers, targets and the output folder from the config: drop a header path',
+    ],
+    [
+      ['--config', 'c.ts', '-t', 'linux-x64', '--out', 'o', '--json', '-D', 'A'],
+      '--config takes headers, targets and the output folder from the config: drop --target, --out, --json, --define',
+    ],
+    [
+      ['--config', 'c.ts', '--sdk', '--root', '/'],
+      '--config takes headers, targets and the output folder from the config: drop --sdk, --root',
+    ],
+    [
+      ['--sdk', '--json'],
+      "--sdk without --target only prints the header's path: add --target to use --json",
+    ],
+    [
+      ['--sdk', '--out', 'o'],
+      "--sdk without --target only prints the header's path: add --target to use --out",
+    ],
+  ])('refuses contradictory flags %j (exit 2, one line)', async (args, message) => {
+    const { code, stdout, stderr } = await run(args);
+    expect({ code, stdout, stderr }).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `vmci-codegen: ${message}; run 'vmci-codegen --help' for the usage\n`,
+    });
   });
 
   it('exits 2 on an unknown option', async () => {

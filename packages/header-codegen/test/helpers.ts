@@ -1,6 +1,15 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { main } from '../src/cli.js';
 import { buildModel, type HeaderModel } from '../src/model.js';
 import type { TargetName } from '../src/targets.js';
 
@@ -33,4 +42,46 @@ export async function importEmitted(text: string): Promise<Record<string, unknow
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   }).outputText;
   return import(`data:text/javascript;base64,${Buffer.from(js).toString('base64')}`);
+}
+
+export const packageDir = fileURLToPath(new URL('../', import.meta.url));
+
+/**
+ * A plain-JavaScript copy of the package (src compiled with the TypeScript compiler, bin and
+ * package.json copied) inside the package's .scratch folder, so that ts-morph resolves from the
+ * package's node_modules as it does in an install. Runs on plain Node: no tsx, no vitest.
+ * Returns the path of its bin/vmci-codegen.js.
+ */
+export function plainNodeCopy(): string {
+  mkdirSync(join(packageDir, '.scratch'), { recursive: true });
+  const root = mkdtempSync(join(packageDir, '.scratch', 'plain-node-'));
+  mkdirSync(join(root, 'dist'));
+  mkdirSync(join(root, 'bin'));
+  for (const name of readdirSync(join(packageDir, 'src'))) {
+    if (!name.endsWith('.ts')) continue;
+    const js = ts.transpileModule(readFileSync(join(packageDir, 'src', name), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    writeFileSync(join(root, 'dist', name.replace(/\.ts$/, '.js')), js);
+  }
+  copyFileSync(join(packageDir, 'package.json'), join(root, 'package.json'));
+  copyFileSync(join(packageDir, 'bin', 'vmci-codegen.js'), join(root, 'bin', 'vmci-codegen.js'));
+  return join(root, 'bin', 'vmci-codegen.js');
+}
+
+/** Runs `vmci-codegen` in process with captured output. */
+export async function runCli(
+  args: readonly string[],
+  cwd = process.cwd(),
+  env: Record<string, string | undefined> = {},
+) {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    cwd,
+    env,
+  });
+  return { code, stdout, stderr };
 }

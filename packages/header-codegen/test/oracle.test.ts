@@ -11,7 +11,13 @@ import { linuxHeaderPath, linuxModel, vmwareFixtures } from './helpers.js';
 
 const linuxText = readFileSync(linuxHeaderPath, 'utf8');
 
-describe('gcc oracle on the host (linux-x64, real system headers)', () => {
+// Each test runs a compiler (gcc, or clang as WebAssembly): seconds on a loaded 2-core machine.
+// A hang guard, not a speed limit.
+const oracleTimeout = 120_000;
+
+describe('gcc oracle on the host (linux-x64, real system headers)', {
+  timeout: oracleTimeout,
+}, () => {
   it('confirms every constant, type, layout, macro function and predefined macro of vm_sockets.h', () => {
     const model = linuxModel('linux-x64');
     const result = runGccOracle(
@@ -85,7 +91,9 @@ describe('gcc oracle on the host (linux-x64, real system headers)', () => {
   });
 });
 
-describe('clang oracle per target (clang as WebAssembly, profile shims)', () => {
+describe('clang oracle per target (clang as WebAssembly, profile shims)', {
+  timeout: oracleTimeout,
+}, () => {
   const linuxTargets: TargetName[] = ['linux-x64', 'linux-arm64'];
   it.each(linuxTargets)('confirms vm_sockets.h and the profile on %s', async (target) => {
     const model = buildModel({

@@ -15,6 +15,7 @@ import {
   version,
   vsockDevicePaths,
 } from '@vmci/ffi';
+import { type SdkSearchOptions, sdkHeaderInfo, searchSdk } from '@vmci/header-codegen/cli';
 import { detectBackend } from '@vmci/sockets';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import type { CliIo } from '../io.js';
@@ -36,6 +37,51 @@ export interface DoctorReport {
     connectTimeoutMs: number;
   } | null;
   privilegedPorts: boolean;
+  /** The installed VMCI Sockets SDK header (`vmci_sockets.h`), for `vmci codegen --sdk`. */
+  sdk: {
+    /** Its path, or null when none is installed. */
+    header: string | null;
+    /** Whose install location it was found in (or `VMCI_SDK_DIR`). */
+    installer: string | null;
+    /** The last year of its copyright line, when it has one. */
+    revision: string | null;
+    /** SHA-256 of its text: generated bindings record the same value in `source.sha256`. */
+    sha256: string | null;
+    /** Every folder looked in. */
+    searched: string[];
+    /** An ESX/ESXi host, where no SDK is ever installed. */
+    esx: boolean;
+  };
+}
+
+/** Options of `doctorReport()`: where to look for the SDK header (tests pass a fake tree). */
+export interface DoctorOptions {
+  readonly sdk?: SdkSearchOptions;
+}
+
+function sdkReport(options: SdkSearchOptions): DoctorReport['sdk'] {
+  const result = searchSdk(options);
+  const info = result.header ? sdkHeaderInfo(result.header) : undefined;
+  return {
+    header: result.header ?? null,
+    installer: result.foundIn?.installer ?? null,
+    revision: info?.revision ?? null,
+    sha256: info?.sha256 ?? null,
+    searched: result.searched.map((place) => place.path),
+    esx: result.esx,
+  };
+}
+
+function sdkLine(sdk: DoctorReport['sdk']): string {
+  if (sdk.header) {
+    const revision = sdk.revision ? `, revision ${sdk.revision}` : '';
+    return `${sdk.header} (${sdk.installer}${revision})`;
+  }
+  const looked =
+    sdk.searched.length > 0
+      ? `looked in ${sdk.searched.join(', ')}`
+      : `no known install location on ${process.platform}`;
+  return `not installed${sdk.esx ? ' (ESX/ESXi hosts have none)' : ''} — ${looked}`;
 }
 
 function meaningOf(cid: number): string {
@@ -59,7 +105,7 @@ function canBindPrivilegedPorts(): boolean {
 const describe = (error: unknown) =>
   VmciError.isInstance(error) ? `${error.code}: ${error.message}` : String(error);
 
-export function doctorReport(): DoctorReport {
+export function doctorReport(options: DoctorOptions = {}): DoctorReport {
   const target = currentTarget() ?? null;
   const report: DoctorReport = {
     platform: `${process.platform}-${process.arch}`,
@@ -73,6 +119,7 @@ export function doctorReport(): DoctorReport {
     socketTypes: {},
     defaults: null,
     privilegedPorts: canBindPrivilegedPorts(),
+    sdk: sdkReport(options.sdk ?? {}),
   };
   if (!target) return report;
   const backend = detectBackend();
@@ -113,8 +160,8 @@ export function doctorReport(): DoctorReport {
   return report;
 }
 
-export function runDoctor(io: CliIo, options: { json: boolean }): number {
-  const report = doctorReport();
+export function runDoctor(io: CliIo, options: { json: boolean } & DoctorOptions): number {
+  const report = doctorReport(options);
   if (options.json) {
     io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     return 0;
@@ -122,6 +169,7 @@ export function runDoctor(io: CliIo, options: { json: boolean }): number {
   const line = (label: string, value: string) => io.stdout(`  ${label.padEnd(22)} ${value}\n`);
   io.stdout('vmci doctor — this machine (create/bind/ioctl probes only; nothing connects)\n');
   line('platform', `${report.platform}, Node ${report.node}`);
+  line('SDK header', sdkLine(report.sdk));
   if (!report.target) {
     line(
       'vsock',
