@@ -45,6 +45,8 @@ export interface TransportConnectRequest {
   readonly allowHalfOpen?: boolean;
   /** Stream buffer size in bytes (vsock's SO_VM_SOCKETS_BUFFER_SIZE; limits are moved to fit). */
   readonly bufferSize?: number;
+  /** Bind this local port before connecting (none: the transport picks one). */
+  readonly localPort?: number;
 }
 
 export interface TransportListenRequest {
