@@ -4,7 +4,7 @@
  * channel-based transport.
  */
 import { Duplex } from 'node:stream';
-import type { VsockAddress } from './address.js';
+import { VSOCK_FAMILY, type VsockAddress, vsockHost } from './address.js';
 import type { StreamChannel } from './channel.js';
 import type { VsockSocket } from './transport.js';
 
@@ -47,6 +47,18 @@ export class ChannelSocket extends Duplex implements VsockSocket {
   }
   get localPort(): number | undefined {
     return this.destroyed ? undefined : this.channel.local.port;
+  }
+  get remoteAddress(): string | undefined {
+    return this.destroyed ? undefined : vsockHost(this.channel.remote.cid);
+  }
+  get remoteFamily(): string | undefined {
+    return this.destroyed ? undefined : VSOCK_FAMILY;
+  }
+  get localAddress(): string | undefined {
+    return this.destroyed ? undefined : vsockHost(this.channel.local.cid);
+  }
+  get localFamily(): string | undefined {
+    return this.destroyed ? undefined : VSOCK_FAMILY;
   }
   address(): VsockAddress | Record<string, never> {
     return this.destroyed ? {} : { cid: this.channel.local.cid, port: this.channel.local.port };
@@ -176,6 +188,12 @@ export class ChannelSocket extends Duplex implements VsockSocket {
     } catch (error) {
       callback(error as Error);
     }
+  }
+
+  /** `'close'` carries `hadError`, as net.Socket's does. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'close' && args.length === 0) return super.emit('close', this.errored !== null);
+    return super.emit(event, ...args);
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {

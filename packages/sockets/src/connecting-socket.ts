@@ -110,6 +110,23 @@ export class ConnectingSocket extends Duplex implements VsockSocket {
   get localPort() {
     return this.inner?.localPort;
   }
+  get remoteAddress() {
+    return this.inner?.remoteAddress;
+  }
+  get remoteFamily() {
+    return this.inner?.remoteFamily;
+  }
+  get localAddress() {
+    return this.inner?.localAddress;
+  }
+  get localFamily() {
+    return this.inner?.localFamily;
+  }
+  /** `'close'` carries `hadError`, as net.Socket's does. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'close' && args.length === 0) return super.emit('close', this.errored !== null);
+    return super.emit(event, ...args);
+  }
   address(): VsockAddress | Record<string, never> {
     return this.inner?.address() ?? {};
   }

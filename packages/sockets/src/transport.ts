@@ -11,12 +11,22 @@ import type { VsockAddress } from './address.js';
 import type { DatagramChannel } from './datagram-channel.js';
 import type { VsockMessageSocket } from './message-socket.js';
 
-/** The `net.Socket` surface plus vsock addressing. */
+/**
+ * The `net.Socket` surface plus vsock addressing. `'close'` passes `hadError` (true when the
+ * socket was destroyed by an error), as net's does.
+ */
 export interface VsockSocket extends Duplex {
   readonly remoteCid: number | undefined;
   readonly remotePort: number | undefined;
   readonly localCid: number | undefined;
   readonly localPort: number | undefined;
+  /** The peer as `vsock:<cid>` (e.g. `vsock:3`), as `net.Socket#remoteAddress`; undefined once closed. */
+  readonly remoteAddress: string | undefined;
+  /** `'AF_VSOCK'` while connected (net's is `'IPv4'`/`'IPv6'`). */
+  readonly remoteFamily: string | undefined;
+  /** This end as `vsock:<cid>` (the real local CID, never VMADDR_CID_ANY). */
+  readonly localAddress: string | undefined;
+  readonly localFamily: string | undefined;
   /** `{ cid, port }` of this end (`net.Socket#address()` for vsock). */
   address(): VsockAddress | Record<string, never>;
   readonly bytesRead: number;

@@ -209,9 +209,10 @@ export class FakeTransport implements Transport {
       if (client.ports.get(clientKey)) client.ports.delete(clientKey);
     };
     const [clientSocket, serverSocket] = make({
-      // The kernel reports the client's own CID as VMADDR_CID_ANY after connect (getsockname).
+      // The kernel's getsockname() says VMADDR_CID_ANY for a client; the sockets report the real
+      // local CID (as the kernel transport does with the local-CID ioctl).
       client: {
-        local: { cid: CID_ANY, port: clientPort },
+        local: { cid: client.cid, port: clientPort },
         remote: { cid: request.cid, port: serverPort },
       },
       server: {

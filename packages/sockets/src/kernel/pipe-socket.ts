@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { getBufferSizes, VmciError } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
+import { vsockAddressProperties } from '../net-socket-addresses.js';
 import type { VsockSocket } from '../transport.js';
 
 interface PipeHandle {
@@ -70,11 +71,19 @@ export class PipeVsockSocket extends net.Socket implements VsockSocket {
         get: () => (this.destroyed ? undefined : this.vsockLocal.port),
         configurable: true,
       },
+      ...vsockAddressProperties(
+        () => this.vsockRemote.cid,
+        () => this.vsockLocal.cid,
+      ),
     });
   }
 
   declare readonly remotePort: number | undefined;
   declare readonly localPort: number | undefined;
+  declare readonly remoteAddress: string | undefined;
+  declare readonly remoteFamily: string | undefined;
+  declare readonly localAddress: string | undefined;
+  declare readonly localFamily: string | undefined;
 
   get remoteCid(): number | undefined {
     return this.destroyed ? undefined : this.vsockRemote.cid;
