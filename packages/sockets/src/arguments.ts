@@ -6,7 +6,7 @@
  * and `ERR_OUT_OF_RANGE` (NaN, negative, too large). CIDs and ports fail with
  * `ERR_VMCI_INVALID_ADDRESS` (see `address.ts`): vsock addresses are not IP ones.
  */
-import { VmciError } from '@vmci/ffi';
+import { argumentError, VmciError } from '@vmci/ffi';
 import { CID_ANY, type CidName, PORT_ANY, resolveCid, resolvePort } from './address.js';
 
 /** How Node prints a received value in its argument errors. */
@@ -19,17 +19,17 @@ function received(value: unknown): string {
   return `Received type ${typeof value} (${shown})`;
 }
 
-/** `ERR_INVALID_ARG_TYPE`, worded as Node words it. */
+/** `ERR_INVALID_ARG_TYPE`, a `TypeError` worded as Node words it (and a `VmciError`). */
 export function invalidArgType(name: string, expected: string, value: unknown): VmciError {
-  return new VmciError(
+  return argumentError(
     'ERR_INVALID_ARG_TYPE',
     `The "${name}" argument must be of type ${expected}. ${received(value)}`,
   );
 }
 
-/** `ERR_OUT_OF_RANGE`, worded as Node words it. */
+/** `ERR_OUT_OF_RANGE`, a `RangeError` worded as Node words it (and a `VmciError`). */
 export function outOfRange(name: string, range: string, value: unknown): VmciError {
-  return new VmciError(
+  return argumentError(
     'ERR_OUT_OF_RANGE',
     `The value of "${name}" is out of range. It must be ${range}. Received ${String(value)}`,
   );
@@ -44,6 +44,18 @@ export function validateTimeout(value: unknown, name: string): number {
   if (!Number.isFinite(value) || value < 0)
     throw outOfRange(name, 'a non-negative finite number', value);
   return value;
+}
+
+/**
+ * `socket.setTimeout(msecs[, callback])`'s arguments, checked as `net.Socket#setTimeout` checks
+ * them — the one check every socket type (kernel pipe and poll, hybrid, testkit, message sockets)
+ * runs.
+ */
+export function validateSetTimeout(msecs: unknown, callback: unknown): number {
+  const timeout = validateTimeout(msecs, 'msecs');
+  if (callback !== undefined && typeof callback !== 'function')
+    throw invalidArgType('callback', 'function', callback);
+  return timeout;
 }
 
 /** A connect timeout in ms: a positive finite number (the kernel's default is 2000). */
@@ -182,7 +194,7 @@ export interface CheckedConnect {
  */
 export function checkConnectOptions(options: unknown, caller: string): CheckedConnect {
   if (typeof options !== 'object' || options === null) {
-    throw new VmciError(
+    throw argumentError(
       'ERR_INVALID_ARG_TYPE',
       `${caller}() takes an options object: { cid, port }. ${received(options)}`,
     );

@@ -6,6 +6,7 @@
 import { Duplex } from 'node:stream';
 import { VSOCK_FAMILY, type VsockAddress, vsockHost } from './address.js';
 import type { StreamChannel } from './channel.js';
+import { IdleTimer } from './idle-timer.js';
 import type { VsockSocket } from './transport.js';
 
 const readChunkSize = 64 * 1024;
@@ -22,9 +23,7 @@ export class ChannelSocket extends Duplex implements VsockSocket {
   private waitingReadable = false;
   /** The last read was short: the channel is most likely empty, so wait instead of reading again. */
   private drained = false;
-  private idleTimeout = 0;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private referenced = true;
+  private readonly idle = new IdleTimer(() => this.emit('timeout'));
   private read_ = 0;
   private written = 0;
 
@@ -197,34 +196,18 @@ export class ChannelSocket extends Duplex implements VsockSocket {
   }
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.clearIdleTimer();
+    this.idle.clear();
     this.channel.close();
     callback(error);
   }
 
   setTimeout(timeout: number, callback?: () => void): this {
-    if (!Number.isFinite(timeout) || timeout < 0)
-      throw new RangeError(`timeout must be a non-negative number of ms, got ${timeout}`);
-    this.idleTimeout = timeout;
-    if (callback) {
-      if (timeout === 0) this.removeListener('timeout', callback);
-      else this.once('timeout', callback);
-    }
-    this.touch();
+    this.idle.apply(this, timeout, callback, !this.destroyed);
     return this;
   }
 
   private touch() {
-    this.clearIdleTimer();
-    if (this.idleTimeout > 0 && !this.destroyed) {
-      this.idleTimer = setTimeout(() => this.emit('timeout'), this.idleTimeout);
-      if (!this.referenced) this.idleTimer.unref();
-    }
-  }
-
-  private clearIdleTimer() {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
+    if (!this.destroyed) this.idle.touch();
   }
 
   setNoDelay(): this {
@@ -236,16 +219,14 @@ export class ChannelSocket extends Duplex implements VsockSocket {
   }
 
   ref(): this {
-    this.referenced = true;
     this.channel.setRef(true);
-    this.idleTimer?.ref();
+    this.idle.ref(true);
     return this;
   }
 
   unref(): this {
-    this.referenced = false;
     this.channel.setRef(false);
-    this.idleTimer?.unref();
+    this.idle.ref(false);
     return this;
   }
 

@@ -7,6 +7,7 @@
 import { Duplex } from 'node:stream';
 import { VmciError } from '@vmci/ffi';
 import type { VsockAddress } from './address.js';
+import { validateSetTimeout } from './arguments.js';
 import type { VsockSocket } from './transport.js';
 
 export class ConnectingSocket extends Duplex implements VsockSocket {
@@ -151,7 +152,7 @@ export class ConnectingSocket extends Duplex implements VsockSocket {
     return 'closed';
   }
   setTimeout(timeout: number, callback?: () => void): this {
-    this.idleTimeout = timeout;
+    this.idleTimeout = validateSetTimeout(timeout, callback);
     this.inner?.setTimeout(timeout);
     if (callback) this.once('timeout', callback);
     return this;

@@ -9,7 +9,8 @@ import type { VsockMessageSocket } from './message-socket.js';
 import { type ServerOptions, VsockServer } from './server.js';
 import type { TransportListener, TransportListenRequest } from './transport.js';
 
-export type SeqpacketConnectOptions = Omit<ConnectOptions, 'timeout' | 'allowHalfOpen'>;
+/** `connect()`'s options but `allowHalfOpen`; `timeout` is the idle timeout between messages. */
+export type SeqpacketConnectOptions = Omit<ConnectOptions, 'allowHalfOpen'>;
 
 /** Connects a SEQPACKET socket (the same options checks as `connect()`). */
 export async function connectSeqpacket(
@@ -18,7 +19,9 @@ export async function connectSeqpacket(
   const checked = checkConnectOptions(options, 'connectSeqpacket');
   checked.signal?.throwIfAborted();
   const transport = options.transport ?? defaultTransport();
-  return transport.connectSeqpacket(connectRequest(checked, undefined));
+  const socket = await transport.connectSeqpacket(connectRequest(checked, undefined));
+  if (checked.timeout) socket.setTimeout(checked.timeout);
+  return socket;
 }
 
 /** A server of SEQPACKET connections: `'connection'` gets a {@link VsockMessageSocket}. */

@@ -176,7 +176,10 @@ export class FakeTransport implements Transport {
     make: (ends: ConnectionEnds) => [T, VsockSocket | VsockMessageSocket],
   ): T {
     const client = this.endpoint;
-    const clientPort = client.ephemeralPort(kind);
+    const clientPort =
+      request.localPort === undefined
+        ? client.ephemeralPort(kind)
+        : this.bindPort(kind, { cid: CID_ANY, port: request.localPort }, 'bind');
     const serverPort = listener.port;
     const clientBuffer = request.bufferSize ?? defaultBufferSize;
     const counter = client.hypervisor.resources;

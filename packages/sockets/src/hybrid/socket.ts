@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { VmciError } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
+import { validateSetTimeout } from '../arguments.js';
 import { vsockAddressProperties } from '../net-socket-addresses.js';
 import type { VsockSocket } from '../transport.js';
 
@@ -101,6 +102,12 @@ export class HybridVsockSocket extends net.Socket implements VsockSocket {
 
   get localCid(): number | undefined {
     return this.destroyed ? undefined : this[state]?.local.cid;
+  }
+
+  /** net's own setTimeout, after the check every vsock socket makes (the same errors everywhere). */
+  override setTimeout(timeout: number, callback?: () => void): this {
+    validateSetTimeout(timeout, callback);
+    return super.setTimeout(timeout, callback);
   }
 
   /**

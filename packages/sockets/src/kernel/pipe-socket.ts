@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { getBufferSizes, VmciError } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
+import { validateSetTimeout } from '../arguments.js';
 import { vsockAddressProperties } from '../net-socket-addresses.js';
 import type { VsockSocket } from '../transport.js';
 
@@ -91,6 +92,12 @@ export class PipeVsockSocket extends net.Socket implements VsockSocket {
   get localCid(): number | undefined {
     return this.destroyed ? undefined : this.vsockLocal.cid;
   }
+  /** net's own setTimeout, after the check every vsock socket makes (the same errors everywhere). */
+  override setTimeout(timeout: number, callback?: () => void): this {
+    validateSetTimeout(timeout, callback);
+    return super.setTimeout(timeout, callback);
+  }
+
   getBufferSize(): number {
     if (this.destroyed) throw new VmciError('ERR_VMCI_SOCKET_CLOSED', 'the socket is closed');
     return getBufferSizes(this.fd).size;

@@ -127,6 +127,9 @@ export class KernelTransport implements Transport {
     try {
       if (request.timeout !== undefined) setConnectTimeout(fd, request.timeout);
       if (request.bufferSize !== undefined) setBufferSizes(fd, { size: request.bufferSize });
+      // The kernel's "double bind connect": a bound port is kept as the source port.
+      if (request.localPort !== undefined)
+        bindSocket(fd, { cid: CID_ANY, port: request.localPort });
       await connectSocket(fd, address, request.signal ? { signal: request.signal } : {});
     } catch (error) {
       closeSocket(fd);
