@@ -7,6 +7,7 @@ import { Duplex } from 'node:stream';
 import { VSOCK_FAMILY, type VsockAddress, vsockHost } from './address.js';
 import type { StreamChannel } from './channel.js';
 import { IdleTimer } from './idle-timer.js';
+import { addNetSocketMembers } from './net-socket-stubs.js';
 import type { VsockSocket } from './transport.js';
 
 const readChunkSize = 64 * 1024;
@@ -62,6 +63,10 @@ export class ChannelSocket extends Duplex implements VsockSocket {
   address(): VsockAddress | Record<string, never> {
     return this.destroyed ? {} : { cid: this.channel.local.cid, port: this.channel.local.port };
   }
+  /** net.Socket members for the types (see `addNetSocketMembers`): `connect` throws. */
+  declare connect: (...args: unknown[]) => never;
+  declare readonly autoSelectFamilyAttemptedAddresses: string[];
+  declare readonly bufferSize: number;
   get bytesRead(): number {
     return this.read_;
   }
@@ -244,3 +249,4 @@ export class ChannelSocket extends Duplex implements VsockSocket {
     return this.channel.bufferSize();
   }
 }
+addNetSocketMembers(ChannelSocket.prototype);

@@ -8,6 +8,7 @@ import { Duplex } from 'node:stream';
 import { VmciError } from '@vmci/ffi';
 import type { VsockAddress } from './address.js';
 import { validateSetTimeout } from './arguments.js';
+import { addNetSocketMembers } from './net-socket-stubs.js';
 import type { VsockSocket } from './transport.js';
 
 export class ConnectingSocket extends Duplex implements VsockSocket {
@@ -131,6 +132,10 @@ export class ConnectingSocket extends Duplex implements VsockSocket {
   address(): VsockAddress | Record<string, never> {
     return this.inner?.address() ?? {};
   }
+  /** net.Socket members for the types (see `addNetSocketMembers`): `connect` throws. */
+  declare connect: (...args: unknown[]) => never;
+  declare readonly autoSelectFamilyAttemptedAddresses: string[];
+  declare readonly bufferSize: number;
   get bytesRead(): number {
     return this.inner?.bytesRead ?? 0;
   }
@@ -192,3 +197,4 @@ export class ConnectingSocket extends Duplex implements VsockSocket {
     return this.inner.getBufferSize();
   }
 }
+addNetSocketMembers(ConnectingSocket.prototype);

@@ -6,16 +6,26 @@
  * A transport hands out connected streams as {@link VsockSocket}s — `net.Socket`-compatible
  * Duplexes with vsock addresses — and listeners that deliver accepted ones.
  */
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { VsockAddress } from './address.js';
 import type { DatagramChannel } from './datagram-channel.js';
 import type { VsockMessageSocket } from './message-socket.js';
 
 /**
- * The `net.Socket` surface plus vsock addressing. `'close'` passes `hadError` (true when the
+ * The `net.Socket` surface plus vsock addressing — assignable to `net.Socket` (and so to what
+ * `http`, `tls`, `ws` and undici take) without casts. `'close'` passes `hadError` (true when the
  * socket was destroyed by an error), as net's does.
  */
 export interface VsockSocket extends Duplex {
+  /** Not for vsock sockets: they are connected by `connect()` / `createConnection()` (throws). */
+  connect: net.Socket['connect'];
+  /** Always empty: vsock has no address families to try. */
+  readonly autoSelectFamilyAttemptedAddresses: string[];
+  /** `writableLength` (net's deprecated alias). */
+  readonly bufferSize: number;
+  /** The idle timeout set by `setTimeout`, as net's (undefined when none was set). */
+  readonly timeout?: number | undefined;
   readonly remoteCid: number | undefined;
   readonly remotePort: number | undefined;
   readonly localCid: number | undefined;

@@ -56,7 +56,7 @@ describe.each(['pipe', 'poll'] as const)('ws and undici over vsock (%s backend)'
     wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo: ${data}`)));
     const port = await httpOverVsock(server);
     const client = new WebSocket('ws://service.vsock/', {
-      createConnection: () => createConnection({ cid: 'local', port, transport }) as never,
+      createConnection: () => createConnection({ cid: 'local', port, transport }),
     });
     await once(client, 'open');
     client.send('sync');
@@ -73,7 +73,7 @@ describe.each(['pipe', 'poll'] as const)('ws and undici over vsock (%s backend)'
     const dispatcher = new Agent({
       connect: (_options, callback) => {
         connect({ cid: 'local', port, transport }).then(
-          (socket) => callback(null, socket as never),
+          (socket) => callback(null, socket),
           (error: Error) => callback(error, null),
         );
       },
