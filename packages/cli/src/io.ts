@@ -2,6 +2,7 @@
  * What a command writes to, so every command runs the same in tests and in a terminal.
  */
 import type { Readable, Writable } from 'node:stream';
+import { brandErrorClass, VmciError } from '@vmci/sockets';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -32,7 +33,12 @@ export function hasStreams(io: CliIo): io is StreamIo {
 }
 
 /** A usage error: exit code 2 and one clear sentence on stderr. */
-export class UsageError extends Error {
-  readonly exitCode = 2;
-  readonly code = 'ERR_VMCI_USAGE';
+export class UsageError extends VmciError {
+  declare readonly code: 'ERR_VMCI_USAGE';
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('ERR_VMCI_USAGE', message, options);
+    this.name = 'UsageError';
+  }
 }
+brandErrorClass(UsageError, 'UsageError');

@@ -3,6 +3,7 @@
  * code, so tests run every command exactly as the binary does (with a testkit transport).
  */
 import { readFileSync } from 'node:fs';
+import { VmciError } from '@vmci/sockets';
 import { parseCommandArgs } from './args.js';
 import type { CommandContext } from './command.js';
 import { commandHelp, generalHelp } from './help.js';
@@ -67,7 +68,7 @@ export async function main(
 }
 
 function reportError(io: CliIo, error: unknown): number {
-  if (error instanceof UsageError) {
+  if (UsageError.isInstance(error)) {
     io.stderr(`${error.message}\n`);
     return error.exitCode;
   }
@@ -81,8 +82,11 @@ function reportError(io: CliIo, error: unknown): number {
   const code = typeof raw === 'string' && raw !== '' ? raw : undefined;
   const message = error instanceof Error ? error.message : String(error);
   io.stderr(`vmci: ${code ? `${code}: ` : ''}${message}\n`);
-  // Bad addresses and arguments are usage errors; everything else failed while running.
-  return code?.startsWith('ERR_VMCI_INVALID') ? 2 : 1;
+  // Every vmci error says its exit code (2 for bad addresses and arguments); others failed
+  // while running.
+  if (VmciError.isInstance(error)) return error.exitCode;
+  const exitCode = (error as { exitCode?: unknown } | null | undefined)?.exitCode;
+  return exitCode === 2 ? 2 : 1;
 }
 
 function isAbortError(error: unknown): boolean {

@@ -55,7 +55,7 @@ describe('vmci listen/connect --seqpacket', () => {
     await socket.send('a');
     await socket.send('bb');
     socket.end();
-    await new Promise<void>((resolve) => socket.once('close', resolve));
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()));
     expect(replies).toEqual(['a', 'bb']);
     expect(await exit).toBe(0);
   });

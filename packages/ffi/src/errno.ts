@@ -3,6 +3,7 @@
  * user meets.
  */
 import { constants } from 'node:os';
+import type { ErrnoCode } from './error-codes.js';
 import type { ErrnoContext } from './errors.js';
 
 const names = new Map<number, string>();
@@ -11,8 +12,8 @@ for (const [name, value] of Object.entries(constants.errno)) {
   if (!names.has(value)) names.set(value, name);
 }
 
-export function errnoName(errno: number): string {
-  return names.get(errno) ?? `ERRNO_${errno}`;
+export function errnoName(errno: number): ErrnoCode {
+  return (names.get(errno) as ErrnoCode | undefined) ?? `ERRNO_${errno}`;
 }
 
 export function errnoNumber(name: keyof typeof constants.errno): number {
@@ -61,7 +62,7 @@ export function describeErrno(
   errno: number,
   syscall: string,
   context: ErrnoContext,
-): { name: string; hint: string } {
+): { name: ErrnoCode; hint: string } {
   const name = errnoName(errno);
   return {
     name,

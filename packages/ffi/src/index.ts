@@ -8,11 +8,23 @@
  */
 export { type ConnectOptions, connectSocket } from './connect.js';
 export { errnoName } from './errno.js';
+export type {
+  ArgumentErrorCode,
+  CliErrorCode,
+  ErrnoCode,
+  FfiErrorCode,
+  SocketsErrorCode,
+  TransferErrorCode,
+  VmciErrorCode,
+} from './error-codes.js';
+export { exitCodeFor } from './error-codes.js';
 export {
+  argumentError,
+  brandErrorClass,
   errnoError,
   formatAddress,
   VmciError,
-  type VmciErrorCode,
+  type VmciErrorOptions,
   type VsockAddress,
 } from './errors.js';
 export * as generated from './generated/index.js';

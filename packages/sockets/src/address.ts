@@ -56,6 +56,17 @@ export function parseVsockAddress(text: string): VsockAddress {
   return { cid: resolveCid(match[1] as string), port: resolvePort(match[2] as string) };
 }
 
+/**
+ * The `remoteAddress` / `localAddress` form of a CID: `vsock:3`. Loggable, and never mistaken for
+ * an IP address (a bare `3` would read as 0.0.0.3 to `inet_aton`); the port is in `remotePort`.
+ */
+export function vsockHost(cid: number): string {
+  return `vsock:${cid}`;
+}
+
+/** `remoteFamily` / `localFamily` of every vsock socket (net's are `IPv4` / `IPv6`). */
+export const VSOCK_FAMILY = 'AF_VSOCK';
+
 export function formatVsockAddress(address: VsockAddress): string {
   return `vsock://${address.cid}:${address.port}`;
 }

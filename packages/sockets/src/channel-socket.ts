@@ -4,8 +4,10 @@
  * channel-based transport.
  */
 import { Duplex } from 'node:stream';
-import type { VsockAddress } from './address.js';
+import { VSOCK_FAMILY, type VsockAddress, vsockHost } from './address.js';
 import type { StreamChannel } from './channel.js';
+import { IdleTimer } from './idle-timer.js';
+import { addNetSocketMembers } from './net-socket-stubs.js';
 import type { VsockSocket } from './transport.js';
 
 const readChunkSize = 64 * 1024;
@@ -22,9 +24,7 @@ export class ChannelSocket extends Duplex implements VsockSocket {
   private waitingReadable = false;
   /** The last read was short: the channel is most likely empty, so wait instead of reading again. */
   private drained = false;
-  private idleTimeout = 0;
-  private idleTimer: NodeJS.Timeout | undefined;
-  private referenced = true;
+  private readonly idle = new IdleTimer(() => this.emit('timeout'));
   private read_ = 0;
   private written = 0;
 
@@ -48,9 +48,25 @@ export class ChannelSocket extends Duplex implements VsockSocket {
   get localPort(): number | undefined {
     return this.destroyed ? undefined : this.channel.local.port;
   }
+  get remoteAddress(): string | undefined {
+    return this.destroyed ? undefined : vsockHost(this.channel.remote.cid);
+  }
+  get remoteFamily(): string | undefined {
+    return this.destroyed ? undefined : VSOCK_FAMILY;
+  }
+  get localAddress(): string | undefined {
+    return this.destroyed ? undefined : vsockHost(this.channel.local.cid);
+  }
+  get localFamily(): string | undefined {
+    return this.destroyed ? undefined : VSOCK_FAMILY;
+  }
   address(): VsockAddress | Record<string, never> {
     return this.destroyed ? {} : { cid: this.channel.local.cid, port: this.channel.local.port };
   }
+  /** net.Socket members for the types (see `addNetSocketMembers`): `connect` throws. */
+  declare connect: (...args: unknown[]) => never;
+  declare readonly autoSelectFamilyAttemptedAddresses: string[];
+  declare readonly bufferSize: number;
   get bytesRead(): number {
     return this.read_;
   }
@@ -178,35 +194,25 @@ export class ChannelSocket extends Duplex implements VsockSocket {
     }
   }
 
+  /** `'close'` carries `hadError`, as net.Socket's does. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'close' && args.length === 0) return super.emit('close', this.errored !== null);
+    return super.emit(event, ...args);
+  }
+
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
-    this.clearIdleTimer();
+    this.idle.clear();
     this.channel.close();
     callback(error);
   }
 
   setTimeout(timeout: number, callback?: () => void): this {
-    if (!Number.isFinite(timeout) || timeout < 0)
-      throw new RangeError(`timeout must be a non-negative number of ms, got ${timeout}`);
-    this.idleTimeout = timeout;
-    if (callback) {
-      if (timeout === 0) this.removeListener('timeout', callback);
-      else this.once('timeout', callback);
-    }
-    this.touch();
+    this.idle.apply(this, timeout, callback, !this.destroyed);
     return this;
   }
 
   private touch() {
-    this.clearIdleTimer();
-    if (this.idleTimeout > 0 && !this.destroyed) {
-      this.idleTimer = setTimeout(() => this.emit('timeout'), this.idleTimeout);
-      if (!this.referenced) this.idleTimer.unref();
-    }
-  }
-
-  private clearIdleTimer() {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = undefined;
+    if (!this.destroyed) this.idle.touch();
   }
 
   setNoDelay(): this {
@@ -218,16 +224,14 @@ export class ChannelSocket extends Duplex implements VsockSocket {
   }
 
   ref(): this {
-    this.referenced = true;
     this.channel.setRef(true);
-    this.idleTimer?.ref();
+    this.idle.ref(true);
     return this;
   }
 
   unref(): this {
-    this.referenced = false;
     this.channel.setRef(false);
-    this.idleTimer?.unref();
+    this.idle.ref(false);
     return this;
   }
 
@@ -245,3 +249,4 @@ export class ChannelSocket extends Duplex implements VsockSocket {
     return this.channel.bufferSize();
   }
 }
+addNetSocketMembers(ChannelSocket.prototype);

@@ -7,6 +7,8 @@
 import { Duplex } from 'node:stream';
 import { VmciError } from '@vmci/ffi';
 import type { VsockAddress } from './address.js';
+import { validateSetTimeout } from './arguments.js';
+import { addNetSocketMembers } from './net-socket-stubs.js';
 import type { VsockSocket } from './transport.js';
 
 export class ConnectingSocket extends Duplex implements VsockSocket {
@@ -110,9 +112,30 @@ export class ConnectingSocket extends Duplex implements VsockSocket {
   get localPort() {
     return this.inner?.localPort;
   }
+  get remoteAddress() {
+    return this.inner?.remoteAddress;
+  }
+  get remoteFamily() {
+    return this.inner?.remoteFamily;
+  }
+  get localAddress() {
+    return this.inner?.localAddress;
+  }
+  get localFamily() {
+    return this.inner?.localFamily;
+  }
+  /** `'close'` carries `hadError`, as net.Socket's does. */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'close' && args.length === 0) return super.emit('close', this.errored !== null);
+    return super.emit(event, ...args);
+  }
   address(): VsockAddress | Record<string, never> {
     return this.inner?.address() ?? {};
   }
+  /** net.Socket members for the types (see `addNetSocketMembers`): `connect` throws. */
+  declare connect: (...args: unknown[]) => never;
+  declare readonly autoSelectFamilyAttemptedAddresses: string[];
+  declare readonly bufferSize: number;
   get bytesRead(): number {
     return this.inner?.bytesRead ?? 0;
   }
@@ -134,7 +157,7 @@ export class ConnectingSocket extends Duplex implements VsockSocket {
     return 'closed';
   }
   setTimeout(timeout: number, callback?: () => void): this {
-    this.idleTimeout = timeout;
+    this.idleTimeout = validateSetTimeout(timeout, callback);
     this.inner?.setTimeout(timeout);
     if (callback) this.once('timeout', callback);
     return this;
@@ -174,3 +197,4 @@ export class ConnectingSocket extends Duplex implements VsockSocket {
     return this.inner.getBufferSize();
   }
 }
+addNetSocketMembers(ConnectingSocket.prototype);

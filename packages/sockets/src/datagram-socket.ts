@@ -4,14 +4,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { VmciError } from '@vmci/ffi';
-import {
-  CID_ANY,
-  type CidName,
-  PORT_ANY,
-  resolveCid,
-  resolvePort,
-  type VsockAddress,
-} from './address.js';
+import { CID_ANY, type CidName, resolveCid, resolvePort, type VsockAddress } from './address.js';
+import { listenPortOf } from './arguments.js';
 import type { DatagramChannel } from './datagram-channel.js';
 import { defaultTransport } from './default-transport.js';
 import type { Transport } from './transport.js';
@@ -44,7 +38,7 @@ export class VsockDatagramSocket extends EventEmitter<DatagramSocketEvents> {
     this.transport = options.transport ?? defaultTransport();
   }
 
-  /** Binds (PORT_ANY and CID_ANY by default) and starts receiving. */
+  /** Binds (any free port — also for port 0, as `dgram` — and CID_ANY by default) and starts receiving. */
   bind(options: { port?: number; cid?: number | CidName } = {}): Promise<VsockAddress> {
     if (this.binding)
       return Promise.reject(
@@ -58,7 +52,7 @@ export class VsockDatagramSocket extends EventEmitter<DatagramSocketEvents> {
     try {
       request = {
         cid: resolveCid(options.cid ?? CID_ANY),
-        port: resolvePort(options.port ?? PORT_ANY),
+        port: listenPortOf(options.port),
       };
     } catch (error) {
       return Promise.reject(error);

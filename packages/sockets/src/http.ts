@@ -6,7 +6,8 @@
 import http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type CidName, resolveCid, resolvePort, type VsockAddress } from './address.js';
-import { createConnection } from './connect.js';
+import { validateConnectTimeout } from './arguments.js';
+import { connect } from './connect.js';
 import { createServer, type ListenOptions, type VsockServer } from './server.js';
 import type { Transport } from './transport.js';
 
@@ -28,22 +29,28 @@ export class VsockAgent extends http.Agent {
     const { cid, port, transport, connectTimeout, ...agentOptions } = options;
     super(agentOptions);
     this.target = { cid: resolveCid(cid), port: resolvePort(port) };
+    if (connectTimeout !== undefined) validateConnectTimeout(connectTimeout);
     this.transport = transport;
     this.connectTimeout = connectTimeout;
   }
 
+  /**
+   * `http.Agent`'s hook, in its callback form: the request gets the transport's own socket once
+   * connected (no relay, unlike the socket `createConnection()` returns at once).
+   */
   override createConnection(
     _options: unknown,
     callback: (error: Error | null, socket?: Duplex) => void,
   ): undefined {
-    return createConnection(
-      {
-        ...this.target,
-        ...(this.transport ? { transport: this.transport } : {}),
-        ...(this.connectTimeout !== undefined ? { connectTimeout: this.connectTimeout } : {}),
-      },
-      callback,
+    connect({
+      ...this.target,
+      ...(this.transport ? { transport: this.transport } : {}),
+      ...(this.connectTimeout !== undefined ? { connectTimeout: this.connectTimeout } : {}),
+    }).then(
+      (socket) => callback(null, socket),
+      (error: Error) => callback(error),
     );
+    return undefined;
   }
 }
 

@@ -2,7 +2,17 @@
  * @vmci/sockets — `net`-like vsock sockets for Node.js over a pluggable Transport.
  */
 
-export { VmciError } from '@vmci/ffi';
+export {
+  type ArgumentErrorCode,
+  brandErrorClass,
+  type CliErrorCode,
+  type ErrnoCode,
+  type FfiErrorCode,
+  type SocketsErrorCode,
+  type TransferErrorCode,
+  VmciError,
+  type VmciErrorCode,
+} from '@vmci/ffi';
 export {
   CID_ANY,
   type CidName,

@@ -6,12 +6,16 @@
 import { EventEmitter, on } from 'node:events';
 import { VmciError } from '@vmci/ffi';
 import type { VsockAddress } from './address.js';
+import { IdleTimer } from './idle-timer.js';
 import type { MessageChannel } from './message-channel.js';
 
 export interface MessageSocketEvents {
   message: [data: Buffer, info: { endOfRecord: boolean }];
   end: [];
-  close: [];
+  /** No message sent or received for the `setTimeout` time; the socket stays open. */
+  timeout: [];
+  /** `hadError`: destroyed by an error, as net's `'close'`. */
+  close: [hadError: boolean];
   error: [error: Error];
 }
 
@@ -33,6 +37,7 @@ export class VsockMessageSocket extends EventEmitter<MessageSocketEvents> {
   private destroyed_ = false;
   messagesSent = 0;
   messagesReceived = 0;
+  private readonly idle = new IdleTimer(() => this.emit('timeout'));
 
   constructor(channel: MessageChannel) {
     super();
@@ -128,6 +133,7 @@ export class VsockMessageSocket extends EventEmitter<MessageSocketEvents> {
       }
       this.queue.shift();
       this.messagesSent++;
+      this.idle.touch();
       next.resolve();
     }
     if (this.queue.length === 0 && this.ended && !this.finished && !this.destroyed_) {
@@ -184,6 +190,7 @@ export class VsockMessageSocket extends EventEmitter<MessageSocketEvents> {
         return;
       }
       this.messagesReceived++;
+      this.idle.touch();
       if (message.truncated) {
         this.emit(
           'error',
@@ -228,6 +235,7 @@ export class VsockMessageSocket extends EventEmitter<MessageSocketEvents> {
   destroy(error?: Error): this {
     if (this.destroyed_) return this;
     this.destroyed_ = true;
+    this.idle.clear();
     this.channel.close();
     for (const pending of this.queue.splice(0))
       pending.reject(
@@ -239,18 +247,29 @@ export class VsockMessageSocket extends EventEmitter<MessageSocketEvents> {
       );
     queueMicrotask(() => {
       if (error) this.emit('error', error);
-      this.emit('close');
+      this.emit('close', error !== undefined);
     });
+    return this;
+  }
+
+  /**
+   * Emits `'timeout'` after `timeout` ms without a message sent or received (0 disables), as
+   * `net.Socket#setTimeout` does for streams; the socket stays open.
+   */
+  setTimeout(timeout: number, callback?: () => void): this {
+    this.idle.apply(this, timeout, callback, !this.destroyed_);
     return this;
   }
 
   ref(): this {
     this.channel.setRef(true);
+    this.idle.ref(true);
     return this;
   }
 
   unref(): this {
     this.channel.setRef(false);
+    this.idle.ref(false);
     return this;
   }
 

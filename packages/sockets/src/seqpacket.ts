@@ -2,36 +2,26 @@
  * SEQPACKET API: `connectSeqpacket()` and `createSeqpacketServer()` — message sockets with
  * boundaries kept, over any transport.
  */
-import { VmciError } from '@vmci/ffi';
-import { resolveCid, resolvePort } from './address.js';
-import type { ConnectOptions } from './connect.js';
+import { checkConnectOptions } from './arguments.js';
+import { type ConnectOptions, connectRequest } from './connect.js';
 import { defaultTransport } from './default-transport.js';
 import type { VsockMessageSocket } from './message-socket.js';
 import { type ServerOptions, VsockServer } from './server.js';
 import type { TransportListener, TransportListenRequest } from './transport.js';
 
-export type SeqpacketConnectOptions = Omit<ConnectOptions, 'timeout' | 'allowHalfOpen'>;
+/** `connect()`'s options but `allowHalfOpen`; `timeout` is the idle timeout between messages. */
+export type SeqpacketConnectOptions = Omit<ConnectOptions, 'allowHalfOpen'>;
 
-/** Connects a SEQPACKET socket. */
+/** Connects a SEQPACKET socket (the same options checks as `connect()`). */
 export async function connectSeqpacket(
   options: SeqpacketConnectOptions,
 ): Promise<VsockMessageSocket> {
-  if (typeof options !== 'object' || options === null) {
-    throw new VmciError(
-      'ERR_VMCI_INVALID_ARGUMENT',
-      'connectSeqpacket() takes an options object: { cid, port }',
-    );
-  }
-  const cid = resolveCid(options.cid);
-  const port = resolvePort(options.port);
-  options.signal?.throwIfAborted();
+  const checked = checkConnectOptions(options, 'connectSeqpacket');
+  checked.signal?.throwIfAborted();
   const transport = options.transport ?? defaultTransport();
-  return transport.connectSeqpacket({
-    cid,
-    port,
-    ...(options.connectTimeout !== undefined ? { timeout: options.connectTimeout } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  });
+  const socket = await transport.connectSeqpacket(connectRequest(checked, undefined));
+  if (checked.timeout) socket.setTimeout(checked.timeout);
+  return socket;
 }
 
 /** A server of SEQPACKET connections: `'connection'` gets a {@link VsockMessageSocket}. */

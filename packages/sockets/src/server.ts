@@ -3,15 +3,8 @@
  */
 import { EventEmitter } from 'node:events';
 import { VmciError } from '@vmci/ffi';
-import {
-  CID_ANY,
-  type CidName,
-  PORT_ANY,
-  resolveCid,
-  resolvePort,
-  type VsockAddress,
-} from './address.js';
-import { checkBufferSize } from './connect.js';
+import type { CidName, VsockAddress } from './address.js';
+import { checkBufferSize, normalizeListenArgs } from './arguments.js';
 import { defaultTransport } from './default-transport.js';
 import type {
   Transport,
@@ -29,11 +22,16 @@ export interface ServerOptions {
 }
 
 export interface ListenOptions {
-  /** Port to listen on; PORT_ANY (the default) lets the transport pick one (see `address()`). */
-  readonly port?: number;
+  /**
+   * Port to listen on. 0, PORT_ANY or none (the default) lets the transport pick a free one (see
+   * `address()`), as port 0 does for `net`.
+   */
+  readonly port?: number | null;
   /** CID to bind: CID_ANY (default) or this VM's own CID. */
   readonly cid?: number | CidName;
   readonly backlog?: number;
+  /** Closes the server when it aborts (as `net.Server#listen`'s `signal`). */
+  readonly signal?: AbortSignal;
   /**
    * Serve a listening socket that is already open — from systemd socket activation (see
    * `systemdListenFds()`) or inherited — instead of binding one; `port` and `cid` are ignored.
@@ -96,35 +94,51 @@ export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmit
     return this.listener !== undefined;
   }
 
-  /** Starts listening; `'listening'` (and `callback`) follow, or `'error'`. */
-  listen(options: ListenOptions = {}, callback?: () => void): this {
+  /**
+   * Starts listening; `'listening'` (and `callback`) follow, or `'error'` for what the transport
+   * refuses (EADDRINUSE, EACCES, …). Takes every form `net.Server#listen` takes for ports:
+   * `listen()`, `listen(port[, cid[, backlog]][, callback])`, `listen(options[, callback])`.
+   * Port 0 (or none) means any free port: read it from `address()`. Bad arguments, paths and
+   * `net` handles throw at the call (typed errors), as in `net`.
+   */
+  listen(callback?: () => void): this;
+  listen(port: number | string | null | undefined, callback?: () => void): this;
+  listen(
+    port: number | string | null | undefined,
+    cid: number | CidName | null | undefined,
+    callback?: () => void,
+  ): this;
+  listen(
+    port: number | string | null | undefined,
+    cid: number | CidName | null | undefined,
+    backlog: number | undefined,
+    callback?: () => void,
+  ): this;
+  listen(options: ListenOptions, callback?: () => void): this;
+  listen(...args: unknown[]): this {
     if (this.listener || this.starting) {
       throw new VmciError(
-        'ERR_VMCI_INVALID_ARGUMENT',
+        'ERR_SERVER_ALREADY_LISTEN',
         'the server is already listening: close() it first',
       );
     }
-    let cid: number;
-    let port: number;
-    try {
-      cid = resolveCid(options.cid ?? CID_ANY);
-      port = resolvePort(options.port ?? PORT_ANY);
-      if (options.fd !== undefined && !(Number.isInteger(options.fd) && options.fd >= 0))
-        throw new VmciError(
-          'ERR_VMCI_INVALID_ARGUMENT',
-          `fd must be a non-negative integer (an open listening socket), got ${String(options.fd)}`,
-        );
-    } catch (error) {
-      queueMicrotask(() => this.emit('error', error as Error));
-      return this;
-    }
+    const { options, callback } = normalizeListenArgs(args);
+    const { signal } = options;
+    if (signal?.aborted) return this;
     if (callback) this.once('listening', callback);
+    if (signal) {
+      const onAbort = () => {
+        if (this.listener || this.starting) this.close();
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.once('close', () => signal.removeEventListener('abort', onAbort));
+    }
     this.starting = true;
     this.closing = false;
     this.startListener(
       {
-        cid,
-        port,
+        cid: options.cid,
+        port: options.port,
         ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
         ...(options.fd !== undefined ? { fd: options.fd } : {}),
         ...(this.allowHalfOpen !== undefined ? { allowHalfOpen: this.allowHalfOpen } : {}),
@@ -139,6 +153,7 @@ export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmit
         this.starting = false;
         if (this.closing) {
           listener.close();
+          this.maybeEmitClose();
           return;
         }
         this.listener = listener;
@@ -158,10 +173,15 @@ export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmit
     return new Promise((resolve, reject) => {
       const onError = (error: Error) => reject(error);
       this.once('error', onError);
-      this.listen(options, () => {
+      try {
+        this.listen(options, () => {
+          this.off('error', onError);
+          resolve(this.address() as VsockAddress);
+        });
+      } catch (error) {
         this.off('error', onError);
-        resolve(this.address() as VsockAddress);
-      });
+        reject(error);
+      }
     });
   }
 
@@ -190,7 +210,10 @@ export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmit
    */
   close(callback?: (error?: Error) => void): this {
     if (!this.listener && !this.starting) {
-      const error = new VmciError('ERR_VMCI_SOCKET_CLOSED', 'the server is not running');
+      const error = new VmciError(
+        'ERR_SERVER_NOT_RUNNING',
+        'the server is not running: listen() first (or it was closed already)',
+      );
       if (callback) queueMicrotask(() => callback(error));
       return this;
     }

@@ -6,17 +6,37 @@
  * A transport hands out connected streams as {@link VsockSocket}s — `net.Socket`-compatible
  * Duplexes with vsock addresses — and listeners that deliver accepted ones.
  */
+import type net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { VsockAddress } from './address.js';
 import type { DatagramChannel } from './datagram-channel.js';
 import type { VsockMessageSocket } from './message-socket.js';
 
-/** The `net.Socket` surface plus vsock addressing. */
+/**
+ * The `net.Socket` surface plus vsock addressing — assignable to `net.Socket` (and so to what
+ * `http`, `tls`, `ws` and undici take) without casts. `'close'` passes `hadError` (true when the
+ * socket was destroyed by an error), as net's does.
+ */
 export interface VsockSocket extends Duplex {
+  /** Not for vsock sockets: they are connected by `connect()` / `createConnection()` (throws). */
+  connect: net.Socket['connect'];
+  /** Always empty: vsock has no address families to try. */
+  readonly autoSelectFamilyAttemptedAddresses: string[];
+  /** `writableLength` (net's deprecated alias). */
+  readonly bufferSize: number;
+  /** The idle timeout set by `setTimeout`, as net's (undefined when none was set). */
+  readonly timeout?: number | undefined;
   readonly remoteCid: number | undefined;
   readonly remotePort: number | undefined;
   readonly localCid: number | undefined;
   readonly localPort: number | undefined;
+  /** The peer as `vsock:<cid>` (e.g. `vsock:3`), as `net.Socket#remoteAddress`; undefined once closed. */
+  readonly remoteAddress: string | undefined;
+  /** `'AF_VSOCK'` while connected (net's is `'IPv4'`/`'IPv6'`). */
+  readonly remoteFamily: string | undefined;
+  /** This end as `vsock:<cid>` (the real local CID, never VMADDR_CID_ANY). */
+  readonly localAddress: string | undefined;
+  readonly localFamily: string | undefined;
   /** `{ cid, port }` of this end (`net.Socket#address()` for vsock). */
   address(): VsockAddress | Record<string, never>;
   readonly bytesRead: number;
@@ -45,6 +65,8 @@ export interface TransportConnectRequest {
   readonly allowHalfOpen?: boolean;
   /** Stream buffer size in bytes (vsock's SO_VM_SOCKETS_BUFFER_SIZE; limits are moved to fit). */
   readonly bufferSize?: number;
+  /** Bind this local port before connecting (none: the transport picks one). */
+  readonly localPort?: number;
 }
 
 export interface TransportListenRequest {

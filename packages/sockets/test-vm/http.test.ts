@@ -61,7 +61,9 @@ describe.each(['pipe', 'poll'] as const)('interop over vsock (%s backend)', (bac
   }
 
   it('serves HTTP/1.1 with keep-alive to an http.Agent', async () => {
-    const server = http.createServer((req, res) => res.end(`${req.method} ${req.url} via vsock`));
+    const server = http.createServer((req, res) =>
+      res.end(`${req.method} ${req.url} via vsock from ${req.socket.remoteAddress}`),
+    );
     closers.push(() => server.close());
     const port = await listening(serveOverVsock(server, { transport }));
     const agent = new VsockAgent({ cid: 'local', port, transport, keepAlive: true });
@@ -79,8 +81,8 @@ describe.each(['pipe', 'poll'] as const)('interop over vsock (%s backend)', (bac
           })
           .on('error', reject);
       });
-    expect(await get('/one')).toBe('200 GET /one via vsock');
-    expect(await get('/two')).toBe('200 GET /two via vsock');
+    expect(await get('/one')).toBe('200 GET /one via vsock from vsock:1');
+    expect(await get('/two')).toBe('200 GET /two via vsock from vsock:1');
   });
 
   it('speaks TLS over a vsock stream', async () => {

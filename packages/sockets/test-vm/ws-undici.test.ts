@@ -36,7 +36,12 @@ describe.each(['pipe', 'poll'] as const)('ws and undici over vsock (%s backend)'
     const server = http.createServer();
     const wss = new WebSocketServer({ server });
     closers.push(() => wss.close());
-    wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo: ${data}`)));
+    // The peer shows in the handler's request as net's remoteAddress does: vsock:<cid>.
+    wss.on('connection', (socket, req) =>
+      socket.on('message', (data) =>
+        socket.send(`echo: ${data} from ${req.socket.remoteAddress} ${req.socket.remoteFamily}`),
+      ),
+    );
     const port = await httpOverVsock(server);
     const agent = new VsockAgent({ cid: 'local', port, transport });
     closers.push(() => agent.destroy());
@@ -44,7 +49,7 @@ describe.each(['pipe', 'poll'] as const)('ws and undici over vsock (%s backend)'
     await once(client, 'open');
     client.send('ping');
     const [message] = await once(client, 'message');
-    expect(String(message)).toBe('echo: ping');
+    expect(String(message)).toBe('echo: ping from vsock:1 AF_VSOCK');
     client.close();
     await once(client, 'close');
   });
@@ -56,7 +61,7 @@ describe.each(['pipe', 'poll'] as const)('ws and undici over vsock (%s backend)'
     wss.on('connection', (socket) => socket.on('message', (data) => socket.send(`echo: ${data}`)));
     const port = await httpOverVsock(server);
     const client = new WebSocket('ws://service.vsock/', {
-      createConnection: () => createConnection({ cid: 'local', port, transport }) as never,
+      createConnection: () => createConnection({ cid: 'local', port, transport }),
     });
     await once(client, 'open');
     client.send('sync');
@@ -73,7 +78,7 @@ describe.each(['pipe', 'poll'] as const)('ws and undici over vsock (%s backend)'
     const dispatcher = new Agent({
       connect: (_options, callback) => {
         connect({ cid: 'local', port, transport }).then(
-          (socket) => callback(null, socket as never),
+          (socket) => callback(null, socket),
           (error: Error) => callback(error, null),
         );
       },

@@ -90,6 +90,15 @@ describe('ChannelSocket over an in-memory channel', () => {
     expect(() => a.setTimeout(-1)).toThrow(RangeError);
   });
 
+  it('refuses connect() again with ERR_VMCI_UNSUPPORTED (a net.Socket member for types only)', () => {
+    const { a } = sockets();
+    expect(() => a.connect({ port: 1 })).toThrow(
+      expect.objectContaining({ code: 'ERR_VMCI_UNSUPPORTED' }),
+    );
+    expect(a.autoSelectFamilyAttemptedAddresses).toEqual([]);
+    expect(a.bufferSize).toBe(a.writableLength);
+  });
+
   it('passes ref/unref to the channel', () => {
     const { a, channels } = sockets();
     a.unref();

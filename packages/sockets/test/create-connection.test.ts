@@ -18,9 +18,15 @@ describe('createConnection (returning a socket)', () => {
     );
   });
 
-  it('throws ERR_VMCI_INVALID_ARGUMENT without an options object', () => {
+  it('throws ERR_INVALID_ARG_TYPE without an options object', () => {
     expect(() => createConnection(undefined as never)).toThrow(
-      expect.objectContaining({ code: 'ERR_VMCI_INVALID_ARGUMENT' }),
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
+    );
+  });
+
+  it('throws ERR_INVALID_ARG_TYPE for a connectListener that is not a function', () => {
+    expect(() => createConnection({ cid: 'host', port: 1 }, 'go' as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }),
     );
   });
 });

@@ -48,6 +48,14 @@ function memoryDatagrams(): Transport {
 }
 
 describe('datagram sockets', () => {
+  it('binds any free port for port 0, as dgram does', async () => {
+    const socket = createDatagramSocket({ transport: memoryDatagrams() });
+    const { port } = await socket.bind({ port: 0 });
+    expect(port).not.toBe(0);
+    expect(port).not.toBe(0xffffffff);
+    socket.close();
+  });
+
   it('sends a datagram and reports the sender', async () => {
     const transport = memoryDatagrams();
     const receiver = createDatagramSocket({ transport });

@@ -176,7 +176,10 @@ export class FakeTransport implements Transport {
     make: (ends: ConnectionEnds) => [T, VsockSocket | VsockMessageSocket],
   ): T {
     const client = this.endpoint;
-    const clientPort = client.ephemeralPort(kind);
+    const clientPort =
+      request.localPort === undefined
+        ? client.ephemeralPort(kind)
+        : this.bindPort(kind, { cid: CID_ANY, port: request.localPort }, 'bind');
     const serverPort = listener.port;
     const clientBuffer = request.bufferSize ?? defaultBufferSize;
     const counter = client.hypervisor.resources;
@@ -209,9 +212,10 @@ export class FakeTransport implements Transport {
       if (client.ports.get(clientKey)) client.ports.delete(clientKey);
     };
     const [clientSocket, serverSocket] = make({
-      // The kernel reports the client's own CID as VMADDR_CID_ANY after connect (getsockname).
+      // The kernel's getsockname() says VMADDR_CID_ANY for a client; the sockets report the real
+      // local CID (as the kernel transport does with the local-CID ioctl).
       client: {
-        local: { cid: CID_ANY, port: clientPort },
+        local: { cid: client.cid, port: clientPort },
         remote: { cid: request.cid, port: serverPort },
       },
       server: {

@@ -3,6 +3,7 @@
  * connected stream.
  */
 import type { Duplex } from 'node:stream';
+import { VmciError } from '@vmci/sockets';
 import { BULK, ROUND_TRIP } from './protocol.js';
 
 export interface RoundTripResult {
@@ -116,9 +117,9 @@ export async function measureBulk(socket: Duplex, bytes: number): Promise<BulkRe
   const acknowledged = Number((await read(8)).readBigUInt64BE());
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (acknowledged !== bytes)
-    throw Object.assign(
-      new Error(`the bench server counted ${acknowledged} bytes of the ${bytes} sent`),
-      { code: 'ERR_VMCI_BENCH_MISMATCH' },
+    throw new VmciError(
+      'ERR_VMCI_BENCH_MISMATCH',
+      `the bench server counted ${acknowledged} bytes of the ${bytes} sent`,
     );
   return { bytes, seconds, megabytesPerSecond: bytes / 1e6 / seconds };
 }

@@ -17,7 +17,7 @@ import {
 import { optionalPositiveInteger, stringOption } from '../args.js';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import { UsageError } from '../io.js';
-import { listenPort, pickAnyForZero } from '../ports.js';
+import { listenPort } from '../ports.js';
 import { TransferDecoder, type TransferEvent } from '../transfer/decoder.js';
 import { describeError, TransferError, transferErrorCodes } from '../transfer/errors.js';
 import { FileSink, type StoredFile } from '../transfer/file-sink.js';
@@ -113,7 +113,7 @@ export interface ReceiveSummary {
 export async function receiveFiles(options: ReceiveFilesOptions): Promise<ReceiveSummary> {
   const { signal } = options;
   signal?.throwIfAborted();
-  const port = options.port === undefined ? PORT_ANY : pickAnyForZero(options.port);
+  const port = options.port ?? PORT_ANY;
   const cid = options.cid === undefined ? undefined : resolveCid(options.cid);
   const server = createServer({
     allowHalfOpen: true,

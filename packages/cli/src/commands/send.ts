@@ -16,7 +16,7 @@ import {
 import { optionalPositiveInteger, stringOption } from '../args.js';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import { UsageError } from '../io.js';
-import { TransferError, transferErrorCodes } from '../transfer/errors.js';
+import { TransferError, transferCode, transferErrorCodes } from '../transfer/errors.js';
 import { fileNameForPath, fileNameProblem, quoteName } from '../transfer/name.js';
 import {
   formatBytes,
@@ -152,7 +152,7 @@ async function readableFileSize(path: string): Promise<number> {
 /** A failure to read a local file, with the errno code and what to check. */
 function readError(path: string, error: unknown): TransferError {
   if (error instanceof TransferError) return error;
-  const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+  const code = transferCode((error as NodeJS.ErrnoException).code, 'EIO');
   const reason =
     code === 'ENOENT'
       ? 'no such file; check the path'
@@ -240,10 +240,14 @@ async function sendOne(
     socket.destroy();
     const reason = replies.takeQueuedFailure();
     if (reason?.type === 'failed')
-      throw new TransferError(reason.failure.code, reason.failure.message, { cause: error });
+      throw new TransferError(
+        transferCode(reason.failure.code, 'ERR_VMCI_TRANSFER_FAILED'),
+        reason.failure.message,
+        { cause: error },
+      );
     if (connectionBroke)
       throw new TransferError(
-        (error as { code?: string }).code ?? 'ECONNRESET',
+        transferCode((error as { code?: string }).code, 'ECONNRESET'),
         `the connection to the receiver broke while sending ${quoteName(file.name)}: it was not stored`,
         { cause: error },
       );
@@ -303,7 +307,10 @@ async function streamFile(
         // The receiver gave up on this file (disk full, …): stop sending into the void.
         const early = replies.takeQueuedFailure();
         if (early?.type === 'failed')
-          throw new TransferError(early.failure.code, early.failure.message);
+          throw new TransferError(
+            transferCode(early.failure.code, 'ERR_VMCI_TRANSFER_FAILED'),
+            early.failure.message,
+          );
       }
     } catch (error) {
       // Socket failures are TransferErrors already; the rest is the file, removed or made

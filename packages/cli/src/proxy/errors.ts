@@ -3,6 +3,8 @@
  * sentence, so `vmci` prints `vmci: CODE: sentence` and programs can branch on the code.
  * Argument errors are {@link UsageError}s instead (exit 2).
  */
+import { exitCodeFor } from '@vmci/ffi';
+
 export class ProxyError extends Error {
   readonly code: string;
 
@@ -10,6 +12,11 @@ export class ProxyError extends Error {
     super(message, options);
     this.name = 'ProxyError';
     this.code = code;
+  }
+
+  /** The `vmci` exit code: 2 when it wraps a bad argument or address, 1 otherwise. */
+  get exitCode(): 1 | 2 {
+    return exitCodeFor(this.code);
   }
 }
 

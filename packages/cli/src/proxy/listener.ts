@@ -16,7 +16,6 @@ import {
 } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createServer as createVsockServer, type Transport } from '@vmci/sockets';
-import { pickAnyForZero } from '../ports.js';
 import { type Endpoint, formatEndpoint, formatTcpHost } from './endpoint.js';
 import { errorCode, errorMessage, ProxyError } from './errors.js';
 
@@ -90,7 +89,7 @@ async function listenVsock(
   );
   const bound = await server.listenAsync({
     cid: endpoint.cid,
-    port: pickAnyForZero(endpoint.port),
+    port: endpoint.port,
   });
   server.on('error', (error) => handlers.error(error));
   return {

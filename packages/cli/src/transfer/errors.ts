@@ -2,7 +2,8 @@
  * The one error type of file transfers: a `code` a script can branch on (`EEXIST`,
  * `ERR_VMCI_TRANSFER_HASH_MISMATCH`, …) and a message that says what happened and what to do.
  */
-import { VmciError } from '@vmci/sockets';
+import { constants as osConstants } from 'node:os';
+import { brandErrorClass, type TransferErrorCode, VmciError } from '@vmci/sockets';
 
 /** Every `ERR_VMCI_TRANSFER_*` code, with the situation it names. */
 export const transferErrorCodes = {
@@ -34,14 +35,33 @@ export const transferErrorCodes = {
   notConfirmed: 'ERR_VMCI_TRANSFER_NOT_CONFIRMED',
   /** Arguments of the programmatic API that cannot work (the CLI turns these into usage errors). */
   invalidArgument: 'ERR_VMCI_INVALID_ARGUMENT',
-} as const;
+} as const satisfies Record<string, TransferErrorCode>;
 
 /** A failed transfer step. `code` is one of {@link transferErrorCodes} or an errno name. */
 export class TransferError extends VmciError {
-  constructor(code: string, message: string, options: { cause?: unknown } = {}) {
+  declare readonly code: TransferErrorCode;
+
+  constructor(code: TransferErrorCode, message: string, options: { cause?: unknown } = {}) {
     super(code, message, options);
     this.name = 'TransferError';
   }
+}
+brandErrorClass(TransferError, 'TransferError');
+
+const knownCodes: ReadonlySet<string> = new Set([
+  ...Object.values(transferErrorCodes),
+  'ERR_VMCI_TRANSFER_FAILED',
+]);
+
+/**
+ * `code` as a {@link TransferErrorCode}: an errno name or one of ours; anything else (a Node code
+ * of another kind, a code a newer peer sent) becomes `fallback` — the message keeps the details.
+ */
+export function transferCode(code: unknown, fallback: TransferErrorCode): TransferErrorCode {
+  if (typeof code !== 'string') return fallback;
+  if (knownCodes.has(code) || Object.hasOwn(osConstants.errno, code))
+    return code as TransferErrorCode;
+  return fallback;
 }
 
 /** `code` and `message` of anything thrown, for replies and log lines. */

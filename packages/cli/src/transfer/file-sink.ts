@@ -8,7 +8,7 @@ import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { constants, type promises as fs } from 'node:fs';
 import { link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { TransferError, transferErrorCodes } from './errors.js';
+import { TransferError, transferCode, transferErrorCodes } from './errors.js';
 import { checkFileName, MAX_NAME_BYTES, quoteName } from './name.js';
 
 /** What marks our temporary files (tests and cleanup look for it). */
@@ -91,7 +91,7 @@ function storageAdvice(code: string): string | undefined {
  */
 function storageError(name: string, dir: string, error: unknown): TransferError {
   if (error instanceof TransferError) return error;
-  const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+  const code = transferCode((error as NodeJS.ErrnoException).code, 'EIO');
   const advice = storageAdvice(code) ?? (error as Error).message;
   return new TransferError(code, `cannot store ${quoteName(name)} in ${dir}: ${advice}`, {
     cause: error,

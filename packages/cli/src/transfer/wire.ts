@@ -4,7 +4,7 @@
  */
 import type { VsockSocket } from '@vmci/sockets';
 import { ReplyDecoder, type ReplyEvent } from './decoder.js';
-import { TransferError, transferErrorCodes } from './errors.js';
+import { TransferError, transferCode, transferErrorCodes } from './errors.js';
 import { quoteName } from './name.js';
 
 /** A reply to a file: accepted, stored or failed. */
@@ -13,7 +13,7 @@ export type FileReply = Exclude<ReplyEvent, { type: 'hello' }>;
 function connectionClosed(cause?: Error): TransferError {
   const code = (cause as { code?: string } | undefined)?.code;
   return new TransferError(
-    code && code !== 'ERR_STREAM_PREMATURE_CLOSE' ? code : 'ECONNRESET',
+    transferCode(code, 'ECONNRESET'),
     `the connection closed${cause ? ` (${cause.message})` : ''}`,
     cause ? { cause } : {},
   );

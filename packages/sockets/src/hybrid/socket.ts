@@ -5,6 +5,8 @@
 import net from 'node:net';
 import { VmciError } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
+import { validateSetTimeout } from '../arguments.js';
+import { vsockAddressProperties } from '../net-socket-addresses.js';
 import type { VsockSocket } from '../transport.js';
 
 /** The stream buffer size sockets report when none was asked for (the vsock default). */
@@ -70,6 +72,10 @@ export class HybridVsockSocket extends net.Socket implements VsockSocket {
         get: () => (hybrid.destroyed ? undefined : hybrid[state].local.port),
         configurable: true,
       },
+      ...vsockAddressProperties(
+        () => hybrid[state].remote.cid,
+        () => hybrid[state].local.cid,
+      ),
       // The vsock stream's byte counts: net's count the handshake with the VMM too.
       bytesRead: {
         get: () => Math.max(0, (netBytesRead?.call(hybrid) ?? 0) - handshake.read),
@@ -85,6 +91,10 @@ export class HybridVsockSocket extends net.Socket implements VsockSocket {
 
   declare readonly remotePort: number | undefined;
   declare readonly localPort: number | undefined;
+  declare readonly remoteAddress: string | undefined;
+  declare readonly remoteFamily: string | undefined;
+  declare readonly localAddress: string | undefined;
+  declare readonly localFamily: string | undefined;
 
   get remoteCid(): number | undefined {
     return this.destroyed ? undefined : this[state]?.remote.cid;
@@ -92,6 +102,12 @@ export class HybridVsockSocket extends net.Socket implements VsockSocket {
 
   get localCid(): number | undefined {
     return this.destroyed ? undefined : this[state]?.local.cid;
+  }
+
+  /** net's own setTimeout, after the check every vsock socket makes (the same errors everywhere). */
+  override setTimeout(timeout: number, callback?: () => void): this {
+    validateSetTimeout(timeout, callback);
+    return super.setTimeout(timeout, callback);
   }
 
   /**

@@ -8,7 +8,7 @@
  */
 import { lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
-import { VmciError } from '@vmci/ffi';
+import { type ErrnoCode, VmciError } from '@vmci/ffi';
 import { CID_ANY, PORT_ANY, type VsockAddress, wellKnownCids } from '../address.js';
 import type { DatagramChannel } from '../datagram-channel.js';
 import type { VsockMessageSocket } from '../message-socket.js';
@@ -93,7 +93,8 @@ async function isStaleSocketFile(path: string): Promise<boolean> {
  *
  * - `connect({ cid: guestCid, port })` asks the VMM for a connection to the guest's listener on
  *   `port` (`CONNECT <port>\n` → `OK <hostport>\n`); a guest with nobody listening is a refused
- *   connect (`ECONNRESET`). `localPort` is the `<hostport>` the VMM assigned.
+ *   connect (`ECONNRESET`). `localPort` is the `<hostport>` the VMM assigned (asking for one
+ *   is `ERR_VMCI_UNSUPPORTED`).
  * - `listen({ port })` listens on `<udsPath>_<port>`, where the VMM delivers guest connections to
  *   the host (CID 2) on `port`. Accepted sockets have `remoteCid` = `guestCid` and `remotePort`
  *   `undefined` (the VMM does not tell). A stale socket file is replaced; closing removes it.
@@ -151,6 +152,11 @@ export class HybridVsockTransport implements Transport {
    */
   async connect(request: TransportConnectRequest): Promise<VsockSocket> {
     request.signal?.throwIfAborted();
+    if (request.localPort !== undefined)
+      throw new VmciError(
+        'ERR_VMCI_UNSUPPORTED',
+        'a hybrid vsock connect cannot choose its local port: the VMM assigns the host port (see localPort after connect)',
+      );
     if (request.cid !== this.guestCid) {
       throw new VmciError(
         'ERR_VMCI_INVALID_ADDRESS',
@@ -227,7 +233,8 @@ export class HybridVsockTransport implements Transport {
           retryDelay = Math.min(retryDelay * 2, MAX_RETRY_DELAY);
           return;
         }
-        const code = typeof codeOf(error) === 'string' ? (codeOf(error) as string) : 'ENODEV';
+        // Node's system errors name the errno (ENOENT, ECONNREFUSED, …).
+        const code = typeof codeOf(error) === 'string' ? (codeOf(error) as ErrnoCode) : 'ENODEV';
         fail(
           new VmciError(
             code,

@@ -5,6 +5,8 @@
 import net from 'node:net';
 import { getBufferSizes, VmciError } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
+import { validateSetTimeout } from '../arguments.js';
+import { vsockAddressProperties } from '../net-socket-addresses.js';
 import type { VsockSocket } from '../transport.js';
 
 interface PipeHandle {
@@ -70,11 +72,19 @@ export class PipeVsockSocket extends net.Socket implements VsockSocket {
         get: () => (this.destroyed ? undefined : this.vsockLocal.port),
         configurable: true,
       },
+      ...vsockAddressProperties(
+        () => this.vsockRemote.cid,
+        () => this.vsockLocal.cid,
+      ),
     });
   }
 
   declare readonly remotePort: number | undefined;
   declare readonly localPort: number | undefined;
+  declare readonly remoteAddress: string | undefined;
+  declare readonly remoteFamily: string | undefined;
+  declare readonly localAddress: string | undefined;
+  declare readonly localFamily: string | undefined;
 
   get remoteCid(): number | undefined {
     return this.destroyed ? undefined : this.vsockRemote.cid;
@@ -82,6 +92,12 @@ export class PipeVsockSocket extends net.Socket implements VsockSocket {
   get localCid(): number | undefined {
     return this.destroyed ? undefined : this.vsockLocal.cid;
   }
+  /** net's own setTimeout, after the check every vsock socket makes (the same errors everywhere). */
+  override setTimeout(timeout: number, callback?: () => void): this {
+    validateSetTimeout(timeout, callback);
+    return super.setTimeout(timeout, callback);
+  }
+
   getBufferSize(): number {
     if (this.destroyed) throw new VmciError('ERR_VMCI_SOCKET_CLOSED', 'the socket is closed');
     return getBufferSizes(this.fd).size;

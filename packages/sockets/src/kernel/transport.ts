@@ -20,7 +20,7 @@ import {
   setConnectTimeout,
   VmciError,
 } from '@vmci/ffi';
-import type { VsockAddress } from '../address.js';
+import { CID_ANY, type VsockAddress } from '../address.js';
 import { ChannelSocket } from '../channel-socket.js';
 import type { DatagramChannel } from '../datagram-channel.js';
 import { VsockMessageSocket } from '../message-socket.js';
@@ -42,6 +42,20 @@ export interface KernelTransportOptions {
   readonly backend?: KernelBackend;
 }
 
+/**
+ * This end's address. A connected client's getsockname() reports VMADDR_CID_ANY (the kernel binds
+ * it to "any"): report the real local CID (the local-CID ioctl) instead, as an accepted socket's is.
+ */
+function boundAddress(fd: number): VsockAddress {
+  const { cid, port } = localAddress(fd);
+  if (cid !== CID_ANY) return { cid, port };
+  try {
+    return { cid: getLocalCID(), port };
+  } catch {
+    return { cid, port }; // no /dev/vsock to ask: keep what the kernel said
+  }
+}
+
 export class KernelTransport implements Transport {
   readonly backend: KernelBackend;
   readonly name: string;
@@ -58,8 +72,7 @@ export class KernelTransport implements Transport {
   /** Wraps a connected descriptor; on failure the descriptor is closed. */
   private wrap(fd: number, allowHalfOpen: boolean | undefined, peer?: VsockAddress): VsockSocket {
     try {
-      const { cid, port } = localAddress(fd);
-      const local = { cid, port };
+      const local = boundAddress(fd);
       const remote = peer ?? (({ cid, port }) => ({ cid, port }))(remoteAddress(fd));
       const options = allowHalfOpen === undefined ? {} : { allowHalfOpen };
       if (this.backend === 'pipe') {
@@ -98,8 +111,7 @@ export class KernelTransport implements Transport {
 
   private wrapMessages(fd: number, peer: VsockAddress): VsockMessageSocket {
     try {
-      const { cid, port } = localAddress(fd);
-      return new VsockMessageSocket(new FdMessageChannel(fd, { cid, port }, peer));
+      return new VsockMessageSocket(new FdMessageChannel(fd, boundAddress(fd), peer));
     } catch (error) {
       closeSocket(fd);
       throw error;
@@ -115,6 +127,9 @@ export class KernelTransport implements Transport {
     try {
       if (request.timeout !== undefined) setConnectTimeout(fd, request.timeout);
       if (request.bufferSize !== undefined) setBufferSizes(fd, { size: request.bufferSize });
+      // The kernel's "double bind connect": a bound port is kept as the source port.
+      if (request.localPort !== undefined)
+        bindSocket(fd, { cid: CID_ANY, port: request.localPort });
       await connectSocket(fd, address, request.signal ? { signal: request.signal } : {});
     } catch (error) {
       closeSocket(fd);
