@@ -74,5 +74,4 @@ it('fails a test that leaves a server open, naming it, and prints the traffic', 
   expect(output).toContain('left 1 vsock resource(s) open');
   expect(output).toContain('stream listener 2:4242');
   expect(output).toContain('vsock traffic of the failed test');
-  // A child vitest: seconds on a loaded machine, far beyond the default 5 s test timeout.
-}, 120_000);
+});
