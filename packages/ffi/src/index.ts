@@ -78,6 +78,8 @@ export {
   type SendMessageOptions,
   sendDatagram,
   sendMessage,
+  sendWholeMessage,
+  setBlocking,
   shutdownSocket,
   socketError,
   startConnect,

@@ -4,7 +4,7 @@
  */
 import { VmciError } from '@vmci/ffi';
 import { resolveCid, resolvePort } from './address.js';
-import type { ConnectOptions } from './connect.js';
+import { type ConnectOptions, checkBufferSize } from './connect.js';
 import { defaultTransport } from './default-transport.js';
 import type { VsockMessageSocket } from './message-socket.js';
 import { type ServerOptions, VsockServer } from './server.js';
@@ -24,6 +24,7 @@ export async function connectSeqpacket(
   }
   const cid = resolveCid(options.cid);
   const port = resolvePort(options.port);
+  if (options.bufferSize !== undefined) checkBufferSize(options.bufferSize);
   options.signal?.throwIfAborted();
   const transport = options.transport ?? defaultTransport();
   return transport.connectSeqpacket({
@@ -31,6 +32,7 @@ export async function connectSeqpacket(
     port,
     ...(options.connectTimeout !== undefined ? { timeout: options.connectTimeout } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.bufferSize !== undefined ? { bufferSize: options.bufferSize } : {}),
   });
 }
 

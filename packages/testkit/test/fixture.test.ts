@@ -71,4 +71,5 @@ it('fails a test that leaves a server open, naming it, and prints the traffic', 
   expect(output).toContain('left 1 vsock resource(s) open');
   expect(output).toContain('stream listener 2:4242');
   expect(output).toContain('vsock traffic of the failed test');
-});
+  // A child vitest run: a hang guard, not a timing (it took 7 s on a loaded 2-core machine).
+}, 120_000);
