@@ -14,7 +14,8 @@ export type VmciErrorCode =
   | 'ERR_VMCI_INVALID_ARGUMENT'
   | 'ERR_VMCI_SOCKET_CLOSED'
   | 'ERR_VMCI_POLL_BUSY'
-  | 'ERR_VMCI_NOT_AVAILABLE';
+  | 'ERR_VMCI_NOT_AVAILABLE'
+  | 'ERR_VMCI_UNSUPPORTED';
 
 /** A vsock address as the errors report it. */
 export interface VsockAddress {

@@ -76,6 +76,7 @@ export {
   receiveMessage,
   remoteAddress,
   type SendMessageOptions,
+  SIOCOUTQ,
   sendDatagram,
   sendMessage,
   sendWholeMessage,
@@ -83,6 +84,7 @@ export {
   shutdownSocket,
   socketError,
   startConnect,
+  unsentBytes,
   writeFrom,
 } from './socket.js';
 

@@ -4,6 +4,7 @@
  * {@link VmciError} with the errno name as `code`.
  */
 
+import { release } from 'node:os';
 import { errnoName } from './errno.js';
 import { type ErrnoContext, errnoError, VmciError } from './errors.js';
 import { koffi } from './koffi.js';
@@ -456,4 +457,33 @@ export function adoptListeningSocket(fd: number, type: SocketType): void {
   const fdFlags = libc.fcntl(fd, C.F_GETFD, 0);
   if (fdFlags < 0 || libc.fcntl(fd, C.F_SETFD, fdFlags | C.FD_CLOEXEC) < 0)
     throw errnoError('fcntl', libc.errno());
+}
+
+/** SIOCOUTQ (= TIOCOUTQ, 0x5411): bytes of a socket's sent data still queued on this side. */
+export const SIOCOUTQ = 0x5411;
+
+/**
+ * How many bytes written to a connected vsock socket have not yet been handed to the peer
+ * (`ioctl(SIOCOUTQ)`: for virtio/loopback, not yet taken by the device, i.e. not yet in the
+ * peer's receive queue; 0 means the peer's kernel has everything — not that its application
+ * read it). Linux answers it for vsock since 6.12; older kernels fail with EOPNOTSUPP, which this
+ * reports as `ERR_VMCI_UNSUPPORTED`.
+ */
+export function unsentBytes(fd: number): number {
+  checkFd(fd);
+  const libc = getLibc();
+  const out = [0];
+  if (libc.ioctlOutU32(fd, SIOCOUTQ, out) < 0) {
+    const errno = libc.errno();
+    const name = errnoName(errno);
+    if (name === 'EOPNOTSUPP' || name === 'ENOTSUP' || name === 'ENOTTY' || name === 'EINVAL') {
+      throw new VmciError(
+        'ERR_VMCI_UNSUPPORTED',
+        `this kernel (${release()}) cannot tell whether the peer has received everything: vsock answers SIOCOUTQ only from Linux 6.12 on (${name})`,
+        { syscall: 'ioctl', errno },
+      );
+    }
+    throw errnoError('ioctl', errno);
+  }
+  return out[0] as number;
 }

@@ -6,6 +6,7 @@
 import { Duplex } from 'node:stream';
 import type { VsockAddress } from './address.js';
 import type { StreamChannel } from './channel.js';
+import { cannotTellFlushed, waitUntilFlushed } from './flushed.js';
 import type { VsockSocket } from './transport.js';
 
 const readChunkSize = 64 * 1024;
@@ -243,5 +244,12 @@ export class ChannelSocket extends Duplex implements VsockSocket {
 
   getBufferSize(): number {
     return this.channel.bufferSize();
+  }
+
+  /** See {@link VsockSocket.flushed}. */
+  async flushed(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const { channel } = this;
+    if (!channel.unsentBytes) throw cannotTellFlushed('this transport');
+    await waitUntilFlushed(this, () => channel.unsentBytes?.() ?? 0, options.signal);
   }
 }

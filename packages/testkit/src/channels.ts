@@ -144,6 +144,11 @@ export class FakeStreamChannel extends FakeConnectionEnd implements StreamChanne
     return n;
   }
 
+  /** Bytes written but not yet across the (shaped) link: the fake's SIOCOUTQ. */
+  unsentBytes(): number {
+    return this.outgoing.inFlight();
+  }
+
   write(data: Buffer): number | null {
     const pipe = this.outgoing;
     if (pipe.reset) throw pipe.reset;

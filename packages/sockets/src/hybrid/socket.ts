@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { VmciError } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
+import { cannotTellFlushed } from '../flushed.js';
 import type { VsockSocket } from '../transport.js';
 
 /** The stream buffer size sockets report when none was asked for (the vsock default). */
@@ -101,6 +102,11 @@ export class HybridVsockSocket extends net.Socket implements VsockSocket {
   getBufferSize(): number {
     if (this.destroyed) throw new VmciError('ERR_VMCI_SOCKET_CLOSED', 'the socket is closed');
     return this[state]?.bufferSize ?? HYBRID_DEFAULT_BUFFER_SIZE;
+  }
+
+  /** Hybrid vsock cannot tell: the data's last hop is inside the VMM. */
+  async flushed(_options?: { signal?: AbortSignal }): Promise<void> {
+    throw cannotTellFlushed('hybrid vsock (the VMM forwards the data)');
   }
 
   /** `{ cid: 2, port }` of the host end, or `{}` once destroyed. */
