@@ -46,6 +46,11 @@ bash scripts/vm/selftest.sh
 step "real-kernel AF_VSOCK suites in the nested VM (vsock_loopback, CID 1)"
 counted pnpm test:vm
 
+# The kernel matrix: the same ffi and sockets suites on Debian 12's Linux 6.12 (SIOCOUTQ,
+# EMSGSIZE instead of ENOMEM; the tests say which kernel showed what). ~3 min.
+step "real-kernel suites of ffi and sockets on Linux 6.12 (VM_KERNEL_SERIES=6.12)"
+counted env VM_KERNEL_SERIES=6.12 VMCI_VM_PACKAGES="ffi sockets" pnpm test:vm
+
 node26="$(ensure_node 26)"
 step "real-kernel suites of ffi and sockets on Node $("$node26" --version) (koffi's poll and both backends)"
 counted env PATH="$(dirname "$node26"):$PATH" VMCI_VM_PACKAGES="ffi sockets" pnpm test:vm

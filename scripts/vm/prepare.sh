@@ -7,15 +7,36 @@
 # Idempotent and fast when cached; everything is keyed by kernel version and by a hash of the
 # initramfs inputs. Progress goes to stderr; stdout gets `KEY=value` lines for run.sh:
 #   VM_KERNEL=<vmlinux or vmlinuz>  VM_INITRD=<initramfs>  VM_KERNEL_RELEASE=<uname -r in guest>
-# Environment: VM_KERNEL_PKG / VM_KERNEL_PKG_VERSION override the pinned kernel package.
+# Environment: VM_KERNEL_SERIES picks the kernel (6.1, the default, or 6.12: the kernel matrix);
+# VM_KERNEL_PKG / VM_KERNEL_PKG_VERSION override the pinned package of that series.
 set -euo pipefail
 
-# Pinned kernel (bookworm main, 2026-11). The mirror drops old point releases; when this one is
-# gone we fall back to a kernel already in the cache, then to whatever `linux-image-amd64`
-# depends on (after `apt-get update` that was already linux-image-6.1.0-56-amd64 6.1.192-2 from
-# bookworm-security).
-VM_PINNED_KERNEL_PKG="linux-image-6.1.0-50-amd64"
-VM_PINNED_KERNEL_VERSION="6.1.176-1"
+# Pinned kernels, one per series of the matrix. The mirror drops old point releases; when a pin
+# is gone we fall back to a kernel of the same series already in the cache, then to whatever the
+# series' meta package depends on.
+#  6.1:  bookworm main (2026-11); meta linux-image-amd64 (after `apt-get update` that was already
+#        linux-image-6.1.0-56-amd64 6.1.192-2 from bookworm-security).
+#  6.12: bookworm-security (2026-12); meta linux-image-6.12-amd64. Has SIOCOUTQ for vsock; its
+#        vmlinuz is zstd-compressed; virtio, virtio_pci and fscache are built in.
+VM_KERNEL_SERIES="${VM_KERNEL_SERIES:-6.1}"
+case "$VM_KERNEL_SERIES" in
+  6.1)
+    VM_PINNED_KERNEL_PKG="linux-image-6.1.0-50-amd64"
+    VM_PINNED_KERNEL_VERSION="6.1.176-1"
+    VM_KERNEL_META_PKG="linux-image-amd64"
+    VM_KERNEL_CACHE_GLOB="linux-image-6.1.0-*"
+    ;;
+  6.12)
+    VM_PINNED_KERNEL_PKG="linux-image-6.12.118+deb12-amd64"
+    VM_PINNED_KERNEL_VERSION="6.12.118-1~deb12u1"
+    VM_KERNEL_META_PKG="linux-image-6.12-amd64"
+    VM_KERNEL_CACHE_GLOB="linux-image-6.12.*"
+    ;;
+  *)
+    printf 'vm-prepare: error: VM_KERNEL_SERIES must be 6.1 or 6.12 (got %s)\n' "$VM_KERNEL_SERIES" >&2
+    exit 1
+    ;;
+esac
 
 # Kernel modules for the initramfs, in the order they are requested; dependencies are resolved
 # from modules.dep or the modules themselves. Optional names missing from a kernel (e.g.
@@ -93,14 +114,14 @@ download_deb() { # <pkg> <version> → prints the path of the .deb
   echo "$deb"
 }
 
-meta_kernel_pkg() { # the linux-image-6.1.0-*-amd64 package that linux-image-amd64 depends on
-  apt-cache depends linux-image-amd64 2>/dev/null |
+meta_kernel_pkg() { # the linux-image-<version>-amd64 package the series' meta package depends on
+  apt-cache depends "$VM_KERNEL_META_PKG" 2>/dev/null |
     awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9].*-amd64$/ && !found { print $2; found = 1 }'
 }
 
-newest_cached_kernel() {
+newest_cached_kernel() { # of the selected series only
   local d best=""
-  for d in "$CACHE"/kernel/*/; do
+  for d in "$CACHE"/kernel/$VM_KERNEL_CACHE_GLOB/; do
     [ -f "$d/complete" ] && best="${d%/}"
   done
   [ -n "$best" ] && echo "$best"
@@ -134,10 +155,10 @@ resolve_kernel() {
       return 0
     fi
     pkg="$(meta_kernel_pkg)"
-    [ -n "$pkg" ] || die "cannot resolve linux-image-amd64 to a kernel package (apt-cache depends)"
+    [ -n "$pkg" ] || die "cannot resolve $VM_KERNEL_META_PKG to a kernel package (apt-cache depends)"
     ver="$(candidate_version "$pkg")"
     [ -n "$ver" ] || die "no candidate version for $pkg"
-    log "warning: falling back to $pkg=$ver (what linux-image-amd64 depends on); update VM_PINNED_KERNEL_* in scripts/vm/prepare.sh"
+    log "warning: falling back to $pkg=$ver (what $VM_KERNEL_META_PKG depends on); update the $VM_KERNEL_SERIES pin in scripts/vm/prepare.sh"
     if [ -f "$CACHE/kernel/${pkg}_${ver}/complete" ]; then
       KDIR="$CACHE/kernel/${pkg}_${ver}"
       return 0
@@ -149,9 +170,36 @@ resolve_kernel() {
   unpack_kernel "$deb" "$KDIR"
 }
 
-# Finds the XZ stream inside a bzImage and decompresses it; prints 0 on success.
+# The compressed payload of a bzImage, exactly, from its setup header (boot protocol >= 2.08):
+# setup_sects at 0x1f1, payload_offset at 0x248 and payload_length at 0x24c (little endian).
+bzimage_payload() { # <vmlinuz>
+  local in="$1" sects offset length
+  sects="$(od -An -tu1 -j $((0x1f1)) -N1 "$in" | tr -d ' ')"
+  offset="$(od -An -tu4 -j $((0x248)) -N4 "$in" | tr -d ' ')"
+  length="$(od -An -tu4 -j $((0x24c)) -N4 "$in" | tr -d ' ')"
+  [ -n "$sects" ] && [ -n "$offset" ] && [ "${length:-0}" -gt 0 ] || return 1
+  [ "$sects" -eq 0 ] && sects=4
+  tail -c "+$(((sects + 1) * 512 + offset + 1))" "$in" | head -c "$length"
+}
+
+# Finds the compressed kernel inside a bzImage (XZ: 6.1; zstd: 6.12) and decompresses it.
 extract_vmlinux() { # <vmlinuz> <out>
   local in="$1" out="$2" off
+  # The payload the header names: whichever decompressor takes it. The build appends the
+  # decompressed size (4 bytes, little endian) to the stream, which the tools call trailing
+  # garbage; so their status does not count, the size and the ELF magic do.
+  local size
+  size="$( (set +o pipefail; bzimage_payload "$in" | tail -c 4 | od -An -tu4 | tr -d ' '))"
+  for tool in "xz -dc" "zstd -qdc"; do
+    command -v "${tool%% *}" >/dev/null 2>&1 || continue
+    (set +o pipefail; bzimage_payload "$in" | $tool >"$out.tmp" 2>/dev/null) || true
+    if [ -n "$size" ] && [ "$(stat -c %s "$out.tmp")" = "$size" ] &&
+      [ "$(head -c 4 "$out.tmp" | od -An -tx1 | tr -d ' \n')" = "7f454c46" ]; then
+      mv "$out.tmp" "$out"
+      return 0
+    fi
+  done
+  # Older headers: scan for the XZ magic.
   for off in $(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$in" | cut -d: -f1); do
     # --single-stream ignores whatever follows the first stream (the rest of the bzImage); xz
     # stops reading there, so tail's SIGPIPE must not count (no pipefail in this subshell).
@@ -307,6 +355,15 @@ main() {
 
   local KDIR key initrd
   resolve_kernel
+  # Caches made before zstd payloads were understood have no vmlinux: try once more.
+  if [ ! -s "$KDIR/vmlinux" ] && [ ! -e "$KDIR/no-pvh-vmlinux-2" ]; then
+    if extract_vmlinux "$KDIR/vmlinuz" "$KDIR/vmlinux" && has_pvh_note "$KDIR/vmlinux"; then
+      log "extracted vmlinux ($(du -h "$KDIR/vmlinux" | cut -f1)) for PVH boot"
+    else
+      rm -f "$KDIR/vmlinux"
+      touch "$KDIR/no-pvh-vmlinux-2"
+    fi
+  fi
   # Rebuild the initramfs when its inputs change: init script, module list, busybox, kernel.
   key="$({
     cat "$VM_DIR/init.sh"

@@ -3,7 +3,15 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { bindSocket, closeSocket, createSocket, listenSocket, localAddress } from '@vmci/ffi';
+import {
+  bindSocket,
+  closeSocket,
+  connectSocket,
+  createSocket,
+  listenSocket,
+  localAddress,
+  writeFrom,
+} from '@vmci/ffi';
 import { requireHarnessGuest } from '@vmci/ffi/harness';
 import { afterEach, expect, it } from 'vitest';
 import { killLeftovers, listening, runVmci } from './helpers/vmci-process.js';
@@ -18,6 +26,27 @@ it('pipes stdin through listen --echo and back to connect, across two processes'
   expect(result).toMatchObject({ code: 0, stdout: 'hello from a real process\n' });
   expect((await listener.done).code).toBe(0);
 }, 60_000);
+
+for (const backend of ['pipe', 'poll'] as const)
+  it(`listen --echo exits after a client that sent much and vanished without reading the echo (${backend})`, async () => {
+    const listener = await listening(['listen', '0', '--echo'], { VMCI_BACKEND: backend });
+    const client = createSocket('stream');
+    await connectSocket(client, { cid: 1, port: listener.port });
+    // More than the kernel buffers both ways: the echo's writes are still queued when we vanish.
+    const data = Buffer.alloc(2 << 20, 1);
+    let offset = 0;
+    while (offset < data.length) {
+      const n = writeFrom(client, data, offset);
+      if (n === null) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        if (offset >= 512 * 1024) break;
+      } else offset += n;
+    }
+    closeSocket(client);
+    // Before the fix the pipe backend never exited (no 'error', no 'close'); a hang guard only.
+    const { code } = await listener.done;
+    expect(code).not.toBeNull();
+  }, 120_000);
 
 it('exits 1 with ECONNRESET on stderr when nobody listens', async () => {
   const result = await runVmci(['connect', 'local:9']);

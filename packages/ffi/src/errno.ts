@@ -41,9 +41,12 @@ const hints: Record<string, (syscall: string, context: ErrnoContext) => string> 
     'this vsock transport does not implement that option (virtio supports only the buffer sizes and connect timeout)',
   ENOMEM: (syscall) =>
     syscall.startsWith('send')
-      ? 'the message is larger than the transport allows (256 KiB for seqpacket on virtio): split it'
+      ? "the message is larger than the sender's or the receiver's buffer (Linux 6.1 says ENOMEM; SO_VM_SOCKETS_BUFFER_SIZE, 256 KiB by default): split it, or raise the buffer size on both ends"
       : 'the kernel is out of memory for this request',
-  EMSGSIZE: () => 'the message is too large for this socket type: split it',
+  EMSGSIZE: (_, c) =>
+    c.socketType === 'dgram'
+      ? 'the datagram is too large for this socket type: split it'
+      : "the message is larger than the sender's or the receiver's buffer (SO_VM_SOCKETS_BUFFER_SIZE, 256 KiB by default): split it, or raise the buffer size on both ends",
   ENOTCONN: () =>
     'the socket is not connected (connect first, or the connection is still in progress)',
   EPIPE: () => 'the peer has closed its end: no more data can be sent',

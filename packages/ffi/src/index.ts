@@ -88,11 +88,15 @@ export {
   receiveMessage,
   remoteAddress,
   type SendMessageOptions,
+  SIOCOUTQ,
   sendDatagram,
   sendMessage,
+  sendWholeMessage,
+  setBlocking,
   shutdownSocket,
   socketError,
   startConnect,
+  unsentBytes,
   writeFrom,
 } from './socket.js';
 

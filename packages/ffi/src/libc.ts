@@ -25,6 +25,16 @@ export interface Libc {
   send(fd: number, buffer: Buffer, length: number, flags: number): number;
   recvmsg(fd: number, message: Buffer, flags: number): number;
   sendmsg(fd: number, message: Buffer, flags: number): number;
+  /**
+   * `sendmsg` on a libuv threadpool thread (koffi's async call): for a blocking send that must not
+   * block the event loop. `errno` is the call's own inside the callback.
+   */
+  sendmsgAsync(
+    fd: number,
+    message: Buffer,
+    flags: number,
+    callback: (error: unknown, result: number) => void,
+  ): void;
   recvfrom(
     fd: number,
     buffer: Buffer,
@@ -86,6 +96,13 @@ export function getLibc(): Libc {
     open: fn('int open(const char *path, int flags)'),
     fcntl: fn('int fcntl(int fd, int cmd, int arg)'),
   };
-  libc = { ...(bound as unknown as Omit<Libc, 'errno'>), errno: () => koffi().errno() };
+  const sendmsg = bound.sendmsg as unknown as {
+    async(...args: [number, Buffer, number, (error: unknown, result: number) => void]): void;
+  };
+  libc = {
+    ...(bound as unknown as Omit<Libc, 'errno' | 'sendmsgAsync'>),
+    sendmsgAsync: (fd, message, flags, callback) => sendmsg.async(fd, message, flags, callback),
+    errno: () => koffi().errno(),
+  };
   return libc;
 }

@@ -4,6 +4,7 @@
  * {@link VmciError} with the errno name as `code`.
  */
 
+import { release } from 'node:os';
 import { errnoName } from './errno.js';
 import { type ErrnoContext, errnoError, VmciError } from './errors.js';
 import { koffi } from './koffi.js';
@@ -31,6 +32,17 @@ function transferred(n: number, syscall: string, context: ErrnoContext = {}): nu
   const errno = getLibc().errno();
   if (wouldBlock(errno)) return null;
   throw errnoError(syscall, errno, context);
+}
+
+/**
+ * Runs a non-blocking data syscall again while a signal interrupts it (EINTR), as libuv does: a
+ * non-blocking call that was interrupted transferred nothing, so repeating it is safe.
+ */
+function retryInterrupted(call: () => number): number {
+  for (;;) {
+    const n = call();
+    if (n >= 0 || errnoName(getLibc().errno()) !== 'EINTR') return n;
+  }
 }
 
 function checkFd(fd: number) {
@@ -92,21 +104,28 @@ export function listenSocket(fd: number, backlog = 511): void {
   if (libc.listen(fd, backlog) < 0) throw errnoError('listen', libc.errno());
 }
 
-/** Accepts one pending connection (non-blocking, close-on-exec), or `null` when none is pending. */
+/**
+ * Accepts one pending connection (non-blocking, close-on-exec), or `null` when none is pending.
+ * Transient failures are retried as libuv does for `net`: EINTR (a signal arrived during the
+ * call, e.g. SIGCHLD) and ECONNABORTED (that connection went away before we took it; take the
+ * next). Everything else — EMFILE/ENFILE at the descriptor limit, too — is a typed error.
+ */
 export function acceptConnection(fd: number): { fd: number; address: SockaddrVm } | null {
   checkFd(fd);
   const libc = getLibc();
   const layout = currentSockaddrVmLayout();
   const address = Buffer.alloc(layout.size);
   const length = Buffer.alloc(4);
-  length.writeUInt32LE(layout.size);
-  const accepted = libc.accept4(fd, address, length, C.SOCK_NONBLOCK | C.SOCK_CLOEXEC);
-  if (accepted < 0) {
+  for (;;) {
+    length.writeUInt32LE(layout.size);
+    const accepted = libc.accept4(fd, address, length, C.SOCK_NONBLOCK | C.SOCK_CLOEXEC);
+    if (accepted >= 0) return { fd: accepted, address: decodeSockaddrVm(address, layout) };
     const errno = libc.errno();
     if (wouldBlock(errno)) return null;
+    const name = errnoName(errno);
+    if (name === 'EINTR' || name === 'ECONNABORTED') continue;
     throw errnoError('accept4', errno);
   }
-  return { fd: accepted, address: decodeSockaddrVm(address, layout) };
 }
 
 /**
@@ -185,7 +204,11 @@ export function readInto(
   checkFd(fd);
   checkRange(buffer, offset, length);
   const libc = getLibc();
-  return transferred(libc.recv(fd, buffer.subarray(offset, offset + length), length, 0), 'recv');
+  const target = buffer.subarray(offset, offset + length);
+  return transferred(
+    retryInterrupted(() => libc.recv(fd, target, length, 0)),
+    'recv',
+  );
 }
 
 /** Writes from `buffer` (never raising SIGPIPE): bytes written, or `null` when the send buffer is full. */
@@ -198,8 +221,9 @@ export function writeFrom(
   checkFd(fd);
   checkRange(buffer, offset, length);
   const libc = getLibc();
+  const source = buffer.subarray(offset, offset + length);
   return transferred(
-    libc.send(fd, buffer.subarray(offset, offset + length), length, C.MSG_NOSIGNAL),
+    retryInterrupted(() => libc.send(fd, source, length, C.MSG_NOSIGNAL)),
     'send',
   );
 }
@@ -237,7 +261,16 @@ export interface SendMessageOptions {
   readonly endOfRecord?: boolean;
 }
 
-/** Sends one message on a seqpacket socket: bytes sent, or `null` when it would block. */
+/**
+ * Sends one message on a seqpacket socket without waiting: bytes sent, or `null` when it would
+ * block.
+ *
+ * Beware: when the peer's credit runs out in the middle of the message, Linux (6.1 and 6.12
+ * measured) has already queued the first part — without the end-of-message mark — and still
+ * reports EAGAIN (`null`), not how much went out. Resending the message then makes the receiver
+ * see one merged message. Use this only when the message is known to fit, or a lost message is
+ * acceptable; {@link sendWholeMessage} sends any message whole.
+ */
 export function sendMessage(
   fd: number,
   data: Buffer,
@@ -246,8 +279,65 @@ export function sendMessage(
   checkFd(fd);
   const libc = getLibc();
   const message = messageHeader(data);
+  const flags = C.MSG_NOSIGNAL | C.MSG_DONTWAIT | (options.endOfRecord ? C.MSG_EOR : 0);
+  return transferred(
+    retryInterrupted(() => libc.sendmsg(fd, message.header, flags)),
+    'sendmsg',
+  );
+}
+
+/**
+ * Sends one seqpacket message whole, however long the peer takes to make room: a blocking
+ * `sendmsg` on a libuv threadpool thread, so the kernel itself waits for credit between the parts
+ * of the message (a non-blocking send cannot do this, see {@link sendMessage}). The descriptor
+ * must be in blocking mode ({@link setBlocking}); the event loop never blocks. Resolves with the
+ * message's length; rejects with the typed error — `EPIPE` when `shutdownSocket(fd, 'both')`
+ * woke a send that was waiting for a peer that stopped reading.
+ *
+ * One send at a time per descriptor: concurrent blocking sends may interleave their parts. While
+ * it waits, the send holds one threadpool thread (`UV_THREADPOOL_SIZE`, default 4).
+ */
+export function sendWholeMessage(
+  fd: number,
+  data: Buffer,
+  options: SendMessageOptions = {},
+): Promise<number> {
+  checkFd(fd);
+  const libc = getLibc();
+  // The header, the iovec and the data it points at must stay reachable until the call returns
+  // (koffi's async calls do not keep them): the callback's closure holds them.
+  const message = messageHeader(data);
   const flags = C.MSG_NOSIGNAL | (options.endOfRecord ? C.MSG_EOR : 0);
-  return transferred(libc.sendmsg(fd, message.header, flags), 'sendmsg');
+  const keepAlive = [message, data];
+  return new Promise((resolve, reject) => {
+    libc.sendmsgAsync(fd, message.header, flags, (error, result) => {
+      keepAlive.length = 0;
+      if (error) {
+        reject(error);
+        return;
+      }
+      if (result >= 0) {
+        resolve(result);
+        return;
+      }
+      // koffi restores the call's errno for this callback.
+      reject(errnoError('sendmsg', libc.errno(), { socketType: 'seqpacket' }));
+    });
+  });
+}
+
+/**
+ * Clears (or sets) O_NONBLOCK on a descriptor. Calls of this module that must not wait pass
+ * MSG_DONTWAIT themselves, so a blocking descriptor is fine for them.
+ */
+export function setBlocking(fd: number, blocking: boolean): void {
+  checkFd(fd);
+  const libc = getLibc();
+  const statusFlags = libc.fcntl(fd, C.F_GETFL, 0);
+  if (statusFlags < 0) throw errnoError('fcntl', libc.errno());
+  const wanted = blocking ? statusFlags & ~C.O_NONBLOCK : statusFlags | C.O_NONBLOCK;
+  if (wanted !== statusFlags && libc.fcntl(fd, C.F_SETFL, wanted) < 0)
+    throw errnoError('fcntl', libc.errno());
 }
 
 export interface ReceivedMessage {
@@ -267,7 +357,10 @@ export function receiveMessage(fd: number, buffer: Buffer): ReceivedMessage | nu
   const libc = getLibc();
   const message = messageHeader(buffer);
   // MSG_TRUNC in the call's flags makes the kernel return the real length of a longer message.
-  const n = transferred(libc.recvmsg(fd, message.header, C.MSG_TRUNC), 'recvmsg');
+  const n = transferred(
+    retryInterrupted(() => libc.recvmsg(fd, message.header, C.MSG_TRUNC | C.MSG_DONTWAIT)),
+    'recvmsg',
+  );
   if (n === null) return null;
   const flags = message.header.readInt32LE(msghdrLayout.flags);
   return {
@@ -364,4 +457,33 @@ export function adoptListeningSocket(fd: number, type: SocketType): void {
   const fdFlags = libc.fcntl(fd, C.F_GETFD, 0);
   if (fdFlags < 0 || libc.fcntl(fd, C.F_SETFD, fdFlags | C.FD_CLOEXEC) < 0)
     throw errnoError('fcntl', libc.errno());
+}
+
+/** SIOCOUTQ (= TIOCOUTQ, 0x5411): bytes of a socket's sent data still queued on this side. */
+export const SIOCOUTQ = 0x5411;
+
+/**
+ * How many bytes written to a connected vsock socket have not yet been handed to the peer
+ * (`ioctl(SIOCOUTQ)`: for virtio/loopback, not yet taken by the device, i.e. not yet in the
+ * peer's receive queue; 0 means the peer's kernel has everything — not that its application
+ * read it). Linux answers it for vsock since 6.12; older kernels fail with EOPNOTSUPP, which this
+ * reports as `ERR_VMCI_UNSUPPORTED`.
+ */
+export function unsentBytes(fd: number): number {
+  checkFd(fd);
+  const libc = getLibc();
+  const out = [0];
+  if (libc.ioctlOutU32(fd, SIOCOUTQ, out) < 0) {
+    const errno = libc.errno();
+    const name = errnoName(errno);
+    if (name === 'EOPNOTSUPP' || name === 'ENOTSUP' || name === 'ENOTTY' || name === 'EINVAL') {
+      throw new VmciError(
+        'ERR_VMCI_UNSUPPORTED',
+        `this kernel (${release()}) cannot tell whether the peer has received everything: vsock answers SIOCOUTQ only from Linux 6.12 on (${name})`,
+        { syscall: 'ioctl', errno },
+      );
+    }
+    throw errnoError('ioctl', errno);
+  }
+  return out[0] as number;
 }

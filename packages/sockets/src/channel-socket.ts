@@ -6,6 +6,7 @@
 import { Duplex } from 'node:stream';
 import { VSOCK_FAMILY, type VsockAddress, vsockHost } from './address.js';
 import type { StreamChannel } from './channel.js';
+import { cannotTellFlushed, waitUntilFlushed } from './flushed.js';
 import { IdleTimer } from './idle-timer.js';
 import { addNetSocketMembers } from './net-socket-stubs.js';
 import type { VsockSocket } from './transport.js';
@@ -247,6 +248,13 @@ export class ChannelSocket extends Duplex implements VsockSocket {
 
   getBufferSize(): number {
     return this.channel.bufferSize();
+  }
+
+  /** See {@link VsockSocket.flushed}. */
+  async flushed(options: { signal?: AbortSignal } = {}): Promise<void> {
+    const { channel } = this;
+    if (!channel.unsentBytes) throw cannotTellFlushed('this transport');
+    await waitUntilFlushed(this, () => channel.unsentBytes?.() ?? 0, options.signal);
   }
 }
 addNetSocketMembers(ChannelSocket.prototype);

@@ -26,4 +26,9 @@ export interface StreamChannel {
   setRef(ref: boolean): void;
   /** The stream buffer size in bytes. */
   bufferSize(): number;
+  /**
+   * Bytes written but not yet handed to the peer (the kernel's `SIOCOUTQ`). Absent where the
+   * transport cannot tell; may throw `ERR_VMCI_UNSUPPORTED` (a kernel before Linux 6.12).
+   */
+  unsentBytes?(): number;
 }

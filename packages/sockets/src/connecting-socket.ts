@@ -4,6 +4,7 @@
  * failed connect as `'error'`. Afterwards it relays to the transport's socket (one extra stream
  * hop: code that can await should prefer `connect()`, which hands out the transport's own socket).
  */
+import { once } from 'node:events';
 import { Duplex } from 'node:stream';
 import { VmciError } from '@vmci/ffi';
 import type { VsockAddress } from './address.js';
@@ -187,6 +188,11 @@ export class ConnectingSocket extends Duplex implements VsockSocket {
     if (this.inner) this.inner.resetAndDestroy();
     this.destroy();
     return this;
+  }
+  /** Waits for the connection first, then as {@link VsockSocket.flushed}. */
+  async flushed(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (!this.inner) await once(this, 'connect', options.signal ? { signal: options.signal } : {});
+    await (this.inner as VsockSocket).flushed(options);
   }
   getBufferSize(): number {
     if (!this.inner)

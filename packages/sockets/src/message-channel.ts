@@ -15,10 +15,17 @@ export interface ReceivedMessage {
 export interface MessageChannel {
   readonly local: VsockAddress;
   readonly remote: VsockAddress;
-  /** The largest message the transport carries (256 KiB on virtio/loopback). */
+  /**
+   * The largest message this end may send: its own buffer size as applied (the kernel refuses a
+   * message larger than the sender's or the receiver's buffer; 256 KiB by default).
+   */
   readonly maxMessageSize: number;
-  /** Sends one message: true when sent, false when it would block. Throws on errors. */
-  send(message: Buffer, endOfRecord: boolean): boolean;
+  /**
+   * Sends one message, whole: true when sent, false when it would block (wait for writable, then
+   * send it again), or a promise when the transport completes the send in the background (the
+   * caller sends nothing else on this channel until it settles). Throws (or rejects) on errors.
+   */
+  send(message: Buffer, endOfRecord: boolean): boolean | Promise<void>;
   /** One message; an empty, non-truncated `data` with `length` 0 at end of stream; null when none is ready. */
   receive(): ReceivedMessage | null;
   wait(interest: 'readable' | 'writable', callback: () => void): void;

@@ -30,6 +30,8 @@ export class VsockMessageSocket extends EventEmitter<MessageSocketEvents> {
   private readonly channel: MessageChannel;
   private readonly queue: PendingSend[] = [];
   private waitingWritable = false;
+  /** A send the transport completes in the background is in flight. */
+  private sending = false;
   private waitingReadable = false;
   private paused = false;
   private ended = false;
@@ -100,7 +102,7 @@ export class VsockMessageSocket extends EventEmitter<MessageSocketEvents> {
       return Promise.reject(
         new VmciError(
           'ERR_VMCI_MESSAGE_TOO_LARGE',
-          `a ${buffer.length}-byte message exceeds this transport's ${this.channel.maxMessageSize}-byte limit: split it (or use a stream socket)`,
+          `a ${buffer.length}-byte message exceeds this socket's ${this.channel.maxMessageSize}-byte buffer, the largest message it can send: split it, use a stream socket, or raise the buffer size on both ends (connectSeqpacket({ bufferSize }) and createSeqpacketServer({ bufferSize }))`,
         ),
       );
     }
@@ -111,15 +113,37 @@ export class VsockMessageSocket extends EventEmitter<MessageSocketEvents> {
   }
 
   private flush() {
-    while (this.queue.length > 0 && !this.destroyed_) {
+    while (this.queue.length > 0 && !this.destroyed_ && !this.sending) {
       const next = this.queue[0] as PendingSend;
-      let sent: boolean;
+      let sent: boolean | Promise<void>;
       try {
         sent = this.channel.send(next.data, next.endOfRecord);
       } catch (error) {
         this.queue.shift();
         next.reject(this.mapSendError(error, next.data.length));
         continue;
+      }
+      if (sent instanceof Promise) {
+        // The transport sends this one whole in the background; the next waits for it.
+        this.sending = true;
+        sent.then(
+          () => {
+            this.sending = false;
+            if (this.destroyed_) return;
+            this.queue.shift();
+            this.messagesSent++;
+            next.resolve();
+            this.flush();
+          },
+          (error: unknown) => {
+            this.sending = false;
+            if (this.destroyed_) return;
+            this.queue.shift();
+            next.reject(this.mapSendError(error, next.data.length));
+            this.flush();
+          },
+        );
+        return;
       }
       if (!sent) {
         if (!this.waitingWritable) {
@@ -148,10 +172,11 @@ export class VsockMessageSocket extends EventEmitter<MessageSocketEvents> {
   }
 
   private mapSendError(error: unknown, length: number): Error {
+    // Linux 6.1 says ENOMEM, 6.12 EMSGSIZE, for a message larger than either end's buffer.
     if (VmciError.isInstance(error) && (error.code === 'ENOMEM' || error.code === 'EMSGSIZE')) {
       return new VmciError(
         'ERR_VMCI_MESSAGE_TOO_LARGE',
-        `the kernel refused a ${length}-byte message (${error.code}): split it`,
+        `the kernel refused a ${length}-byte message (${error.code}): a SEQPACKET message may be no larger than the receiver's buffer (nor this socket's own, ${this.channel.maxMessageSize} bytes); split it, or raise the buffer size on both ends (connectSeqpacket({ bufferSize }) and createSeqpacketServer({ bufferSize }))`,
         {
           ...(error.errno !== undefined ? { errno: error.errno } : {}),
           syscall: error.syscall ?? 'sendmsg',

@@ -54,6 +54,15 @@ export interface VsockSocket extends Duplex {
   resetAndDestroy(): this;
   /** The connection's stream buffer size in bytes (what the transport really applied). */
   getBufferSize(): number;
+  /**
+   * Resolves once the peer has every byte written so far: this socket's write queue is empty and
+   * the transport has handed everything to the peer (on the kernel: `SIOCOUTQ` is 0 — the peer's
+   * kernel holds the data; whether its application read it, only the peer can say). For a graceful
+   * stop before a VM is powered off. Rejects with `ERR_VMCI_UNSUPPORTED` where the transport cannot
+   * tell (the kernel before Linux 6.12, which has no `SIOCOUTQ` for vsock; hybrid vsock), with
+   * `ERR_VMCI_SOCKET_CLOSED` when the socket is destroyed first, or with the signal's reason.
+   */
+  flushed(options?: { signal?: AbortSignal }): Promise<void>;
 }
 
 export interface TransportConnectRequest {

@@ -144,6 +144,11 @@ export class FakeStreamChannel extends FakeConnectionEnd implements StreamChanne
     return n;
   }
 
+  /** Bytes written but not yet across the (shaped) link: the fake's SIOCOUTQ. */
+  unsentBytes(): number {
+    return this.outgoing.inFlight();
+  }
+
   write(data: Buffer): number | null {
     const pipe = this.outgoing;
     if (pipe.reset) throw pipe.reset;
@@ -156,12 +161,14 @@ export class FakeStreamChannel extends FakeConnectionEnd implements StreamChanne
   }
 }
 
-/** virtio-vsock's SEQPACKET limit, which the fake applies to every transport. */
+/** The default SEQPACKET limit: the default 256 KiB buffer (larger buffers carry larger messages). */
 export const fakeMaxMessageSize = 256 * 1024;
 
+/**
+ * As on the kernel: a message may be no larger than the sender's buffer nor the receiver's
+ * (each end's buffer is its incoming pipe's capacity); larger ones fail with EMSGSIZE.
+ */
 export class FakeMessageChannel extends FakeConnectionEnd implements MessageChannel {
-  readonly maxMessageSize = fakeMaxMessageSize;
-
   constructor(
     local: VsockAddress,
     remote: VsockAddress,
@@ -180,15 +187,20 @@ export class FakeMessageChannel extends FakeConnectionEnd implements MessageChan
     return this.outgoing;
   }
 
+  /** This end's own buffer size. */
+  get maxMessageSize(): number {
+    return this.incoming.capacity;
+  }
+
   send(message: Buffer, endOfRecord: boolean): boolean {
     const pipe = this.outgoing;
     if (pipe.reset) throw pipe.reset;
     if (pipe.ended) throw kernelError('EPIPE', 'sendmsg', 'this end was shut down for writing');
-    if (message.length > this.maxMessageSize)
+    if (message.length > Math.min(this.maxMessageSize, pipe.capacity))
       throw kernelError(
-        'ENOMEM',
+        'EMSGSIZE',
         'sendmsg',
-        'the message is larger than the transport allows (256 KiB): split it',
+        `the message is larger than the sender's (${this.maxMessageSize}) or the receiver's (${pipe.capacity}) buffer: split it`,
       );
     if (pipe.size + message.length > pipe.capacity && pipe.size > 0) return false;
     pipe.push({ data: Buffer.from(message), endOfRecord, length: message.length });

@@ -9,10 +9,14 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const running = new Set<ChildProcessWithoutNullStreams>();
 
 /** Starts `vmci <args>` (the TypeScript source through tsx) with piped stdio. */
-export function vmci(args: readonly string[]): ChildProcessWithoutNullStreams {
+export function vmci(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): ChildProcessWithoutNullStreams {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', ...args], {
     cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
   running.add(child);
   child.once('close', () => running.delete(child));
@@ -89,8 +93,8 @@ export function watchStderr(child: ChildProcessWithoutNullStreams) {
  * Starts a serving command (`listen`, `recv`, `bench --serve`) and resolves once it prints
  * `listening on …:PORT`, with that port; `done` resolves with its output when it exits.
  */
-export async function listening(args: readonly string[]) {
-  const child = vmci(args);
+export async function listening(args: readonly string[], env: Record<string, string> = {}) {
+  const child = vmci(args, env);
   const done = outputOf(child);
   // The port ends at a non-digit, so a line split inside the number is not misread.
   const [, port] = await watchStderr(child).waitFor(/listening on [^\n]*:(\d+)\D/);

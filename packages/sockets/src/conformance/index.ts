@@ -118,6 +118,33 @@ export function describeTransportConformance(
       return [await serverSide, client];
     }
 
+    /** A connected SEQPACKET pair: [the server's accepted socket, the client], buffers as asked. */
+    async function messagePair(
+      buffers: { server?: number; client?: number } = {},
+    ): Promise<[VsockMessageSocket, VsockMessageSocket]> {
+      let accepted!: (socket: VsockMessageSocket) => void;
+      const serverSide = new Promise<VsockMessageSocket>((resolve) => {
+        accepted = resolve;
+      });
+      const server = createSeqpacketServer(
+        { transport: target.server, ...(buffers.server ? { bufferSize: buffers.server } : {}) },
+        (socket) => {
+          sockets.push(socket);
+          accepted(socket);
+        },
+      );
+      servers.push(server);
+      const { port } = await server.listenAsync();
+      const client = await connectSeqpacket({
+        cid: target.serverCid,
+        port,
+        transport: target.client,
+        ...(buffers.client ? { bufferSize: buffers.client } : {}),
+      });
+      sockets.push(client);
+      return [await serverSide, client];
+    }
+
     it('connects and echoes a message', async () => {
       const { port } = await listen((socket) => socket.pipe(socket));
       const client = await dial(port);
@@ -401,26 +428,6 @@ export function describeTransportConformance(
 
     if (capabilities.seqpacket !== false)
       describe('seqpacket', () => {
-        async function messagePair(): Promise<[VsockMessageSocket, VsockMessageSocket]> {
-          let accepted!: (socket: VsockMessageSocket) => void;
-          const serverSide = new Promise<VsockMessageSocket>((resolve) => {
-            accepted = resolve;
-          });
-          const server = createSeqpacketServer({ transport: target.server }, (socket) => {
-            sockets.push(socket);
-            accepted(socket);
-          });
-          servers.push(server);
-          const { port } = await server.listenAsync();
-          const client = await connectSeqpacket({
-            cid: target.serverCid,
-            port,
-            transport: target.client,
-          });
-          sockets.push(client);
-          return [await serverSide, client];
-        }
-
         it('keeps message boundaries, in order', async () => {
           const [server, client] = await messagePair();
           const received: string[] = [];
@@ -482,6 +489,56 @@ export function describeTransportConformance(
           const closed = Promise.all([once(server, 'close'), once(client, 'close')]);
           client.end();
           await closed;
+        });
+      });
+
+    if (capabilities.seqpacket !== false && capabilities.bufferSizes !== false)
+      describe('message sizes against buffers', () => {
+        // The kernel refuses a message larger than the sender's or the receiver's buffer
+        // (ENOMEM on Linux 6.1, EMSGSIZE later); the fake follows the same rule.
+
+        it('connectSeqpacket({ bufferSize }) applies the buffer: it is the largest message', async () => {
+          const [server, client] = await messagePair({ client: 1 << 20 });
+          expect(client.maxMessageSize).toBe(1 << 20);
+          expect(server.maxMessageSize).toBe(262144);
+        });
+
+        it('carries a 300 KiB message whole with 1 MiB buffers on both ends', async () => {
+          const [server, client] = await messagePair({ server: 1 << 20, client: 1 << 20 });
+          const payload = randomBytes(300 * 1024);
+          const received = once(server, 'message');
+          await client.send(payload);
+          const [data] = (await received) as [Buffer];
+          expect(sha256(data)).toBe(sha256(payload));
+        });
+
+        it("refuses a message larger than the receiver's buffer, sending nothing", async () => {
+          const [server, client] = await messagePair({ client: 1 << 20 });
+          await expect(client.send(Buffer.alloc(300 * 1024))).rejects.toMatchObject({
+            code: 'ERR_VMCI_MESSAGE_TOO_LARGE',
+          });
+          const received = once(server, 'message');
+          await client.send('next');
+          const [data] = (await received) as [Buffer];
+          expect(data.toString()).toBe('next');
+        });
+
+        it("refuses a message larger than the sender's own buffer", async () => {
+          const [, client] = await messagePair({ server: 1 << 20, client: 65536 });
+          await expect(client.send(Buffer.alloc(65537))).rejects.toMatchObject({
+            code: 'ERR_VMCI_MESSAGE_TOO_LARGE',
+          });
+        });
+
+        it('rejects a connectSeqpacket bufferSize that is not a positive integer', async () => {
+          await expect(
+            connectSeqpacket({
+              cid: target.serverCid,
+              port: 1,
+              transport: target.client,
+              bufferSize: 0,
+            }),
+          ).rejects.toMatchObject({ code: 'ERR_VMCI_INVALID_ARGUMENT' });
         });
       });
   });

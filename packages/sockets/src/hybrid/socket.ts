@@ -6,6 +6,7 @@ import net from 'node:net';
 import { VmciError } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
 import { validateSetTimeout } from '../arguments.js';
+import { cannotTellFlushed } from '../flushed.js';
 import { vsockAddressProperties } from '../net-socket-addresses.js';
 import type { VsockSocket } from '../transport.js';
 
@@ -117,6 +118,11 @@ export class HybridVsockSocket extends net.Socket implements VsockSocket {
   getBufferSize(): number {
     if (this.destroyed) throw new VmciError('ERR_VMCI_SOCKET_CLOSED', 'the socket is closed');
     return this[state]?.bufferSize ?? HYBRID_DEFAULT_BUFFER_SIZE;
+  }
+
+  /** Hybrid vsock cannot tell: the data's last hop is inside the VMM. */
+  async flushed(_options?: { signal?: AbortSignal }): Promise<void> {
+    throw cannotTellFlushed('hybrid vsock (the VMM forwards the data)');
   }
 
   /** `{ cid: 2, port }` of the host end, or `{}` once destroyed. */

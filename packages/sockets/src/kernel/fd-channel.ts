@@ -11,6 +11,7 @@ import {
   readInto,
   releasePoll,
   shutdownSocket,
+  unsentBytes,
   writeFrom,
 } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
@@ -108,5 +109,9 @@ export class FdChannel implements StreamChannel {
 
   bufferSize(): number {
     return getBufferSizes(this.fd).size;
+  }
+
+  unsentBytes(): number {
+    return unsentBytes(this.fd);
   }
 }

@@ -3,9 +3,10 @@
  * giving a genuine `net.Socket` — libuv's own reads, writes, backpressure and half-close.
  */
 import net from 'node:net';
-import { getBufferSizes, VmciError } from '@vmci/ffi';
+import { getBufferSizes, unsentBytes, VmciError, writeFrom } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
 import { validateSetTimeout } from '../arguments.js';
+import { waitUntilFlushed } from '../flushed.js';
 import { vsockAddressProperties } from '../net-socket-addresses.js';
 import type { VsockSocket } from '../transport.js';
 
@@ -31,11 +32,29 @@ export function pipeBinding(): PipeBinding {
   return binding;
 }
 
+/** How often queued writes check whether the peer is still there (see `watchStalledWrites`). */
+export const stalledWriteProbeMs = 500;
+
+/**
+ * Whether the peer can still take data: a zero-length send writes nothing, but the kernel fails it
+ * with EPIPE at once when the peer has closed (vsock checks the peer's shutdown before anything
+ * else). Returns that error, or undefined while the peer is there.
+ */
+function peerGone(fd: number): Error | undefined {
+  try {
+    writeFrom(fd, Buffer.alloc(0));
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
 /** A `net.Socket` over a vsock descriptor, reporting vsock addresses. */
 export class PipeVsockSocket extends net.Socket implements VsockSocket {
   private readonly fd: number;
   private readonly vsockLocal: VsockAddress;
   private readonly vsockRemote: VsockAddress;
+  private probeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     fd: number,
@@ -77,6 +96,69 @@ export class PipeVsockSocket extends net.Socket implements VsockSocket {
         () => this.vsockLocal.cid,
       ),
     });
+    // A peer that closes while we have writes queued is never reported writable again (the
+    // kernel keeps its credit at zero), so libuv would wait forever: check on 'end', and while
+    // writes make no progress.
+    this.on('end', () => this.checkPeer());
+  }
+
+  override _write(
+    chunk: Buffer,
+    encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ): void {
+    super._write(chunk, encoding, callback);
+    this.watchStalledWrites();
+  }
+
+  override _writev(
+    chunks: { chunk: Buffer; encoding: BufferEncoding }[],
+    callback: (error?: Error | null) => void,
+  ): void {
+    super._writev?.(chunks, callback);
+    this.watchStalledWrites();
+  }
+
+  /**
+   * While writes are queued, checks the peer every `stalledWriteProbeMs` (the check writes nothing,
+   * so a healthy peer costs one syscall per period and nothing else).
+   */
+  private watchStalledWrites() {
+    if (this.probeTimer || this.destroyed) return;
+    this.probeTimer = setInterval(() => {
+      if (this.destroyed || this.writableLength === 0) this.stopWatching();
+      else this.checkPeer();
+    }, stalledWriteProbeMs);
+    this.probeTimer.unref();
+  }
+
+  private stopWatching() {
+    if (this.probeTimer) clearInterval(this.probeTimer);
+    this.probeTimer = undefined;
+  }
+
+  /** Destroys the socket with the kernel's error (EPIPE) when the peer is gone and writes wait. */
+  private checkPeer() {
+    if (this.destroyed || this.writableLength === 0) return;
+    const error = peerGone(this.fd);
+    if (error) {
+      this.stopWatching();
+      this.destroy(error);
+    }
+  }
+
+  override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
+    this.stopWatching();
+    super._destroy(error, callback);
+  }
+
+  /**
+   * Discards queued writes and closes at once (net's version accepts only TCP handles). vsock has
+   * no reset on close: the peer sees end of stream, and EPIPE if it writes (Linux 6.1 and 6.12,
+   * `SO_LINGER` makes no difference).
+   */
+  override resetAndDestroy(): this {
+    return this.destroy();
   }
 
   declare readonly remotePort: number | undefined;
@@ -101,6 +183,12 @@ export class PipeVsockSocket extends net.Socket implements VsockSocket {
   getBufferSize(): number {
     if (this.destroyed) throw new VmciError('ERR_VMCI_SOCKET_CLOSED', 'the socket is closed');
     return getBufferSizes(this.fd).size;
+  }
+
+  /** See {@link VsockSocket.flushed}. */
+  async flushed(options: { signal?: AbortSignal } = {}): Promise<void> {
+    if (this.destroyed) throw new VmciError('ERR_VMCI_SOCKET_CLOSED', 'the socket is closed');
+    await waitUntilFlushed(this, () => unsentBytes(this.fd), options.signal);
   }
 
   override address(): VsockAddress | Record<string, never> {

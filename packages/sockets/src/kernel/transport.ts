@@ -179,17 +179,31 @@ export class KernelTransport implements Transport {
     }
     const bound = localAddress(fd);
     let closed = false;
+    let referenced = true;
+    const outOfDescriptors = new DescriptorBackoff(fd, () => {
+      if (!closed) poller?.start({ readable: true }, acceptAll);
+    });
     const acceptAll = () => {
       while (!closed) {
         let accepted: ReturnType<typeof acceptConnection>;
         try {
           accepted = acceptConnection(fd);
         } catch (error) {
-          // EMFILE and friends: report, keep listening (like net.Server).
+          if (isOutOfDescriptors(error)) {
+            // The connection stays queued and the listener readable: polling on would spin.
+            poller?.stop();
+            outOfDescriptors.wait(error as Error, referenced);
+            return;
+          }
+          // Anything else: report, keep listening (like net.Server).
           handlers.error(error as Error);
           return;
         }
-        if (!accepted) return;
+        if (!accepted) {
+          outOfDescriptors.caughtUp();
+          return;
+        }
+        outOfDescriptors.served();
         let socket: S;
         try {
           socket = wrapAccepted(accepted.fd, {
@@ -209,12 +223,88 @@ export class KernelTransport implements Transport {
       close: () => {
         if (closed) return;
         closed = true;
+        outOfDescriptors.cancel();
         poller?.close();
         closeSocket(fd);
       },
-      ref: () => poller?.ref(),
-      unref: () => poller?.unref(),
+      ref: () => {
+        referenced = true;
+        poller?.ref();
+        outOfDescriptors.setRef(true);
+      },
+      unref: () => {
+        referenced = false;
+        poller?.unref();
+        outOfDescriptors.setRef(false);
+      },
     };
+  }
+}
+
+const isOutOfDescriptors = (error: unknown) => {
+  const code = (error as { code?: string }).code;
+  return code === 'EMFILE' || code === 'ENFILE';
+};
+
+/**
+ * At the descriptor limit `accept4` fails with EMFILE while the connection stays queued, so the
+ * listener stays readable: polling on would spin (libuv's answer for `net`, a reserve descriptor
+ * that it closes to accept and drop the connection, loses the connection). Instead the listener
+ * stops polling and tries again after a backoff (20 ms doubling to 1 s) until a descriptor is
+ * free; queued connections wait in the kernel's backlog and are served then. One warning per
+ * episode — from the first EMFILE until the backlog is empty again — (`process.emitWarning`, code
+ * `VMCI_OUT_OF_DESCRIPTORS`), no 'error': the server did nothing wrong and recovers by itself.
+ */
+export class DescriptorBackoff {
+  /** Backoff bounds (ms). */
+  static readonly first = 20;
+  static readonly last = 1000;
+  private delay = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private inEpisode = false;
+
+  constructor(
+    private readonly fd: number,
+    private readonly retry: () => void,
+  ) {}
+
+  wait(error: Error, referenced: boolean): void {
+    if (!this.inEpisode) {
+      this.inEpisode = true;
+      process.emitWarning(
+        `vsock listener (descriptor ${this.fd}) is out of file descriptors (${(error as { code?: string }).code}): connections wait in the backlog until descriptors are closed; raise the limit (ulimit -n) or close idle connections`,
+        { code: 'VMCI_OUT_OF_DESCRIPTORS' },
+      );
+    }
+    this.delay = Math.min(
+      this.delay === 0 ? DescriptorBackoff.first : this.delay * 2,
+      DescriptorBackoff.last,
+    );
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.retry();
+    }, this.delay);
+    if (!referenced) this.timer.unref();
+  }
+
+  /** An accept succeeded: retry quickly if the limit is hit again. */
+  served(): void {
+    this.delay = 0;
+  }
+
+  /** The backlog is empty: the episode is over (the next one warns again). */
+  caughtUp(): void {
+    this.inEpisode = false;
+  }
+
+  setRef(ref: boolean): void {
+    if (ref) this.timer?.ref();
+    else this.timer?.unref();
+  }
+
+  cancel(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }
 
