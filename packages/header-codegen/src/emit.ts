@@ -10,6 +10,7 @@ import {
   type SourceFile,
   VariableDeclarationKind,
 } from 'ts-morph';
+import { type CType, type DataModel, resolveType, spellType } from './c-types.js';
 import { CodegenError } from './errors.js';
 import { compileMacroExpression } from './macro-functions.js';
 import type { HeaderModel, StructModel } from './model.js';
@@ -231,6 +232,36 @@ function emitLayouts(file: SourceFile, model: HeaderModel) {
     'layouts',
     `{${entries.join('')}\n} as const`,
   );
+}
+
+/** The fixed-width koffi type of a C scalar on a target (never `long`: its size differs by ABI). */
+export function koffiTypeOf(type: CType, model: DataModel): string {
+  const resolved = resolveType(type);
+  switch (resolved.kind) {
+    case 'int': {
+      if (resolved.name === '_Bool') return 'bool';
+      const bits = model.sizes[resolved.name] * 8;
+      const unsigned =
+        resolved.name === 'char' ? !model.charIsSigned : resolved.name.startsWith('unsigned');
+      return `${unsigned ? 'uint' : 'int'}${bits}_t`;
+    }
+    case 'enum':
+      return 'int32_t';
+    case 'float':
+      return resolved.name === 'float'
+        ? 'float'
+        : resolved.name === 'double'
+          ? 'double'
+          : 'long double';
+    case 'pointer':
+      return 'void *';
+    case 'record':
+      return `record:${resolved.record.name ?? ''}`;
+    case 'array':
+      return `array:${koffiTypeOf(resolved.of, model)}[${resolved.length ?? 0}]`;
+    default:
+      return spellType(type);
+  }
 }
 
 function koffiFields(s: StructModel, known: ReadonlySet<string>): string[] | undefined {

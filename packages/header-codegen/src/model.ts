@@ -17,6 +17,7 @@ import {
   type TranslationUnit,
 } from './declarations.js';
 import { docFor } from './docs.js';
+import { koffiTypeOf } from './emit.js';
 import { CodegenError, type CodegenErrorCode } from './errors.js';
 import { type Expr, evaluate, parseExpression, TokenCursor } from './expression.js';
 import { computeLayout, sizeAndAlign } from './layout.js';
@@ -359,38 +360,6 @@ function elementOf(type: CType): { type: CType; length: number | undefined } {
   const resolved = resolveType(type);
   if (resolved.kind === 'array') return { type: resolved.of, length: resolved.length ?? 0 };
   return { type, length: undefined };
-}
-
-/** The fixed-width koffi type of a C scalar on a target (never `long`: its size differs by ABI). */
-export function koffiTypeOf(type: CType, model: DataModel): string {
-  const resolved = resolveType(type);
-  switch (resolved.kind) {
-    case 'int': {
-      if (resolved.name === '_Bool') return 'bool';
-      const bits = model.sizes[resolved.name] * 8;
-      const unsigned =
-        resolved.name === 'char' ? !model.charIsSigned : resolved.name.startsWith('unsigned');
-      return `${unsigned ? 'uint' : 'int'}${bits}_t`;
-    }
-    case 'enum':
-      return 'int32_t';
-    case 'float':
-      return resolved.name === 'float'
-        ? 'float'
-        : resolved.name === 'double'
-          ? 'double'
-          : 'long double';
-    case 'pointer':
-      return 'void *';
-    case 'record':
-      return `record:${resolved.record.name ?? ''}`;
-    case 'array': {
-      const inner = elementOf(resolved);
-      return `array:${koffiTypeOf(inner.type, model)}[${inner.length}]`;
-    }
-    default:
-      return spellType(type);
-  }
 }
 
 // ---- macros ----------------------------------------------------------------------------------
