@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
+import { CodegenError } from '../src/errors.js';
+import { lexFile, type Token } from '../src/lexer.js';
 import { buildModel, type HeaderModel } from '../src/model.js';
 import type { TargetName } from '../src/targets.js';
 
@@ -33,4 +35,27 @@ export async function importEmitted(text: string): Promise<Record<string, unknow
     compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
   }).outputText;
   return import(`data:text/javascript;base64,${Buffer.from(js).toString('base64')}`);
+}
+
+/** The tokens of one line of C (or of the first logical line of `text`). */
+export function lexLine(text: string): Token[] {
+  return lexFile('unit.h', text).lines[0]?.tokens ?? [];
+}
+
+/** The one token `text` lexes to. */
+export function lexToken(text: string): Token {
+  const [token, ...rest] = lexLine(text);
+  if (!token || rest.length > 0) throw new Error(`'${text}' is not one token`);
+  return token;
+}
+
+/** The CodegenError `fn` throws (fails the test when it throws nothing or something else). */
+export function codegenErrorOf(fn: () => unknown): CodegenError {
+  try {
+    fn();
+  } catch (error) {
+    if (CodegenError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a CodegenError');
 }
