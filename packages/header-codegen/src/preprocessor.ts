@@ -1,6 +1,6 @@
 /**
- * A C preprocessor of our own: object- and function-like macros (with `#`, `##`, variadics and
- * hide sets), conditionals, includes resolved through a target profile, `#error`.
+ * A C preprocessor of our own: conditionals, includes resolved through a target profile,
+ * `#define`, `#error`; macros expand in `preprocessor/macro-expansion.ts`.
  */
 import type { DataModel } from './c-types.js';
 import { CodegenError } from './errors.js';
@@ -10,20 +10,16 @@ import {
   errorAt,
   type LogicalLine,
   lexFile,
-  lexFragment,
   type SourceFile,
   type Token,
 } from './lexer.js';
+import {
+  builtinMacros,
+  type MacroDefinition,
+  MacroExpander,
+} from './preprocessor/macro-expansion.js';
 
-export interface MacroDefinition {
-  readonly name: string;
-  /** Parameter names for function-like macros; undefined for object-like ones. */
-  readonly params: readonly string[] | undefined;
-  readonly variadic: boolean;
-  readonly body: readonly Token[];
-  /** The `#define` name token (for locations); undefined for predefined macros. */
-  readonly token: Token | undefined;
-}
+export type { MacroDefinition };
 
 /** Where includes come from: the target profile's system headers, and files on disk. */
 export interface IncludeResolver {
@@ -83,8 +79,10 @@ export function preprocess(
   const out: Token[] = [];
   const comments: Comment[] = [];
   const warnings: string[] = [];
-  const expansionLimit = options.expansionLimit ?? 100_000;
-  let produced = 0;
+
+  const expander = new MacroExpander(macros, options.expansionLimit ?? 100_000);
+  const expandTop = (tokens: readonly Token[], inCondition = false) =>
+    expander.expandTop(tokens, inCondition);
 
   for (const [name, text] of Object.entries(options.predefined)) {
     const lexed = lexFile(`<predefined ${name}>`, text);
@@ -97,270 +95,9 @@ export function preprocess(
     });
   }
 
-  for (const name of ['__LINE__', '__FILE__']) {
-    macros.set(name, { name, params: undefined, variadic: false, body: [], token: undefined });
-  }
+  for (const macro of builtinMacros) macros.set(macro.name, macro);
 
   const mainLexed = lexFile(mainPath, mainText);
-
-  // ---- macro expansion -------------------------------------------------------------------------
-
-  // Hide sets are shared, never mutated: a body token without one takes the expansion's set as is,
-  // and unions are cached, so a runaway macro costs little memory per token.
-  const unions = new WeakMap<
-    ReadonlySet<string>,
-    WeakMap<ReadonlySet<string>, ReadonlySet<string>>
-  >();
-  const union = (
-    a: ReadonlySet<string> | undefined,
-    b: ReadonlySet<string>,
-  ): ReadonlySet<string> => {
-    if (!a || a.size === 0 || a === b) return b;
-    let byB = unions.get(a);
-    if (!byB) {
-      byB = new WeakMap();
-      unions.set(a, byB);
-    }
-    let merged = byB.get(b);
-    if (!merged) {
-      const set = new Set(a);
-      for (const name of b) set.add(name);
-      merged = set;
-      byB.set(b, merged);
-    }
-    return merged;
-  };
-
-  const withHideSet = (
-    token: Token,
-    hideSet: ReadonlySet<string>,
-    origin: Token,
-    macro: string,
-  ): Token => {
-    const merged = union(token.hideSet, hideSet);
-    return {
-      ...token,
-      file: origin.file,
-      line: origin.line,
-      column: origin.column,
-      hideSet: merged,
-      expandedFrom: origin.expandedFrom ?? macro,
-    };
-  };
-
-  const stringify = (arg: readonly Token[], at: Token): Token => {
-    let text = '';
-    arg.forEach((token, index) => {
-      if (index > 0 && token.spaceBefore) text += ' ';
-      text +=
-        token.kind === 'string' || token.kind === 'char'
-          ? token.text.replace(/[\\"]/g, '\\$&')
-          : token.text;
-    });
-    return { ...at, kind: 'string', text: `"${text}"` };
-  };
-
-  const paste = (left: Token, right: Token): Token => {
-    const text = left.text + right.text;
-    const tokens = lexFragment(text, left);
-    if (tokens.length !== 1) {
-      throw errorAt(
-        left,
-        'ERR_CODEGEN_BAD_MACRO',
-        `pasting '${left.text}' and '${right.text}' does not give a valid token`,
-      );
-    }
-    return { ...(tokens[0] as Token), spaceBefore: left.spaceBefore };
-  };
-
-  /** Replaces parameters in a function-like macro's body (C11 6.10.3.1–3). */
-  const substitute = (macro: MacroDefinition, args: Token[][], origin: Token): Token[] => {
-    const params = macro.params ?? [];
-    const indexOf = (token: Token | undefined): number => {
-      if (token?.kind !== 'identifier') return -1;
-      if (macro.variadic && token.text === '__VA_ARGS__') return params.length;
-      return params.indexOf(token.text);
-    };
-    const result: Token[] = [];
-    const body = macro.body;
-    for (let i = 0; i < body.length; i++) {
-      const token = body[i] as Token;
-      if (token.text === '#' && token.kind === 'punctuator' && macro.params) {
-        const index = indexOf(body[i + 1]);
-        if (index < 0)
-          throw errorAt(token, 'ERR_CODEGEN_BAD_MACRO', "'#' is not followed by a macro parameter");
-        result.push(stringify(args[index] ?? [], { ...token, spaceBefore: token.spaceBefore }));
-        i++;
-        continue;
-      }
-      const index = indexOf(token);
-      const nextIsPaste = body[i + 1]?.text === '##';
-      const prevIsPaste = body[i - 1]?.text === '##';
-      if (index >= 0) {
-        const arg = args[index] ?? [];
-        const replacement = nextIsPaste || prevIsPaste ? arg : expand(arg, origin);
-        if (replacement.length === 0) {
-          result.push({ ...token, kind: 'other', text: '' }); // placemarker
-        } else {
-          replacement.forEach((t, n) => {
-            result.push(n === 0 ? { ...t, spaceBefore: token.spaceBefore } : t);
-          });
-        }
-        continue;
-      }
-      result.push(token);
-    }
-    // Apply `##` left to right.
-    const pasted: Token[] = [];
-    for (let i = 0; i < result.length; i++) {
-      const token = result[i] as Token;
-      if (
-        token.text === '##' &&
-        token.kind === 'punctuator' &&
-        pasted.length > 0 &&
-        i + 1 < result.length
-      ) {
-        const left = pasted.pop() as Token;
-        const right = result[++i] as Token;
-        if (left.kind === 'other' && left.text === '') pasted.push(right);
-        else if (right.kind === 'other' && right.text === '') pasted.push(left);
-        else pasted.push(paste(left, right));
-        continue;
-      }
-      pasted.push(token);
-    }
-    return pasted.filter((t) => !(t.kind === 'other' && t.text === ''));
-  };
-
-  /** Collects the arguments of a function-like macro invocation; undefined when the list does not close. */
-  const collectArgs = (
-    stack: Token[],
-    macro: MacroDefinition,
-    name: Token,
-  ): { args: Token[][]; close: Token } | undefined => {
-    stack.pop(); // '('
-    const args: Token[][] = [[]];
-    let depth = 0;
-    for (;;) {
-      const token = stack.pop();
-      if (!token) {
-        throw errorAt(
-          name,
-          'ERR_CODEGEN_MACRO_ARGUMENTS',
-          `unterminated argument list invoking macro '${macro.name}'`,
-        );
-      }
-      if (token.kind === 'punctuator') {
-        if (token.text === '(') depth++;
-        else if (token.text === ')') {
-          if (depth === 0) {
-            const params = macro.params ?? [];
-            const expected = params.length + (macro.variadic ? 1 : 0);
-            let list = args;
-            if (list.length === 1 && (list[0] as Token[]).length === 0 && expected === 0) list = [];
-            if (macro.variadic && list.length === params.length) list.push([]);
-            if (macro.variadic ? list.length < params.length : list.length !== expected) {
-              throw errorAt(
-                name,
-                'ERR_CODEGEN_MACRO_ARGUMENTS',
-                `macro '${macro.name}' takes ${expected} argument(s) but ${list.length} were given`,
-              );
-            }
-            return { args: list, close: token };
-          }
-          depth--;
-        } else if (token.text === ',' && depth === 0) {
-          if (!(macro.variadic && args.length > (macro.params?.length ?? 0))) {
-            args.push([]);
-            continue;
-          }
-        }
-      }
-      (args[args.length - 1] as Token[]).push(token);
-    }
-  };
-
-  /** Expands a token list from scratch: the expansion limit counts per top-level expansion. */
-  function expandTop(tokens: readonly Token[], inCondition = false): Token[] {
-    produced = 0;
-    return expand(tokens, undefined, inCondition);
-  }
-
-  /** Expands macros in a token list (C11 6.10.3.4, with Prosser's hide sets). */
-  function expand(tokens: readonly Token[], origin?: Token, inCondition = false): Token[] {
-    const stack = [...tokens].reverse();
-    const result: Token[] = [];
-    while (stack.length > 0) {
-      const token = stack.pop() as Token;
-      if (inCondition && token.kind === 'identifier' && token.text === 'defined') {
-        // `defined X` / `defined ( X )` produced by a macro: keep the operand unexpanded (as GCC).
-        result.push(token);
-        const next = stack.pop();
-        if (next) result.push(next);
-        if (next?.text === '(') {
-          for (let i = 0; i < 2; i++) {
-            const t = stack.pop();
-            if (t) result.push(t);
-          }
-        }
-        continue;
-      }
-      const macro = token.kind === 'identifier' ? macros.get(token.text) : undefined;
-      if (!macro || token.hideSet?.has(token.text)) {
-        result.push(token);
-        continue;
-      }
-      if (macro.name === '__LINE__' || macro.name === '__FILE__') {
-        result.push({ ...token, ...builtin(macro.name, origin ?? token) });
-        continue;
-      }
-      let body: Token[];
-      const at = origin ?? token;
-      if (macro.params === undefined) {
-        const hideSet = union(token.hideSet, ownHideSet(macro.name));
-        body = macro.body.map((t) => withHideSet(t, hideSet, at, macro.name));
-      } else {
-        const next = stack[stack.length - 1];
-        if (next?.text !== '(' || next.kind !== 'punctuator') {
-          result.push(token);
-          continue;
-        }
-        const invocation = collectArgs(stack, macro, token) as { args: Token[][]; close: Token };
-        const hideSet = new Set<string>([macro.name]);
-        for (const name of token.hideSet ?? [])
-          if (invocation.close.hideSet?.has(name)) hideSet.add(name);
-        body = substitute(macro, invocation.args, at).map((t) =>
-          withHideSet(t, hideSet, at, macro.name),
-        );
-      }
-      if (body.length > 0) body[0] = { ...(body[0] as Token), spaceBefore: token.spaceBefore };
-      produced += body.length;
-      if (produced > expansionLimit) {
-        throw errorAt(
-          at,
-          'ERR_CODEGEN_EXPANSION_LIMIT',
-          `macro expansion produced more than ${expansionLimit} tokens (runaway macro '${macro.name}'?)`,
-        );
-      }
-      for (let i = body.length - 1; i >= 0; i--) stack.push(body[i] as Token);
-    }
-    return result;
-  }
-
-  const ownHideSets = new Map<string, ReadonlySet<string>>();
-  const ownHideSet = (name: string): ReadonlySet<string> => {
-    let set = ownHideSets.get(name);
-    if (!set) {
-      set = new Set([name]);
-      ownHideSets.set(name, set);
-    }
-    return set;
-  };
-
-  const builtin = (name: string, at: Token): Pick<Token, 'kind' | 'text'> =>
-    name === '__LINE__'
-      ? { kind: 'number', text: String(at.line) }
-      : { kind: 'string', text: JSON.stringify(at.file.path) };
 
   // ---- directives ------------------------------------------------------------------------------
 
