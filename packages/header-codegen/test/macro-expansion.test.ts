@@ -3,6 +3,7 @@
  * macro table built from `#define` lines and one expander, without files or directives.
  */
 import { describe, expect, it } from 'vitest';
+import { spellTokens } from '../src/preprocessor/directives.js';
 import { HideSets } from '../src/preprocessor/hide-sets.js';
 import {
   builtinMacros,
@@ -12,7 +13,6 @@ import {
   paste,
   stringify,
 } from '../src/preprocessor/macro-expansion.js';
-import { spellTokens } from '../src/preprocessor.js';
 import { codegenErrorOf, lexLine, lexToken } from './helpers.js';
 
 /** A macro table from `NAME body` / `NAME(params) body` lines (what follows `#define`). */
