@@ -85,11 +85,7 @@ describe('gcc oracle on the host (linux-x64, real system headers)', () => {
   });
 });
 
-// clang runs as WebAssembly: compiling the module alone can take seconds on a loaded 2-core machine,
-// so this group gets a hang guard instead of vitest's 5 s default.
-describe('clang oracle per target (clang as WebAssembly, profile shims)', {
-  timeout: 120_000,
-}, () => {
+describe('clang oracle per target (clang as WebAssembly, profile shims)', () => {
   const linuxTargets: TargetName[] = ['linux-x64', 'linux-arm64'];
   it.each(linuxTargets)('confirms vm_sockets.h and the profile on %s', async (target) => {
     const model = buildModel({
