@@ -16,6 +16,7 @@ import {
 } from './c-types.js';
 import { errorAt, type Token } from './lexer.js';
 import { decodeChar, decodeNumber, decodeStrings } from './literals.js';
+import type { TokenCursor } from './token-cursor.js';
 
 export type Expr =
   | { readonly k: 'int'; readonly value: bigint; readonly type: IntTypeName; readonly token: Token }
@@ -55,55 +56,6 @@ export type Expr =
       readonly token: Token;
     }
   | { readonly k: 'member'; readonly object: Expr; readonly name: string; readonly token: Token };
-
-/** A cursor over a token list. */
-/** How deep expressions and declarators may nest (C requires 63; real headers use a handful). */
-export const maxNesting = 256;
-
-export class TokenCursor {
-  position = 0;
-  /** Current nesting depth, shared by the expression and declaration parsers. */
-  depth = 0;
-  constructor(
-    readonly tokens: readonly Token[],
-    /** Where to point errors when the list ends early. */
-    readonly end: Token,
-  ) {}
-  peek(offset = 0): Token | undefined {
-    return this.tokens[this.position + offset];
-  }
-  atEnd(): boolean {
-    return this.position >= this.tokens.length;
-  }
-  next(): Token {
-    const token = this.tokens[this.position];
-    if (!token) throw errorAt(this.end, 'ERR_CODEGEN_SYNTAX', 'unexpected end of input');
-    this.position++;
-    return token;
-  }
-  is(text: string, offset = 0): boolean {
-    const token = this.peek(offset);
-    return (
-      token !== undefined && token.text === text && token.kind !== 'string' && token.kind !== 'char'
-    );
-  }
-  accept(text: string): Token | undefined {
-    if (this.is(text)) return this.next();
-    return undefined;
-  }
-  expect(text: string, what?: string): Token {
-    const token = this.peek();
-    if (!token || !this.is(text)) {
-      const at = token ?? this.end;
-      throw errorAt(
-        at,
-        'ERR_CODEGEN_SYNTAX',
-        `expected '${text}'${what ? ` ${what}` : ''}${token ? ` before '${token.text}'` : ' at end of input'}`,
-      );
-    }
-    return this.next();
-  }
-}
 
 /** What the expression parser needs from the declaration parser: type names for casts and sizeof. */
 export interface TypeNameParser {
@@ -169,18 +121,7 @@ export function parseExpression(
 
   const parseUnary = (): Expr => {
     const token = cursor.peek();
-    if (++cursor.depth > maxNesting) {
-      throw errorAt(
-        token ?? cursor.end,
-        'ERR_CODEGEN_NESTING_LIMIT',
-        `expression nested more than ${maxNesting} levels deep`,
-      );
-    }
-    try {
-      return parseUnaryAt(token);
-    } finally {
-      cursor.depth--;
-    }
+    return cursor.nested(token ?? cursor.end, 'expression', () => parseUnaryAt(token));
   };
 
   const parseUnaryAt = (token: Token | undefined): Expr => {

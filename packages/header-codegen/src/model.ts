@@ -19,11 +19,12 @@ import {
 import { docFor } from './docs.js';
 import { koffiTypeOf } from './emit.js';
 import { CodegenError, type CodegenErrorCode } from './errors.js';
-import { type Expr, evaluate, parseExpression, TokenCursor } from './expression.js';
+import { type Expr, evaluate, parseExpression } from './expression.js';
 import { computeLayout, sizeAndAlign } from './layout.js';
 import type { SourceFile, Token } from './lexer.js';
 import { type IncludeResolver, type MacroDefinition, preprocess } from './preprocessor.js';
 import { getTargetProfile, type TargetProfile } from './targets.js';
+import { TokenCursor } from './token-cursor.js';
 
 export interface IntegerConstant {
   readonly name: string;

@@ -50,12 +50,15 @@ export function lexToken(text: string): Token {
 }
 
 /** The CodegenError `fn` throws (fails the test when it throws nothing or something else). */
-export function codegenErrorOf(fn: () => unknown): CodegenError {
+export function codegenErrorOf(
+  fn: () => unknown,
+  whenNothing = 'expected a CodegenError',
+): CodegenError {
   try {
     fn();
   } catch (error) {
     if (CodegenError.isInstance(error)) return error;
     throw error;
   }
-  throw new Error('expected a CodegenError');
+  throw new Error(whenNothing);
 }

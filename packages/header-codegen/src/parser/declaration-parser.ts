@@ -14,17 +14,11 @@ import {
   resolveType,
 } from '../c-types.js';
 import type { TranslationUnit, TypedefDeclaration } from '../declarations.js';
-import {
-  evaluate,
-  maxNesting,
-  parseExpression,
-  TokenCursor,
-  type TypedValue,
-  type TypeNameParser,
-} from '../expression.js';
+import { evaluate, parseExpression, type TypedValue, type TypeNameParser } from '../expression.js';
 import { computeLayout, sizeAndAlign } from '../layout.js';
 import { errorAt, type Token } from '../lexer.js';
 import { pragmaPackToken } from '../preprocessor.js';
+import { TokenCursor } from '../token-cursor.js';
 import {
   enumeratorTypes,
   inlineKeywords,
@@ -305,20 +299,8 @@ export class DeclarationParser {
 
   /** `struct`/`union` with a tag, a member list or both; nesting is bounded. */
   private recordSpecifier(): CType {
-    const { cursor } = this;
-    const keyword = cursor.peek() ?? this.endToken;
-    if (++cursor.depth > maxNesting) {
-      throw errorAt(
-        keyword,
-        'ERR_CODEGEN_NESTING_LIMIT',
-        `struct or union nested more than ${maxNesting} levels deep`,
-      );
-    }
-    try {
-      return this.recordSpecifierAt();
-    } finally {
-      cursor.depth--;
-    }
+    const keyword = this.cursor.peek() ?? this.endToken;
+    return this.cursor.nested(keyword, 'struct or union', () => this.recordSpecifierAt());
   }
 
   private recordSpecifierAt(): CType {
@@ -575,20 +557,8 @@ export class DeclarationParser {
 
   /** A declarator applied to `base`; `abstract` when the name may be missing. Nesting is bounded. */
   private declarator(base: CType, abstract: boolean): Declarator {
-    const { cursor } = this;
-    const at = cursor.peek() ?? this.endToken;
-    if (++cursor.depth > maxNesting) {
-      throw errorAt(
-        at,
-        'ERR_CODEGEN_NESTING_LIMIT',
-        `declarator nested more than ${maxNesting} levels deep`,
-      );
-    }
-    try {
-      return this.declaratorAt(base, abstract);
-    } finally {
-      cursor.depth--;
-    }
+    const at = this.cursor.peek() ?? this.endToken;
+    return this.cursor.nested(at, 'declarator', () => this.declaratorAt(base, abstract));
   }
 
   private declaratorAt(base: CType, abstract: boolean): Declarator {

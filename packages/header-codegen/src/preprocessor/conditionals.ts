@@ -3,8 +3,9 @@
  * stack of one file, and the evaluation of an `#if` line.
  */
 import type { DataModel } from '../c-types.js';
-import { evaluate, parseExpression, TokenCursor } from '../expression.js';
+import { evaluate, parseExpression } from '../expression.js';
 import { errorAt, type Token } from '../lexer.js';
+import { TokenCursor } from '../token-cursor.js';
 
 interface Conditional {
   /** Whether the current branch is being compiled. */
