@@ -10,8 +10,7 @@ import {
   startsTypeName,
   type TranslationUnit,
 } from '../src/declarations.js';
-import type { Token } from '../src/lexer.js';
-import { lexFile } from '../src/lexer.js';
+import { lexFile, type Token } from '../src/lexer.js';
 import { pragmaPackToken } from '../src/preprocessor.js';
 import { getTargetProfile } from '../src/targets.js';
 import { codegenErrorOf, lexToken } from './helpers.js';
