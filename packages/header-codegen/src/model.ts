@@ -18,11 +18,13 @@ import {
 } from './declarations.js';
 import { docFor } from './docs.js';
 import { CodegenError, type CodegenErrorCode } from './errors.js';
-import { type Expr, evaluate, parseExpression, TokenCursor } from './expression.js';
+import { type Expr, evaluate, parseExpression } from './expression.js';
+import { koffiTypeOf } from './koffi-types.js';
 import { computeLayout, sizeAndAlign } from './layout.js';
 import type { SourceFile, Token } from './lexer.js';
 import { type IncludeResolver, type MacroDefinition, preprocess } from './preprocessor.js';
 import { getTargetProfile, type TargetProfile } from './targets.js';
+import { TokenCursor } from './token-cursor.js';
 
 export interface IntegerConstant {
   readonly name: string;
@@ -359,38 +361,6 @@ function elementOf(type: CType): { type: CType; length: number | undefined } {
   const resolved = resolveType(type);
   if (resolved.kind === 'array') return { type: resolved.of, length: resolved.length ?? 0 };
   return { type, length: undefined };
-}
-
-/** The fixed-width koffi type of a C scalar on a target (never `long`: its size differs by ABI). */
-export function koffiTypeOf(type: CType, model: DataModel): string {
-  const resolved = resolveType(type);
-  switch (resolved.kind) {
-    case 'int': {
-      if (resolved.name === '_Bool') return 'bool';
-      const bits = model.sizes[resolved.name] * 8;
-      const unsigned =
-        resolved.name === 'char' ? !model.charIsSigned : resolved.name.startsWith('unsigned');
-      return `${unsigned ? 'uint' : 'int'}${bits}_t`;
-    }
-    case 'enum':
-      return 'int32_t';
-    case 'float':
-      return resolved.name === 'float'
-        ? 'float'
-        : resolved.name === 'double'
-          ? 'double'
-          : 'long double';
-    case 'pointer':
-      return 'void *';
-    case 'record':
-      return `record:${resolved.record.name ?? ''}`;
-    case 'array': {
-      const inner = elementOf(resolved);
-      return `array:${koffiTypeOf(inner.type, model)}[${inner.length}]`;
-    }
-    default:
-      return spellType(type);
-  }
 }
 
 // ---- macros ----------------------------------------------------------------------------------

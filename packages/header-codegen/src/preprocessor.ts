@@ -1,29 +1,28 @@
 /**
- * A C preprocessor of our own: object- and function-like macros (with `#`, `##`, variadics and
- * hide sets), conditionals, includes resolved through a target profile, `#error`.
+ * A C preprocessor of our own: it walks the lines of each file, hands conditionals to
+ * `preprocessor/conditionals.ts`, directive operands to `preprocessor/directives.ts` and text to
+ * the macro expander of `preprocessor/macro-expansion.ts`; includes are resolved through a target
+ * profile.
  */
 import type { DataModel } from './c-types.js';
 import { CodegenError } from './errors.js';
-import { evaluate, parseExpression, TokenCursor } from './expression.js';
 import {
   type Comment,
   errorAt,
-  type LogicalLine,
+  type LexedFile,
   lexFile,
-  lexFragment,
   type SourceFile,
   type Token,
 } from './lexer.js';
+import { ConditionalStack, evaluateCondition } from './preprocessor/conditionals.js';
+import { parseDefine, parseIncludeName, spellTokens } from './preprocessor/directives.js';
+import {
+  builtinMacros,
+  type MacroDefinition,
+  MacroExpander,
+} from './preprocessor/macro-expansion.js';
 
-export interface MacroDefinition {
-  readonly name: string;
-  /** Parameter names for function-like macros; undefined for object-like ones. */
-  readonly params: readonly string[] | undefined;
-  readonly variadic: boolean;
-  readonly body: readonly Token[];
-  /** The `#define` name token (for locations); undefined for predefined macros. */
-  readonly token: Token | undefined;
-}
+export type { MacroDefinition };
 
 /** Where includes come from: the target profile's system headers, and files on disk. */
 export interface IncludeResolver {
@@ -59,17 +58,6 @@ export interface PreprocessResult {
   readonly expand: (tokens: readonly Token[]) => Token[];
 }
 
-interface Conditional {
-  /** Whether the current branch is being compiled. */
-  active: boolean;
-  /** Whether any branch so far was taken. */
-  taken: boolean;
-  sawElse: boolean;
-  /** Whether the enclosing block is active. */
-  parentActive: boolean;
-  readonly opener: Token;
-}
-
 const maxIncludeDepth = 200;
 /** Name of the pseudo-token the preprocessor leaves for `#pragma pack` so the parser can honour it. */
 export const pragmaPackToken = '__vmci_pragma_pack';
@@ -79,593 +67,8 @@ export function preprocess(
   mainText: string,
   options: PreprocessOptions,
 ): PreprocessResult {
-  const macros = new Map<string, MacroDefinition>();
-  const out: Token[] = [];
-  const comments: Comment[] = [];
-  const warnings: string[] = [];
-  const expansionLimit = options.expansionLimit ?? 100_000;
-  let produced = 0;
-
-  for (const [name, text] of Object.entries(options.predefined)) {
-    const lexed = lexFile(`<predefined ${name}>`, text);
-    macros.set(name, {
-      name,
-      params: undefined,
-      variadic: false,
-      body: lexed.lines[0]?.tokens ?? [],
-      token: undefined,
-    });
-  }
-
-  for (const name of ['__LINE__', '__FILE__']) {
-    macros.set(name, { name, params: undefined, variadic: false, body: [], token: undefined });
-  }
-
+  const preprocessor = new Preprocessor(options);
   const mainLexed = lexFile(mainPath, mainText);
-
-  // ---- macro expansion -------------------------------------------------------------------------
-
-  // Hide sets are shared, never mutated: a body token without one takes the expansion's set as is,
-  // and unions are cached, so a runaway macro costs little memory per token.
-  const unions = new WeakMap<
-    ReadonlySet<string>,
-    WeakMap<ReadonlySet<string>, ReadonlySet<string>>
-  >();
-  const union = (
-    a: ReadonlySet<string> | undefined,
-    b: ReadonlySet<string>,
-  ): ReadonlySet<string> => {
-    if (!a || a.size === 0 || a === b) return b;
-    let byB = unions.get(a);
-    if (!byB) {
-      byB = new WeakMap();
-      unions.set(a, byB);
-    }
-    let merged = byB.get(b);
-    if (!merged) {
-      const set = new Set(a);
-      for (const name of b) set.add(name);
-      merged = set;
-      byB.set(b, merged);
-    }
-    return merged;
-  };
-
-  const withHideSet = (
-    token: Token,
-    hideSet: ReadonlySet<string>,
-    origin: Token,
-    macro: string,
-  ): Token => {
-    const merged = union(token.hideSet, hideSet);
-    return {
-      ...token,
-      file: origin.file,
-      line: origin.line,
-      column: origin.column,
-      hideSet: merged,
-      expandedFrom: origin.expandedFrom ?? macro,
-    };
-  };
-
-  const stringify = (arg: readonly Token[], at: Token): Token => {
-    let text = '';
-    arg.forEach((token, index) => {
-      if (index > 0 && token.spaceBefore) text += ' ';
-      text +=
-        token.kind === 'string' || token.kind === 'char'
-          ? token.text.replace(/[\\"]/g, '\\$&')
-          : token.text;
-    });
-    return { ...at, kind: 'string', text: `"${text}"` };
-  };
-
-  const paste = (left: Token, right: Token): Token => {
-    const text = left.text + right.text;
-    const tokens = lexFragment(text, left);
-    if (tokens.length !== 1) {
-      throw errorAt(
-        left,
-        'ERR_CODEGEN_BAD_MACRO',
-        `pasting '${left.text}' and '${right.text}' does not give a valid token`,
-      );
-    }
-    return { ...(tokens[0] as Token), spaceBefore: left.spaceBefore };
-  };
-
-  /** Replaces parameters in a function-like macro's body (C11 6.10.3.1–3). */
-  const substitute = (macro: MacroDefinition, args: Token[][], origin: Token): Token[] => {
-    const params = macro.params ?? [];
-    const indexOf = (token: Token | undefined): number => {
-      if (token?.kind !== 'identifier') return -1;
-      if (macro.variadic && token.text === '__VA_ARGS__') return params.length;
-      return params.indexOf(token.text);
-    };
-    const result: Token[] = [];
-    const body = macro.body;
-    for (let i = 0; i < body.length; i++) {
-      const token = body[i] as Token;
-      if (token.text === '#' && token.kind === 'punctuator' && macro.params) {
-        const index = indexOf(body[i + 1]);
-        if (index < 0)
-          throw errorAt(token, 'ERR_CODEGEN_BAD_MACRO', "'#' is not followed by a macro parameter");
-        result.push(stringify(args[index] ?? [], { ...token, spaceBefore: token.spaceBefore }));
-        i++;
-        continue;
-      }
-      const index = indexOf(token);
-      const nextIsPaste = body[i + 1]?.text === '##';
-      const prevIsPaste = body[i - 1]?.text === '##';
-      if (index >= 0) {
-        const arg = args[index] ?? [];
-        const replacement = nextIsPaste || prevIsPaste ? arg : expand(arg, origin);
-        if (replacement.length === 0) {
-          result.push({ ...token, kind: 'other', text: '' }); // placemarker
-        } else {
-          replacement.forEach((t, n) => {
-            result.push(n === 0 ? { ...t, spaceBefore: token.spaceBefore } : t);
-          });
-        }
-        continue;
-      }
-      result.push(token);
-    }
-    // Apply `##` left to right.
-    const pasted: Token[] = [];
-    for (let i = 0; i < result.length; i++) {
-      const token = result[i] as Token;
-      if (
-        token.text === '##' &&
-        token.kind === 'punctuator' &&
-        pasted.length > 0 &&
-        i + 1 < result.length
-      ) {
-        const left = pasted.pop() as Token;
-        const right = result[++i] as Token;
-        if (left.kind === 'other' && left.text === '') pasted.push(right);
-        else if (right.kind === 'other' && right.text === '') pasted.push(left);
-        else pasted.push(paste(left, right));
-        continue;
-      }
-      pasted.push(token);
-    }
-    return pasted.filter((t) => !(t.kind === 'other' && t.text === ''));
-  };
-
-  /** Collects the arguments of a function-like macro invocation; undefined when the list does not close. */
-  const collectArgs = (
-    stack: Token[],
-    macro: MacroDefinition,
-    name: Token,
-  ): { args: Token[][]; close: Token } | undefined => {
-    stack.pop(); // '('
-    const args: Token[][] = [[]];
-    let depth = 0;
-    for (;;) {
-      const token = stack.pop();
-      if (!token) {
-        throw errorAt(
-          name,
-          'ERR_CODEGEN_MACRO_ARGUMENTS',
-          `unterminated argument list invoking macro '${macro.name}'`,
-        );
-      }
-      if (token.kind === 'punctuator') {
-        if (token.text === '(') depth++;
-        else if (token.text === ')') {
-          if (depth === 0) {
-            const params = macro.params ?? [];
-            const expected = params.length + (macro.variadic ? 1 : 0);
-            let list = args;
-            if (list.length === 1 && (list[0] as Token[]).length === 0 && expected === 0) list = [];
-            if (macro.variadic && list.length === params.length) list.push([]);
-            if (macro.variadic ? list.length < params.length : list.length !== expected) {
-              throw errorAt(
-                name,
-                'ERR_CODEGEN_MACRO_ARGUMENTS',
-                `macro '${macro.name}' takes ${expected} argument(s) but ${list.length} were given`,
-              );
-            }
-            return { args: list, close: token };
-          }
-          depth--;
-        } else if (token.text === ',' && depth === 0) {
-          if (!(macro.variadic && args.length > (macro.params?.length ?? 0))) {
-            args.push([]);
-            continue;
-          }
-        }
-      }
-      (args[args.length - 1] as Token[]).push(token);
-    }
-  };
-
-  /** Expands a token list from scratch: the expansion limit counts per top-level expansion. */
-  function expandTop(tokens: readonly Token[], inCondition = false): Token[] {
-    produced = 0;
-    return expand(tokens, undefined, inCondition);
-  }
-
-  /** Expands macros in a token list (C11 6.10.3.4, with Prosser's hide sets). */
-  function expand(tokens: readonly Token[], origin?: Token, inCondition = false): Token[] {
-    const stack = [...tokens].reverse();
-    const result: Token[] = [];
-    while (stack.length > 0) {
-      const token = stack.pop() as Token;
-      if (inCondition && token.kind === 'identifier' && token.text === 'defined') {
-        // `defined X` / `defined ( X )` produced by a macro: keep the operand unexpanded (as GCC).
-        result.push(token);
-        const next = stack.pop();
-        if (next) result.push(next);
-        if (next?.text === '(') {
-          for (let i = 0; i < 2; i++) {
-            const t = stack.pop();
-            if (t) result.push(t);
-          }
-        }
-        continue;
-      }
-      const macro = token.kind === 'identifier' ? macros.get(token.text) : undefined;
-      if (!macro || token.hideSet?.has(token.text)) {
-        result.push(token);
-        continue;
-      }
-      if (macro.name === '__LINE__' || macro.name === '__FILE__') {
-        result.push({ ...token, ...builtin(macro.name, origin ?? token) });
-        continue;
-      }
-      let body: Token[];
-      const at = origin ?? token;
-      if (macro.params === undefined) {
-        const hideSet = union(token.hideSet, ownHideSet(macro.name));
-        body = macro.body.map((t) => withHideSet(t, hideSet, at, macro.name));
-      } else {
-        const next = stack[stack.length - 1];
-        if (next?.text !== '(' || next.kind !== 'punctuator') {
-          result.push(token);
-          continue;
-        }
-        const invocation = collectArgs(stack, macro, token) as { args: Token[][]; close: Token };
-        const hideSet = new Set<string>([macro.name]);
-        for (const name of token.hideSet ?? [])
-          if (invocation.close.hideSet?.has(name)) hideSet.add(name);
-        body = substitute(macro, invocation.args, at).map((t) =>
-          withHideSet(t, hideSet, at, macro.name),
-        );
-      }
-      if (body.length > 0) body[0] = { ...(body[0] as Token), spaceBefore: token.spaceBefore };
-      produced += body.length;
-      if (produced > expansionLimit) {
-        throw errorAt(
-          at,
-          'ERR_CODEGEN_EXPANSION_LIMIT',
-          `macro expansion produced more than ${expansionLimit} tokens (runaway macro '${macro.name}'?)`,
-        );
-      }
-      for (let i = body.length - 1; i >= 0; i--) stack.push(body[i] as Token);
-    }
-    return result;
-  }
-
-  const ownHideSets = new Map<string, ReadonlySet<string>>();
-  const ownHideSet = (name: string): ReadonlySet<string> => {
-    let set = ownHideSets.get(name);
-    if (!set) {
-      set = new Set([name]);
-      ownHideSets.set(name, set);
-    }
-    return set;
-  };
-
-  const builtin = (name: string, at: Token): Pick<Token, 'kind' | 'text'> =>
-    name === '__LINE__'
-      ? { kind: 'number', text: String(at.line) }
-      : { kind: 'string', text: JSON.stringify(at.file.path) };
-
-  // ---- directives ------------------------------------------------------------------------------
-
-  const evaluateCondition = (directive: Token, tokens: Token[]): boolean => {
-    // `defined` is resolved before expansion (and again after, as GCC does for macros that produce it).
-    const resolveDefined = (list: Token[]): Token[] => {
-      const resolved: Token[] = [];
-      for (let i = 0; i < list.length; i++) {
-        const token = list[i] as Token;
-        if (token.kind === 'identifier' && token.text === 'defined') {
-          let nameToken = list[i + 1];
-          let skip = 1;
-          if (nameToken?.text === '(') {
-            nameToken = list[i + 2];
-            if (list[i + 3]?.text !== ')')
-              throw errorAt(token, 'ERR_CODEGEN_SYNTAX', "missing ')' after 'defined'");
-            skip = 3;
-          }
-          if (nameToken?.kind !== 'identifier') {
-            throw errorAt(token, 'ERR_CODEGEN_SYNTAX', "'defined' needs a macro name");
-          }
-          resolved.push({ ...token, kind: 'number', text: macros.has(nameToken.text) ? '1' : '0' });
-          i += skip;
-          continue;
-        }
-        resolved.push(token);
-      }
-      return resolved;
-    };
-    const expanded = resolveDefined(expandTop(resolveDefined(tokens), true)).map((token) =>
-      // Identifiers left after expansion are 0 (C11 6.10.1p4).
-      token.kind === 'identifier' ? { ...token, kind: 'number' as const, text: '0' } : token,
-    );
-    if (expanded.length === 0)
-      throw errorAt(directive, 'ERR_CODEGEN_SYNTAX', `'#${directive.text}' with no expression`);
-    const cursor = new TokenCursor(expanded, expanded[expanded.length - 1] as Token);
-    const expr = parseExpression(cursor, options.model, undefined, true);
-    if (!cursor.atEnd()) {
-      const extra = cursor.peek() as Token;
-      throw errorAt(
-        extra,
-        'ERR_CODEGEN_SYNTAX',
-        `missing binary operator before '${extra.text}' in '#${directive.text}'`,
-      );
-    }
-    return evaluate(expr, { model: options.model, preprocessor: true }).value !== 0n;
-  };
-
-  const define = (name: Token, rest: Token[]) => {
-    if (name.kind !== 'identifier')
-      throw errorAt(name, 'ERR_CODEGEN_BAD_MACRO', 'macro names must be identifiers');
-    if (name.text === 'defined')
-      throw errorAt(name, 'ERR_CODEGEN_BAD_MACRO', "'defined' cannot be used as a macro name");
-    let params: string[] | undefined;
-    let variadic = false;
-    let body = rest;
-    if (rest[0]?.text === '(' && !rest[0].spaceBefore) {
-      params = [];
-      let i = 1;
-      for (;;) {
-        const token = rest[i];
-        if (!token)
-          throw errorAt(
-            name,
-            'ERR_CODEGEN_BAD_MACRO',
-            `missing ')' in parameter list of macro '${name.text}'`,
-          );
-        if (token.text === ')' && params.length === 0 && !variadic) {
-          i++;
-          break;
-        }
-        if (token.text === '...') {
-          variadic = true;
-          if (rest[i + 1]?.text !== ')')
-            throw errorAt(token, 'ERR_CODEGEN_BAD_MACRO', "'...' must be the last parameter");
-          i += 2;
-          break;
-        }
-        if (token.kind !== 'identifier')
-          throw errorAt(
-            token,
-            'ERR_CODEGEN_BAD_MACRO',
-            `'${token.text}' may not appear in a macro parameter list`,
-          );
-        if (params.includes(token.text))
-          throw errorAt(
-            token,
-            'ERR_CODEGEN_BAD_MACRO',
-            `duplicate macro parameter '${token.text}'`,
-          );
-        params.push(token.text);
-        const separator = rest[i + 1];
-        if (separator?.text === ')') {
-          i += 2;
-          break;
-        }
-        if (separator?.text === '...') {
-          // GNU named variadic `args...` is not supported: say so.
-          throw errorAt(
-            separator,
-            'ERR_CODEGEN_BAD_MACRO',
-            'named variadic parameters (GNU "args...") are not supported; use "..."',
-          );
-        }
-        if (separator?.text !== ',')
-          throw errorAt(
-            separator ?? token,
-            'ERR_CODEGEN_BAD_MACRO',
-            `expected ',' or ')' in parameter list of macro '${name.text}'`,
-          );
-        i += 2;
-      }
-      body = rest.slice(i);
-    }
-    if (body[0]?.text === '##' || (body.length > 0 && body[body.length - 1]?.text === '##')) {
-      throw errorAt(
-        body[0]?.text === '##' ? (body[0] as Token) : (body[body.length - 1] as Token),
-        'ERR_CODEGEN_BAD_MACRO',
-        "'##' cannot appear at either end of a macro expansion",
-      );
-    }
-    macros.delete(name.text); // keep definition order
-    macros.set(name.text, { name: name.text, params, variadic, body, token: name });
-  };
-
-  const processFile = (
-    lexed: { file: SourceFile; lines: LogicalLine[]; comments: Comment[] },
-    depth: number,
-  ) => {
-    for (const comment of lexed.comments) comments.push(comment);
-    const conditionals: Conditional[] = [];
-    const active = () =>
-      conditionals.length === 0 || (conditionals[conditionals.length - 1] as Conditional).active;
-    let pending: Token[] = [];
-    const flush = () => {
-      if (pending.length > 0) for (const token of expandTop(pending)) out.push(token);
-      pending = [];
-    };
-    for (const line of lexed.lines) {
-      const first = line.tokens[0] as Token;
-      if (!(first.text === '#' && first.kind === 'punctuator')) {
-        if (active()) for (const token of line.tokens) pending.push(token);
-        continue;
-      }
-      const directive = line.tokens[1];
-      if (!directive) continue; // null directive
-      const args = line.tokens.slice(2);
-      const name = directive.text;
-      const top = conditionals[conditionals.length - 1];
-      switch (name) {
-        case 'if':
-        case 'ifdef':
-        case 'ifndef': {
-          const parentActive = active();
-          let value = false;
-          if (parentActive) {
-            flush();
-            if (name === 'if') value = evaluateCondition(directive, args);
-            else {
-              const macro = args[0];
-              if (macro?.kind !== 'identifier')
-                throw errorAt(directive, 'ERR_CODEGEN_SYNTAX', `'#${name}' needs a macro name`);
-              value = macros.has(macro.text) === (name === 'ifdef');
-            }
-          }
-          conditionals.push({
-            active: parentActive && value,
-            taken: value,
-            sawElse: false,
-            parentActive,
-            opener: directive,
-          });
-          continue;
-        }
-        case 'elif':
-        case 'else': {
-          if (!top)
-            throw errorAt(
-              directive,
-              'ERR_CODEGEN_UNBALANCED_CONDITIONAL',
-              `'#${name}' without '#if'`,
-            );
-          if (top.sawElse)
-            throw errorAt(
-              directive,
-              'ERR_CODEGEN_UNBALANCED_CONDITIONAL',
-              `'#${name}' after '#else'`,
-            );
-          if (top.active) flush();
-          if (name === 'else') {
-            top.sawElse = true;
-            top.active = top.parentActive && !top.taken;
-            top.taken = true;
-          } else if (top.parentActive && !top.taken) {
-            top.active = evaluateCondition(directive, args);
-            top.taken = top.active;
-          } else {
-            top.active = false;
-          }
-          continue;
-        }
-        case 'endif':
-          if (!top)
-            throw errorAt(
-              directive,
-              'ERR_CODEGEN_UNBALANCED_CONDITIONAL',
-              "'#endif' without '#if'",
-            );
-          if (top.active) flush();
-          conditionals.pop();
-          continue;
-      }
-      if (!active()) continue;
-      flush();
-      switch (name) {
-        case 'define': {
-          const macroName = args[0];
-          if (!macroName)
-            throw errorAt(directive, 'ERR_CODEGEN_BAD_MACRO', "'#define' needs a macro name");
-          define(macroName, args.slice(1));
-          break;
-        }
-        case 'undef': {
-          const macroName = args[0];
-          if (macroName?.kind !== 'identifier')
-            throw errorAt(directive, 'ERR_CODEGEN_BAD_MACRO', "'#undef' needs a macro name");
-          macros.delete(macroName.text);
-          break;
-        }
-        case 'include':
-        case 'include_next': {
-          let target = args;
-          if (target[0]?.kind !== 'string' && target[0]?.text !== '<') target = expandTop(args);
-          let includeName: string;
-          let angled: boolean;
-          if (target[0]?.kind === 'string') {
-            includeName = target[0].text.slice(1, -1);
-            angled = false;
-          } else if (target[0]?.text === '<') {
-            const close = target.findIndex((t) => t.text === '>');
-            if (close < 0)
-              throw errorAt(directive, 'ERR_CODEGEN_BAD_DIRECTIVE', "missing '>' in '#include'");
-            includeName = target
-              .slice(1, close)
-              .map((t, i) => (i > 0 && t.spaceBefore ? ' ' : '') + t.text)
-              .join('');
-            angled = true;
-          } else {
-            throw errorAt(
-              directive,
-              'ERR_CODEGEN_BAD_DIRECTIVE',
-              '\'#include\' expects "FILE" or <FILE>',
-            );
-          }
-          const found =
-            (angled ? undefined : options.includes.local(includeName, lexed.file.path)) ??
-            options.includes.system(includeName);
-          if (!found) {
-            throw errorAt(
-              directive,
-              'ERR_CODEGEN_INCLUDE_NOT_FOUND',
-              `cannot find include file '${includeName}'; system headers come from the target profile — add it there (or pass its directory) to translate this header`,
-            );
-          }
-          if (depth + 1 > maxIncludeDepth)
-            throw errorAt(
-              directive,
-              'ERR_CODEGEN_INCLUDE_DEPTH',
-              `#include nested more than ${maxIncludeDepth} deep (recursive include?)`,
-            );
-          processFile(lexFile(found.path, found.text), depth + 1);
-          break;
-        }
-        case 'error':
-          throw errorAt(directive, 'ERR_CODEGEN_ERROR_DIRECTIVE', `#error ${spell(args)}`);
-        case 'warning':
-          warnings.push(`${lexed.file.path}:${directive.line}: #warning ${spell(args)}`);
-          break;
-        case 'pragma':
-          if (args[0]?.text === 'pack')
-            out.push({ ...args[0], kind: 'identifier', text: pragmaPackToken }, ...args.slice(1));
-          break;
-        case 'line':
-        case 'ident':
-        case 'sccs':
-          break;
-        default:
-          throw errorAt(
-            directive,
-            'ERR_CODEGEN_BAD_DIRECTIVE',
-            `invalid preprocessing directive '#${name}'`,
-          );
-      }
-    }
-    flush();
-    const open = conditionals[conditionals.length - 1];
-    if (open) {
-      throw errorAt(
-        open.opener,
-        'ERR_CODEGEN_UNTERMINATED_CONDITIONAL',
-        `unterminated '#${open.opener.text}': add the missing '#endif'`,
-      );
-    }
-  };
-
   for (const name of options.preInclude ?? []) {
     const found = options.includes.system(name);
     if (!found) {
@@ -674,21 +77,178 @@ export function preprocess(
         `cannot find pre-included header <${name}> in the target profile`,
       );
     }
-    processFile(lexFile(found.path, found.text), 1);
+    preprocessor.processFile(lexFile(found.path, found.text), 1);
   }
-  processFile(mainLexed, 0);
+  preprocessor.processFile(mainLexed, 0);
+  const { expander } = preprocessor;
   return {
-    tokens: out,
-    macros,
+    tokens: preprocessor.out,
+    macros: preprocessor.macros,
     mainFile: mainLexed.file,
-    comments,
-    warnings,
-    expand: (tokens) => expandTop(tokens),
+    comments: preprocessor.comments,
+    warnings: preprocessor.warnings,
+    expand: (tokens) => expander.expandTop(tokens),
   };
 }
 
-function spell(tokens: readonly Token[]): string {
-  return tokens.map((t, i) => (i > 0 && t.spaceBefore ? ' ' : '') + t.text).join('');
-}
+/** One translation unit's preprocessing state: the macro table, the output and what was noted. */
+class Preprocessor {
+  readonly macros = new Map<string, MacroDefinition>();
+  readonly expander: MacroExpander;
+  readonly out: Token[] = [];
+  readonly comments: Comment[] = [];
+  readonly warnings: string[] = [];
+  /** Text lines of the active branch not yet expanded (a macro call may span lines). */
+  private pending: Token[] = [];
 
-export { spell as spellTokens };
+  constructor(private readonly options: PreprocessOptions) {
+    this.expander = new MacroExpander(this.macros, options.expansionLimit ?? 100_000);
+    for (const [name, text] of Object.entries(options.predefined)) {
+      const lexed = lexFile(`<predefined ${name}>`, text);
+      this.macros.set(name, {
+        name,
+        params: undefined,
+        variadic: false,
+        body: lexed.lines[0]?.tokens ?? [],
+        token: undefined,
+      });
+    }
+    for (const macro of builtinMacros) this.macros.set(macro.name, macro);
+  }
+
+  processFile(lexed: LexedFile, depth: number): void {
+    for (const comment of lexed.comments) this.comments.push(comment);
+    const conditionals = new ConditionalStack(() => this.flush());
+    for (const line of lexed.lines) {
+      const first = line.tokens[0] as Token;
+      if (!(first.text === '#' && first.kind === 'punctuator')) {
+        if (conditionals.active) for (const token of line.tokens) this.pending.push(token);
+        continue;
+      }
+      const directive = line.tokens[1];
+      if (!directive) continue; // null directive
+      const args = line.tokens.slice(2);
+      if (this.conditional(conditionals, directive, args) || !conditionals.active) continue;
+      this.flush();
+      this.directive(lexed, depth, directive, args);
+    }
+    this.flush();
+    conditionals.finish();
+  }
+
+  /** Handles a conditional directive; false when `directive` is none. */
+  private conditional(conditionals: ConditionalStack, directive: Token, args: Token[]): boolean {
+    const name = directive.text;
+    switch (name) {
+      case 'if':
+        conditionals.if(directive, () => this.condition(directive, args));
+        return true;
+      case 'ifdef':
+      case 'ifndef':
+        conditionals.if(directive, () => {
+          const macro = args[0];
+          if (macro?.kind !== 'identifier')
+            throw errorAt(directive, 'ERR_CODEGEN_SYNTAX', `'#${name}' needs a macro name`);
+          return this.macros.has(macro.text) === (name === 'ifdef');
+        });
+        return true;
+      case 'elif':
+        conditionals.elif(directive, () => this.condition(directive, args));
+        return true;
+      case 'else':
+        conditionals.else(directive);
+        return true;
+      case 'endif':
+        conditionals.endif(directive);
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Handles any other directive in an active block. */
+  private directive(lexed: LexedFile, depth: number, directive: Token, args: Token[]): void {
+    switch (directive.text) {
+      case 'define': {
+        const macroName = args[0];
+        if (!macroName)
+          throw errorAt(directive, 'ERR_CODEGEN_BAD_MACRO', "'#define' needs a macro name");
+        const macro = parseDefine(macroName, args.slice(1));
+        this.macros.delete(macro.name); // keep definition order
+        this.macros.set(macro.name, macro);
+        return;
+      }
+      case 'undef': {
+        const macroName = args[0];
+        if (macroName?.kind !== 'identifier')
+          throw errorAt(directive, 'ERR_CODEGEN_BAD_MACRO', "'#undef' needs a macro name");
+        this.macros.delete(macroName.text);
+        return;
+      }
+      case 'include':
+      case 'include_next':
+        this.include(lexed.file, depth, directive, args);
+        return;
+      case 'error':
+        throw errorAt(directive, 'ERR_CODEGEN_ERROR_DIRECTIVE', `#error ${spellTokens(args)}`);
+      case 'warning':
+        this.warnings.push(`${lexed.file.path}:${directive.line}: #warning ${spellTokens(args)}`);
+        return;
+      case 'pragma':
+        if (args[0]?.text === 'pack')
+          this.out.push(
+            { ...args[0], kind: 'identifier', text: pragmaPackToken },
+            ...args.slice(1),
+          );
+        return;
+      case 'line':
+      case 'ident':
+      case 'sccs':
+        return;
+      default:
+        throw errorAt(
+          directive,
+          'ERR_CODEGEN_BAD_DIRECTIVE',
+          `invalid preprocessing directive '#${directive.text}'`,
+        );
+    }
+  }
+
+  private include(includer: SourceFile, depth: number, directive: Token, args: Token[]): void {
+    const { name, angled } = parseIncludeName(directive, args, (tokens) =>
+      this.expander.expandTop(tokens),
+    );
+    const found =
+      (angled ? undefined : this.options.includes.local(name, includer.path)) ??
+      this.options.includes.system(name);
+    if (!found) {
+      throw errorAt(
+        directive,
+        'ERR_CODEGEN_INCLUDE_NOT_FOUND',
+        `cannot find include file '${name}'; system headers come from the target profile — add it there (or pass its directory) to translate this header`,
+      );
+    }
+    if (depth + 1 > maxIncludeDepth)
+      throw errorAt(
+        directive,
+        'ERR_CODEGEN_INCLUDE_DEPTH',
+        `#include nested more than ${maxIncludeDepth} deep (recursive include?)`,
+      );
+    this.processFile(lexFile(found.path, found.text), depth + 1);
+  }
+
+  private condition(directive: Token, args: readonly Token[]): boolean {
+    return evaluateCondition(directive, args, {
+      model: this.options.model,
+      isDefined: (name) => this.macros.has(name),
+      expand: (tokens) => this.expander.expandTop(tokens, true),
+    });
+  }
+
+  /** Expands the pending text into the output. */
+  private flush(): void {
+    if (this.pending.length > 0)
+      for (const token of this.expander.expandTop(this.pending)) this.out.push(token);
+    this.pending = [];
+  }
+}

@@ -8,20 +8,14 @@ import { CodegenError, type CodegenErrorCode } from '../src/errors.js';
 import { buildModel, type HeaderModel } from '../src/model.js';
 import { preprocess } from '../src/preprocessor.js';
 import { getTargetProfile, type TargetName } from '../src/targets.js';
+import { codegenErrorOf } from './helpers.js';
 
 function build(text: string, target: TargetName = 'linux-x64', preInclude?: string[]): HeaderModel {
   return buildModel({ path: 'bad.h', text, target, ...(preInclude ? { preInclude } : {}) });
 }
 
-function errorOf(fn: () => unknown): CodegenError {
-  try {
-    fn();
-  } catch (error) {
-    if (CodegenError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a CodegenError, but the header was accepted');
-}
+const errorOf = (fn: () => unknown) =>
+  codegenErrorOf(fn, 'expected a CodegenError, but the header was accepted');
 
 /** Expects `text` to fail with `code` at line:column, quoting that line. */
 function expectError(

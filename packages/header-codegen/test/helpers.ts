@@ -6,10 +6,12 @@ import {
   readFileSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { main } from '../src/cli.js';
+import { CodegenError } from '../src/errors.js';
+import { lexFile, type Token } from '../src/lexer.js';
 import { buildModel, type HeaderModel } from '../src/model.js';
 import type { TargetName } from '../src/targets.js';
 
@@ -57,12 +59,14 @@ export function plainNodeCopy(): string {
   const root = mkdtempSync(join(packageDir, '.scratch', 'plain-node-'));
   mkdirSync(join(root, 'dist'));
   mkdirSync(join(root, 'bin'));
-  for (const name of readdirSync(join(packageDir, 'src'))) {
+  for (const name of readdirSync(join(packageDir, 'src'), { recursive: true, encoding: 'utf8' })) {
     if (!name.endsWith('.ts')) continue;
     const js = ts.transpileModule(readFileSync(join(packageDir, 'src', name), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
     }).outputText;
-    writeFileSync(join(root, 'dist', name.replace(/\.ts$/, '.js')), js);
+    const out = join(root, 'dist', name.replace(/\.ts$/, '.js'));
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, js);
   }
   copyFileSync(join(packageDir, 'package.json'), join(root, 'package.json'));
   copyFileSync(join(packageDir, 'bin', 'vmci-codegen.js'), join(root, 'bin', 'vmci-codegen.js'));
@@ -84,4 +88,30 @@ export async function runCli(
     env,
   });
   return { code, stdout, stderr };
+}
+
+/** The tokens of one line of C (or of the first logical line of `text`). */
+export function lexLine(text: string): Token[] {
+  return lexFile('unit.h', text).lines[0]?.tokens ?? [];
+}
+
+/** The one token `text` lexes to. */
+export function lexToken(text: string): Token {
+  const [token, ...rest] = lexLine(text);
+  if (!token || rest.length > 0) throw new Error(`'${text}' is not one token`);
+  return token;
+}
+
+/** The CodegenError `fn` throws (fails the test when it throws nothing or something else). */
+export function codegenErrorOf(
+  fn: () => unknown,
+  whenNothing = 'expected a CodegenError',
+): CodegenError {
+  try {
+    fn();
+  } catch (error) {
+    if (CodegenError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error(whenNothing);
 }

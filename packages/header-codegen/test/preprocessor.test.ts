@@ -3,9 +3,9 @@
  * directives and source positions.
  */
 import { describe, expect, it } from 'vitest';
-import { CodegenError } from '../src/errors.js';
 import { type PreprocessResult, preprocess } from '../src/preprocessor.js';
 import { getTargetProfile, type TargetName } from '../src/targets.js';
+import { codegenErrorOf } from './helpers.js';
 
 function run(
   text: string,
@@ -47,15 +47,7 @@ const compact = (text: string) =>
     .tokens.map((t) => t.text)
     .join('');
 
-function thrown(fn: () => unknown): CodegenError {
-  try {
-    fn();
-  } catch (error) {
-    if (CodegenError.isInstance(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a CodegenError');
-}
+const thrown = codegenErrorOf;
 
 describe('object-like macros', () => {
   it('replaces a macro name by its body', () => {
