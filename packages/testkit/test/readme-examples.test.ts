@@ -79,6 +79,14 @@ it(
       expect(stdout()).toContain('hello from the host: /status\n');
       expect(stdout()).toContain('ping\n');
     });
+    // The echo connection ends by itself; powering off before it has would reset it under the
+    // example, which has no 'error' listener (nor needs one). Only the agent's kept-alive socket,
+    // which handles resets, may still be open.
+    await vi.waitFor(() =>
+      expect(
+        hv.openResourceLabels().filter((label) => /^stream \S+ ↔ 2:5000$/.test(label)),
+      ).toEqual([]),
+    );
     vm.powerOff();
   },
 );

@@ -538,7 +538,7 @@ export function describeTransportConformance(
               transport: target.client,
               bufferSize: 0,
             }),
-          ).rejects.toMatchObject({ code: 'ERR_VMCI_INVALID_ARGUMENT' });
+          ).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
         });
       });
   });
