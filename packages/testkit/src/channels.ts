@@ -100,7 +100,7 @@ abstract class FakeConnectionEnd {
   }
 
   bufferSize(): number {
-    return this.incomingPipe().capacity;
+    return this.incomingPipe().bufferSize;
   }
 }
 

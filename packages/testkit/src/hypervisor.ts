@@ -11,6 +11,7 @@ import { type DatagramRouter, type FakeDatagramChannel, ResourceCounter } from '
 import { kernelError } from './errors.js';
 import { Faults } from './faults.js';
 import { Pipe } from './pipes.js';
+import { portKey } from './ports.js';
 import { FakeTransport } from './transport.js';
 
 export const HYPERVISOR_CID = 0;
@@ -39,7 +40,7 @@ export interface LiveConnection {
 /** The host, the hypervisor or a VM: something with a CID and ports. */
 export class Endpoint {
   readonly transport: FakeTransport;
-  /** `stream:1234` / `seqpacket:1234` / `dgram:1234` → what holds it. */
+  /** {@link portKey} (`connectible:1234` / `dgram:1234`) → what holds it. */
   readonly ports = new Map<string, unknown>();
   readonly connections = new Set<LiveConnection>();
   poweredOn = true;
@@ -58,7 +59,7 @@ export class Endpoint {
   ephemeralPort(kind: string): number {
     for (;;) {
       const port = 1024 + Math.floor(this.hypervisor.random() * (0x7fffffff - 1024));
-      if (!this.ports.has(`${kind}:${port}`)) return port;
+      if (!this.ports.has(portKey(kind, port))) return port;
     }
   }
 
@@ -196,7 +197,7 @@ export class Hypervisor implements DatagramRouter {
     const target = to.cid === LOCAL_CID ? source : this.endpoints.get(to.cid);
     if (!source || !target?.poweredOn || !target.vmci || this.policy(source, target)) return;
     if (this.faults.partitioned(source.cid, target.cid)) return;
-    const receiver = target.ports.get(`dgram:${to.port}`) as FakeDatagramChannel | undefined;
+    const receiver = target.ports.get(portKey('dgram', to.port)) as FakeDatagramChannel | undefined;
     if (!receiver) return;
     const inbox = receiver.inbox;
     if (inbox.size + data.length > inbox.capacity) return;

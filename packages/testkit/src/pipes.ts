@@ -22,7 +22,14 @@ export class Pipe<T extends { length: number }> {
   bytesPerSecond = 0;
   private linkFreeAt = 0;
 
-  constructor(public capacity: number) {}
+  /**
+   * @param capacity bytes that may be queued in this direction before the sender blocks.
+   * @param bufferSize the receiving end's own buffer size (what it reports); default `capacity`.
+   */
+  constructor(
+    public capacity: number,
+    readonly bufferSize = capacity,
+  ) {}
 
   get readable(): boolean {
     return (

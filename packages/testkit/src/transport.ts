@@ -24,6 +24,7 @@ import {
 import { kernelError } from './errors.js';
 import type { Endpoint } from './hypervisor.js';
 import { Pipe } from './pipes.js';
+import { portKey } from './ports.js';
 
 const defaultBufferSize = 262144;
 const defaultConnectTimeout = 2000;
@@ -83,7 +84,7 @@ export class FakeTransport implements Transport {
         request,
       );
     }
-    if (endpoint.ports.has(`${kind}:${port}`)) {
+    if (endpoint.ports.has(portKey(kind, port))) {
       throw kernelError(
         'EADDRINUSE',
         syscall,
@@ -139,7 +140,7 @@ export class FakeTransport implements Transport {
       );
     await new Promise((resolve) => setImmediate(resolve));
     request.signal?.throwIfAborted();
-    const listener = target.ports.get(`${kind}:${request.port}`) as FakeListener | undefined;
+    const listener = target.ports.get(portKey(kind, request.port)) as FakeListener | undefined;
     if (!listener || listener.kind !== kind) {
       throw kernelError(
         'ECONNRESET',
@@ -180,15 +181,17 @@ export class FakeTransport implements Transport {
     const serverPort = listener.port;
     const clientBuffer = request.bufferSize ?? defaultBufferSize;
     const counter = client.hypervisor.resources;
-    // Each end's receive buffer is its own buffer size: the sender blocks when it is full.
-    const toServer = new Pipe<never>(listener.bufferSize);
-    const toClient = new Pipe<never>(clientBuffer);
+    // Like the kernel, bytes in flight are capped by the smaller of the two ends' buffers (the
+    // credit the receiver grants and what the sender may queue): the sender blocks beyond it.
+    const inFlight = Math.min(clientBuffer, listener.bufferSize);
+    const toServer = new Pipe<never>(inFlight, listener.bufferSize);
+    const toClient = new Pipe<never>(inFlight, clientBuffer);
     const shape = client.hypervisor.faults.linkFor(client.cid, target.cid);
     for (const pipe of [toServer, toClient]) {
       pipe.latencyMs = shape.latencyMs ?? 0;
       pipe.bytesPerSecond = shape.bytesPerSecond ?? 0;
     }
-    const clientKey = `${kind}:${clientPort}`;
+    const clientKey = portKey(kind, clientPort);
     client.ports.set(clientKey, { close: () => {} });
     const live = {
       between: [client.cid, target.cid] as const,
@@ -304,7 +307,7 @@ export class FakeTransport implements Transport {
     const { endpoint } = this;
     const counter = endpoint.hypervisor.resources;
     let closed = false;
-    const key = `${kind}:${port}`;
+    const key = portKey(kind, port);
     const listener: FakeListener = {
       kind,
       port,
@@ -349,7 +352,7 @@ export class FakeTransport implements Transport {
     this.requireVmci('socket');
     const port = this.bindPort('dgram', request, 'bind');
     const { endpoint } = this;
-    const key = `dgram:${port}`;
+    const key = portKey('dgram', port);
     const channel: FakeDatagramChannel = new FakeDatagramChannel(
       { cid: endpoint.cid, port },
       new Pipe(datagramQueueBytes),

@@ -16,6 +16,8 @@ import {
 import { createServer, type VsockServer } from '../server.js';
 import type { Transport, VsockSocket } from '../transport.js';
 
+export { describeKernelParity } from './kernel-parity.js';
+
 export interface ConformanceTarget {
   /** The transport servers listen on. */
   readonly server: Transport;
