@@ -24,7 +24,11 @@ export {
   type DatagramSocketEvents,
   VsockDatagramSocket,
 } from './datagram-socket.js';
-export { defaultTransport } from './default-transport.js';
+export {
+  defaultTransport,
+  setDefaultTransport,
+  withDefaultTransport,
+} from './default-transport.js';
 export {
   type ConnectionConsumer,
   serveOverVsock,

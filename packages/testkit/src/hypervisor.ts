@@ -6,10 +6,18 @@
  * unreachable CID after the connect timeout, EADDRINUSE, EADDRNOTAVAIL, privileged ports, buffer
  * sizes, SEQPACKET limits, the client getsockname CID quirk).
  */
-import { CID_ANY, PORT_ANY, type ReceivedDatagram, type VsockAddress } from '@vmci/sockets';
+import {
+  CID_ANY,
+  PORT_ANY,
+  type ReceivedDatagram,
+  setDefaultTransport,
+  type Transport,
+  type VsockAddress,
+} from '@vmci/sockets';
 import { type DatagramRouter, type FakeDatagramChannel, ResourceCounter } from './channels.js';
 import { kernelError } from './errors.js';
 import { Faults } from './faults.js';
+import { refusingTransport } from './guard.js';
 import { Pipe } from './pipes.js';
 import { portKey } from './ports.js';
 import { FakeTransport } from './transport.js';
@@ -239,6 +247,23 @@ export class Hypervisor implements DatagramRouter {
     }
     for (const connection of seen) connection.reset(reason);
     return seen.size;
+  }
+
+  /**
+   * Takes charge of the default transport (what `@vmci/sockets` uses for a call without
+   * `transport:`): `transport` when given (e.g. `vm.transport`), otherwise one that refuses with
+   * `ERR_VMCI_TRANSPORT_REQUIRED`, naming the forgotten option — the kernel is never reached by
+   * accident. Returns a function that restores the previous default. `useHypervisor()` calls it
+   * for every test.
+   */
+  installAsDefault(transport?: Transport): () => void {
+    const previous = setDefaultTransport(transport ?? refusingTransport());
+    let restored = false;
+    return () => {
+      if (restored) return;
+      restored = true;
+      setDefaultTransport(previous);
+    };
   }
 
   /** Open channels, listeners and datagram sockets, for leak checks. */

@@ -4,6 +4,7 @@
  */
 export { fakeMaxDatagramSize, fakeMaxMessageSize } from './channels.js';
 export { Faults, type LinkShape, type Scope } from './faults.js';
+export { refusingTransport, transportRequiredCode } from './guard.js';
 export {
   createHypervisor,
   Endpoint,
