@@ -30,6 +30,13 @@ export {
   withDefaultTransport,
 } from './default-transport.js';
 export {
+  guestToGuestDeprecationCode,
+  isGuestToGuest,
+  kernelUsesVmci,
+  vmciTransportMarkers,
+  warnGuestToGuest,
+} from './guest-to-guest.js';
+export {
   type ConnectionConsumer,
   serveOverVsock,
   VsockAgent,

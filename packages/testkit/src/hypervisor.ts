@@ -13,6 +13,7 @@ import {
   setDefaultTransport,
   type Transport,
   type VsockAddress,
+  warnGuestToGuest,
 } from '@vmci/sockets';
 import { type DatagramRouter, type FakeDatagramChannel, ResourceCounter } from './channels.js';
 import { kernelError } from './errors.js';
@@ -199,12 +200,22 @@ export class Hypervisor implements DatagramRouter {
     return undefined;
   }
 
+  /**
+   * Called for traffic the policy let through: guest↔guest traffic gets VMware's deprecation
+   * warning (once per process, code VMCI_DEP_GUEST_TO_GUEST).
+   */
+  noteTraffic(from: Endpoint, to: Endpoint): void {
+    if (from !== to && from instanceof VirtualMachine && to instanceof VirtualMachine)
+      warnGuestToGuest(from.cid, to.cid);
+  }
+
   /** Datagram routing: delivered, or dropped like VMCI drops (no receiver, full queue, policy). */
   deliver(from: VsockAddress, to: VsockAddress, data: Buffer): void {
     const source = this.endpoints.get(from.cid);
     const target = to.cid === LOCAL_CID ? source : this.endpoints.get(to.cid);
     if (!source || !target?.poweredOn || !target.vmci || this.policy(source, target)) return;
     if (this.faults.partitioned(source.cid, target.cid)) return;
+    this.noteTraffic(source, target);
     const receiver = target.ports.get(portKey('dgram', to.port)) as FakeDatagramChannel | undefined;
     if (!receiver) return;
     const inbox = receiver.inbox;

@@ -118,6 +118,7 @@ export class FakeTransport implements Transport {
     }
     const refusal = hypervisor.policy(this.endpoint, target);
     if (refusal) throw kernelError('ECONNRESET', 'connect', refusal, address);
+    hypervisor.noteTraffic(this.endpoint, target);
     hypervisor.resources.record(
       `connect ${kind} ${this.endpoint.cid} → ${request.cid}:${request.port}`,
     );

@@ -15,7 +15,7 @@ import {
   version,
   vsockDevicePaths,
 } from '@vmci/ffi';
-import { detectBackend } from '@vmci/sockets';
+import { detectBackend, kernelUsesVmci } from '@vmci/sockets';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -36,6 +36,20 @@ export interface DoctorReport {
     connectTimeoutMs: number;
   } | null;
   privilegedPorts: boolean;
+  /** VMware deprecated guest↔guest vsock traffic; whether this machine's transport is VMCI. */
+  guestToGuest: { deprecated: true; vmci: boolean; note: string };
+}
+
+/** What doctor says about guest↔guest traffic (VMware deprecated it). */
+export function guestToGuestNote(vmci: boolean): string {
+  return (
+    'deprecated by VMware: guest-to-guest vsock stops working in its next major release ' +
+    `(apps get DeprecationWarning VMCI_DEP_GUEST_TO_GUEST); ${
+      vmci
+        ? 'this machine uses VMCI, so it applies here: route guest traffic through the host'
+        : 'this machine does not use VMCI (no /dev/vmci), so it does not apply here'
+    }`
+  );
 }
 
 function meaningOf(cid: number): string {
@@ -73,7 +87,9 @@ export function doctorReport(): DoctorReport {
     socketTypes: {},
     defaults: null,
     privilegedPorts: canBindPrivilegedPorts(),
+    guestToGuest: { deprecated: true, vmci: kernelUsesVmci(), note: '' },
   };
+  report.guestToGuest.note = guestToGuestNote(report.guestToGuest.vmci);
   if (!target) return report;
   const backend = detectBackend();
   report.backend = { name: backend.backend, reason: backend.reason };
@@ -162,6 +178,7 @@ export function runDoctor(io: CliIo, options: { json: boolean }): number {
       ? 'allowed (root or CAP_NET_BIND_SERVICE)'
       : 'not allowed (needs CAP_NET_BIND_SERVICE)',
   );
+  line('guest ↔ guest', report.guestToGuest.note);
   return 0;
 }
 
