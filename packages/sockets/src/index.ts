@@ -77,3 +77,8 @@ export type {
   TransportListenRequest,
   VsockSocket,
 } from './transport.js';
+export {
+  parseTransportSetting,
+  type TransportSetting,
+  transportFromSetting,
+} from './transport-setting.js';

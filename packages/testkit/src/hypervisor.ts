@@ -21,6 +21,7 @@ import { Faults } from './faults.js';
 import { refusingTransport } from './guard.js';
 import { Pipe } from './pipes.js';
 import { portKey } from './ports.js';
+import { type HypervisorServer, serveHypervisor } from './remote/serve.js';
 import { FakeTransport } from './transport.js';
 
 export const HYPERVISOR_CID = 0;
@@ -141,6 +142,8 @@ export class Hypervisor implements DatagramRouter {
   private readonly endpoints = new Map<number, Endpoint>();
   readonly resources = new ResourceCounter();
   private state: number;
+  /** Each fake socket's connection, for resets of one connection. */
+  readonly liveConnections = new WeakMap<object, LiveConnection>();
 
   constructor(options: HypervisorOptions = {}) {
     this.state = (options.seed ?? 1) >>> 0 || 1;
@@ -275,6 +278,23 @@ export class Hypervisor implements DatagramRouter {
       restored = true;
       setDefaultTransport(previous);
     };
+  }
+
+  /** Resets the connection `socket` (a socket this hypervisor made) belongs to; false if none. */
+  resetConnectionOf(socket: object, reason = 'reset staged by the testkit'): boolean {
+    const live = this.liveConnections.get(socket);
+    if (!live) return false;
+    live.reset(reason);
+    return true;
+  }
+
+  /**
+   * Serves this hypervisor on a Unix socket: other processes join it as the host or as a VM with
+   * `VMCI_TRANSPORT=testkit:<path>?cid=<cid>` (or a `RemoteTransport` from `@vmci/testkit/remote`).
+   * Policies, restarts, faults and the traffic record stay driven from this process.
+   */
+  serve(path: string): Promise<HypervisorServer> {
+    return serveHypervisor(this, path);
   }
 
   /** Open channels, listeners and datagram sockets, for leak checks. */

@@ -227,6 +227,8 @@ export class FakeTransport implements Transport {
       counter,
       release,
     });
+    client.hypervisor.liveConnections.set(clientSocket as object, live);
+    client.hypervisor.liveConnections.set(serverSocket, live);
     const delay = client.hypervisor.faults.acceptDelayMs;
     if (delay > 0) setTimeout(() => listener.connection(serverSocket), delay);
     else setImmediate(() => listener.connection(serverSocket));
