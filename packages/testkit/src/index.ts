@@ -16,4 +16,5 @@ export {
   VirtualMachine,
   type VmOptions,
 } from './hypervisor.js';
+export { noVsockGuard } from './no-vsock-guard.js';
 export { FakeTransport } from './transport.js';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { connect, createServer, type VsockSocket } from '@vmci/sockets';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createHypervisor, type Hypervisor } from '../src/index.js';
+import { createHypervisor, type Hypervisor, noVsockGuard } from '../src/index.js';
 import type { HypervisorServer } from '../src/remote.js';
 import { childHangGuardMs, childTestTimeoutMs, runChild } from './helpers/child.js';
 import { packageRoot } from './helpers/served.js';
@@ -43,11 +43,16 @@ const fixture = join(packageRoot, 'test/fixtures/echo-server.ts');
 
 /** Starts the echo server in its own process, joined as VM 3; resolves once it listens. */
 async function startEchoProcess(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, String(port)], {
-    cwd: packageRoot,
-    env: { ...process.env, VMCI_TRANSPORT: `testkit:${served.path}?cid=3` },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  // Under the guard: a fallback to the kernel would fail (EAFNOSUPPORT), never reach a hypervisor.
+  const child = spawn(
+    await noVsockGuard(),
+    [process.execPath, '--import', 'tsx', fixture, String(port)],
+    {
+      cwd: packageRoot,
+      env: { ...process.env, VMCI_TRANSPORT: `testkit:${served.path}?cid=3` },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   children.push(child);
   const [line] = (await Promise.race([
     once(createInterface({ input: child.stdout as NodeJS.ReadableStream }), 'line'),
@@ -122,8 +127,8 @@ describe('a process joined by VMCI_TRANSPORT alone', () => {
 });
 
 describe('a bad VMCI_TRANSPORT stops the process, never falling back to the kernel', () => {
-  const runEcho = (setting: string) =>
-    runChild(process.execPath, ['--import', 'tsx', fixture, '5000'], {
+  const runEcho = async (setting: string) =>
+    runChild(await noVsockGuard(), [process.execPath, '--import', 'tsx', fixture, '5000'], {
       cwd: packageRoot,
       env: { ...process.env, VMCI_TRANSPORT: setting },
     });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { noVsockGuard } from '../../src/index.js';
 import { childHangGuardMs } from './child.js';
 
 export const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -24,8 +25,16 @@ export async function startServedHypervisor(args: readonly string[]): Promise<Se
   const dir = mkdtempSync(join(tmpdir(), 'vmci-hv-'));
   const path = join(dir, 'hv.sock');
   const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(packageRoot, 'src/serve-cli.ts'), 'serve', path, ...args],
+    await noVsockGuard(),
+    [
+      process.execPath,
+      '--import',
+      'tsx',
+      join(packageRoot, 'src/serve-cli.ts'),
+      'serve',
+      path,
+      ...args,
+    ],
     { cwd: packageRoot, stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
