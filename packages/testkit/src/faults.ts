@@ -32,6 +32,7 @@ export class Faults {
   private readonly partitions = new Set<string>();
   private readonly links: { scope: Scope; shape: LinkShape }[] = [];
   private acceptDelay = 0;
+  private readonly fullBacklogs = new Set<string>();
 
   /** The next `count` connects in scope fail with ECONNRESET. */
   refuseNextConnects(count: number, scope: Scope = {}): void {
@@ -60,6 +61,23 @@ export class Faults {
   /** Accepted connections reach the server's `'connection'` this much later. */
   delayAccepts(ms: number): void {
     this.acceptDelay = ms;
+  }
+
+  /**
+   * The listener on `cid:port` has a full accept queue (its server stopped accepting): connects to
+   * it are reset (ECONNRESET), as the kernel does, until {@link drainAcceptBacklog}.
+   */
+  fillAcceptBacklog(cid: number, port: number): void {
+    this.fullBacklogs.add(`${cid}:${port}`);
+  }
+
+  drainAcceptBacklog(cid: number, port: number): void {
+    this.fullBacklogs.delete(`${cid}:${port}`);
+  }
+
+  /** @internal */
+  backlogFull(cid: number, port: number): boolean {
+    return this.fullBacklogs.has(`${cid}:${port}`);
   }
 
   /** @internal What happens to a connect from → to. */

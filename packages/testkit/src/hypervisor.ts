@@ -16,6 +16,7 @@ import {
   warnGuestToGuest,
 } from '@vmci/sockets';
 import { type DatagramRouter, type FakeDatagramChannel, ResourceCounter } from './channels.js';
+import { type Clock, systemClock } from './clock.js';
 import { kernelError } from './errors.js';
 import { Faults } from './faults.js';
 import { refusingTransport } from './guard.js';
@@ -45,6 +46,8 @@ export interface LiveConnection {
   /** The two endpoints' CIDs. */
   readonly between: readonly [number, number];
   reset(reason: string): void;
+  /** Stops (or restores) the credit for data flowing toward `towardCid` (both ways if omitted). */
+  stall(towardCid: number | undefined, stalled: boolean): void;
 }
 
 /** The host, the hypervisor or a VM: something with a CID and ports. */
@@ -119,6 +122,16 @@ export class VirtualMachine extends Endpoint {
     this.poweredOn = true;
   }
 
+  /**
+   * Restores the VM from a snapshot: the vsock transport is reset, so every open connection of the
+   * VM resets (ECONNRESET at both ends) while its listeners stay — what Firecracker users see
+   * after a snapshot restore.
+   */
+  restoreSnapshot(): void {
+    const reason = `${this.name} was restored from a snapshot (transport reset)`;
+    for (const connection of [...this.connections]) connection.reset(reason);
+  }
+
   powerOff(): void {
     this.dropEverything(`${this.name} was powered off`);
     this.poweredOn = false;
@@ -132,6 +145,11 @@ export class VirtualMachine extends Endpoint {
 export interface HypervisorOptions {
   /** Seeds port choices and faults, so runs repeat. Default 1. */
   readonly seed?: number;
+  /**
+   * Keeps time for latency, bandwidth, connect timeouts, delayed accepts and the traffic record.
+   * Default: the system clock; pass a `ManualClock` to move time from the test.
+   */
+  readonly clock?: Clock;
 }
 
 export class Hypervisor implements DatagramRouter {
@@ -140,13 +158,19 @@ export class Hypervisor implements DatagramRouter {
   readonly host: Endpoint;
   readonly hypervisorEndpoint: Endpoint;
   private readonly endpoints = new Map<number, Endpoint>();
-  readonly resources = new ResourceCounter();
+  readonly clock: Clock;
+  readonly resources: ResourceCounter;
   private state: number;
+  /** Each fake socket's outgoing pipe, for faults on one direction. */
+  readonly outgoingPipes = new WeakMap<object, Pipe<{ length: number }>>();
   /** Each fake socket's connection, for resets of one connection. */
   readonly liveConnections = new WeakMap<object, LiveConnection>();
 
   constructor(options: HypervisorOptions = {}) {
     this.state = (options.seed ?? 1) >>> 0 || 1;
+    this.clock = options.clock ?? systemClock;
+    const clock = this.clock;
+    this.resources = new ResourceCounter(() => clock.now());
     this.host = new Endpoint(this, HOST_CID, 'host', true, true);
     this.hypervisorEndpoint = new Endpoint(this, HYPERVISOR_CID, 'hypervisor', true, true);
     this.endpoints.set(HOST_CID, this.host);
@@ -285,6 +309,47 @@ export class Hypervisor implements DatagramRouter {
     const live = this.liveConnections.get(socket);
     if (!live) return false;
     live.reset(reason);
+    return true;
+  }
+
+  /**
+   * A credit stall: the receivers of connections in scope stop granting credit, as a peer that
+   * stopped reading does — the senders' writes back up (what is in flight still arrives). Scope
+   * `{ to }` stalls only data flowing toward that CID. Returns a function that lets data flow again.
+   */
+  stallCredit(scope: { cid?: number; to?: number } = {}): () => void {
+    const stalled: LiveConnection[] = [];
+    for (const endpoint of this.endpoints.values()) {
+      for (const connection of endpoint.connections) {
+        const [x, y] = connection.between;
+        if (scope.cid !== undefined && x !== scope.cid && y !== scope.cid) continue;
+        if (scope.to !== undefined && x !== scope.to && y !== scope.to) continue;
+        if (stalled.includes(connection)) continue;
+        connection.stall(scope.to, true);
+        stalled.push(connection);
+      }
+    }
+    return () => {
+      for (const connection of stalled) connection.stall(scope.to, false);
+    };
+  }
+
+  /**
+   * The peer of `socket` shuts down reading (SHUT_RD): `socket`'s further writes fail with EPIPE;
+   * `socket` can still read what the peer sends. Returns false if `socket` is not a stream of
+   * this hypervisor.
+   */
+  peerShutsRead(socket: object): boolean {
+    const pipe = this.outgoingPipes.get(socket);
+    if (!pipe) return false;
+    this.resources.record('shutdown(SHUT_RD) by the peer (staged by the testkit)');
+    pipe.fail(
+      kernelError(
+        'EPIPE',
+        'send',
+        'the peer shut down reading (SHUT_RD): no more data can be sent',
+      ),
+    );
     return true;
   }
 

@@ -3,6 +3,7 @@
  * vsock applications are tested without booting VMs.
  */
 export { fakeMaxDatagramSize, fakeMaxMessageSize } from './channels.js';
+export { type Clock, ManualClock, systemClock } from './clock.js';
 export { Faults, type LinkShape, type Scope } from './faults.js';
 export { refusingTransport, transportRequiredCode } from './guard.js';
 export {

@@ -22,7 +22,7 @@ import {
   FakeStreamChannel,
 } from './channels.js';
 import { kernelError } from './errors.js';
-import type { Endpoint } from './hypervisor.js';
+import type { Endpoint, LiveConnection } from './hypervisor.js';
 import { Pipe } from './pipes.js';
 import { portKey } from './ports.js';
 
@@ -132,6 +132,13 @@ export class FakeTransport implements Transport {
         address,
       );
     }
+    if (hypervisor.faults.backlogFull(target.cid, request.port))
+      throw kernelError(
+        'ECONNRESET',
+        'connect',
+        "the listener's accept queue is full (its backlog; staged by the testkit): the server is not accepting fast enough",
+        address,
+      );
     if (fault === 'refuse')
       throw kernelError(
         'ECONNRESET',
@@ -155,13 +162,14 @@ export class FakeTransport implements Transport {
 
   private timeout(request: TransportConnectRequest): Promise<void> {
     const ms = request.timeout ?? defaultConnectTimeout;
+    const clock = this.endpoint.hypervisor.clock;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = clock.setTimer(ms, () => {
         request.signal?.removeEventListener('abort', onAbort);
         resolve();
-      }, ms);
+      });
       const onAbort = () => {
-        clearTimeout(timer);
+        clock.clearTimer(timer);
         reject(request.signal?.reason);
       };
       if (request.signal?.aborted) onAbort();
@@ -189,13 +197,18 @@ export class FakeTransport implements Transport {
     const toClient = new Pipe<never>(inFlight, clientBuffer);
     const shape = client.hypervisor.faults.linkFor(client.cid, target.cid);
     for (const pipe of [toServer, toClient]) {
+      pipe.clock = client.hypervisor.clock;
       pipe.latencyMs = shape.latencyMs ?? 0;
       pipe.bytesPerSecond = shape.bytesPerSecond ?? 0;
     }
     const clientKey = portKey(kind, clientPort);
     client.ports.set(clientKey, { close: () => {} });
-    const live = {
+    const live: LiveConnection = {
       between: [client.cid, target.cid] as const,
+      stall: (towardCid, stalled) => {
+        if (towardCid === undefined || towardCid === target.cid) toServer.stall(stalled);
+        if (towardCid === undefined || towardCid === client.cid) toClient.stall(stalled);
+      },
       reset: (reason: string) => {
         counter.record(`reset  ${client.cid} ↔ ${target.cid}: ${reason}`);
         const error = kernelError('ECONNRESET', 'recv', `connection reset: ${reason}`);
@@ -229,8 +242,10 @@ export class FakeTransport implements Transport {
     });
     client.hypervisor.liveConnections.set(clientSocket as object, live);
     client.hypervisor.liveConnections.set(serverSocket, live);
+    client.hypervisor.outgoingPipes.set(clientSocket as object, toServer);
+    client.hypervisor.outgoingPipes.set(serverSocket, toClient);
     const delay = client.hypervisor.faults.acceptDelayMs;
-    if (delay > 0) setTimeout(() => listener.connection(serverSocket), delay);
+    if (delay > 0) client.hypervisor.clock.setTimer(delay, () => listener.connection(serverSocket));
     else setImmediate(() => listener.connection(serverSocket));
     return clientSocket;
   }

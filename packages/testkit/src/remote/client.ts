@@ -331,8 +331,16 @@ export class RemoteTransport implements Transport {
     const options =
       request.allowHalfOpen === undefined ? {} : { allowHalfOpen: request.allowHalfOpen };
     let closed = false;
+    let unbound!: () => void;
+    const closing = new Promise<void>((resolve) => {
+      unbound = resolve;
+    });
     this.open++;
     wire.onLine = (notice) => {
+      if (notice.closed === true) {
+        unbound();
+        return;
+      }
       if (typeof notice.accept !== 'number' || closed) return;
       this.request({ op: 'attach', id: notice.accept }).then(
         (attached) => {
@@ -343,17 +351,24 @@ export class RemoteTransport implements Transport {
         () => {},
       );
     };
-    const close = () => {
-      if (closed) return;
+    /** Asks the owning process to close the listener; resolves once it has (the port is free). */
+    const close = (): Promise<void> => {
+      if (closed) return closing;
       closed = true;
       this.open--;
-      wire.socket.end();
+      if (wire.socket.destroyed) unbound();
+      else {
+        wire.sendLine({ op: 'close' });
+        wire.socket.end();
+      }
+      return closing;
     };
     wire.socket.on('error', () => {});
     wire.socket.on('close', () => {
+      unbound();
       if (!closed)
         handlers.error(kernelError('ECONNRESET', 'accept', 'the testkit hypervisor went away'));
-      close();
+      void close();
     });
     return {
       address: () => address,

@@ -139,11 +139,22 @@ export async function serveHypervisor(
         error: () => {},
       },
     );
-    // Closing the control wire (or the process dying) closes the listener and frees the port.
-    wire.socket.once('close', () => {
+    // A close request, the control wire closing or the process dying closes the listener and
+    // frees the port; connections it had not handed over yet are reset, as the kernel does.
+    const unbind = () => {
       listener.close();
-      for (const id of mine) pending.get(id)?.destroy();
-    });
+      for (const id of mine) {
+        const fake = pending.get(id);
+        if (fake) hypervisor.resetConnectionOf(fake, 'the listener closed before accepting');
+        fake?.destroy();
+      }
+    };
+    wire.onLine = (message) => {
+      if (message.op !== 'close') return;
+      unbind();
+      if (!wire.socket.destroyed) wire.sendLine({ closed: true });
+    };
+    wire.socket.once('close', unbind);
     if (wire.socket.destroyed) return;
     wire.sendLine({ ok: true, address: listener.address() });
   }
