@@ -173,6 +173,8 @@ export class FakeMessageChannel extends FakeConnectionEnd implements MessageChan
     private readonly outgoing: Pipe<FakeMessage>,
     counter: ResourceCounter,
     onClose: () => void,
+    /** Staged faults on what this end receives (a truncated message). */
+    private readonly staged: (message: ReceivedMessage) => ReceivedMessage = (m) => m,
   ) {
     super(local, remote, counter, onClose);
   }
@@ -209,12 +211,12 @@ export class FakeMessageChannel extends FakeConnectionEnd implements MessageChan
         ? { data: Buffer.alloc(0), length: 0, truncated: false, endOfRecord: false }
         : null;
     }
-    return {
+    return this.staged({
       data: message.data,
       length: message.length,
       truncated: false,
       endOfRecord: message.endOfRecord,
-    };
+    });
   }
 }
 

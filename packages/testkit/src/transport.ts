@@ -286,6 +286,7 @@ export class FakeTransport implements Transport {
 
   async connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket> {
     const { target, listener } = await this.route('seqpacket', request);
+    const faults = this.endpoint.hypervisor.faults;
     return this.pair<VsockMessageSocket>('seqpacket', request, target, listener, (e) => [
       new VsockMessageSocket(
         new FakeMessageChannel(
@@ -295,6 +296,7 @@ export class FakeTransport implements Transport {
           e.toServer as Pipe<FakeMessage>,
           e.counter,
           e.release,
+          (m) => faults.stageReceive(target.cid, this.endpoint.cid, m),
         ),
       ),
       new VsockMessageSocket(
@@ -305,6 +307,7 @@ export class FakeTransport implements Transport {
           e.toClient as Pipe<FakeMessage>,
           e.counter,
           e.release,
+          (m) => faults.stageReceive(this.endpoint.cid, target.cid, m),
         ),
       ),
     ]);

@@ -3,7 +3,14 @@
  * which order — never how many milliseconds passed on the machine.
  */
 import { once } from 'node:events';
-import { connect, createServer, type VsockSocket } from '@vmci/sockets';
+import {
+  connect,
+  connectSeqpacket,
+  createSeqpacketServer,
+  createServer,
+  type VsockMessageSocket,
+  type VsockSocket,
+} from '@vmci/sockets';
 import { describe, expect, it } from 'vitest';
 import { createHypervisor, ManualClock } from '../src/index.js';
 
@@ -171,6 +178,35 @@ describe('production faults, staged', () => {
     events.push(`error ${(error as { code: string }).code}`);
     expect(events).toEqual(['data still talking', 'error EPIPE']);
     accepted[0]?.destroy();
+    server.close();
+  });
+
+  it('truncated message: the receiver gets ERR_VMCI_MESSAGE_TRUNCATED, then the next message whole', async () => {
+    const { hv, vm } = setup();
+    let accepted!: (socket: VsockMessageSocket) => void;
+    const serverSide = new Promise<VsockMessageSocket>((resolve) => {
+      accepted = resolve;
+    });
+    const server = createSeqpacketServer({ transport: hv.host.transport }, (socket) =>
+      accepted(socket),
+    );
+    const { port } = await server.listenAsync();
+    const client = await connectSeqpacket({ cid: 'host', port, transport: vm.transport });
+    const receiver = await serverSide;
+    hv.faults.truncateNextMessages(1, 4, { from: 3 });
+    const events: string[] = [];
+    receiver.on('error', (error: Error) => {
+      events.push(`error ${(error as { code?: string }).code}`);
+    });
+    const second = new Promise((resolve) =>
+      receiver.on('message', (data: Buffer) => resolve(events.push(`message ${data}`))),
+    );
+    await client.send('a message too long for the reader');
+    await client.send('whole');
+    await second;
+    expect(events).toEqual(['error ERR_VMCI_MESSAGE_TRUNCATED', 'message whole']);
+    client.destroy();
+    receiver.destroy();
     server.close();
   });
 });
