@@ -26,6 +26,12 @@ const hybrid: OptionSpec = {
     "use a Firecracker / cloud-hypervisor VM's hybrid vsock device (its Unix socket) instead of the kernel",
   complete: 'file',
 };
+const transport: OptionSpec = {
+  type: 'string',
+  value: 'SETTING',
+  description:
+    'the transport: kernel, or testkit:PATH[?cid=CID] to join a virtual hypervisor served on PATH (as the host, or VM CID); overrides VMCI_TRANSPORT',
+};
 const dgram: OptionSpec = {
   type: 'boolean',
   description: 'SOCK_DGRAM (VMCI only; virtio kernels refuse it): each line is one datagram',
@@ -70,6 +76,7 @@ export const commands: readonly CommandSpec[] = [
     positionals: { min: 0, max: 1 },
     options: {
       hybrid,
+      transport,
       cid,
       systemd: {
         type: 'boolean',
@@ -107,6 +114,7 @@ export const commands: readonly CommandSpec[] = [
     positionals: { min: 1, max: 1 },
     options: {
       hybrid,
+      transport,
       timeout: connectTimeout,
       seqpacket,
       dgram,
@@ -131,6 +139,7 @@ export const commands: readonly CommandSpec[] = [
     positionals: { min: 0, max: 0 },
     options: {
       hybrid,
+      transport,
       from: {
         type: 'string',
         value: 'ENDPOINT',
@@ -196,6 +205,7 @@ export const commands: readonly CommandSpec[] = [
     positionals: { min: 2, max: Number.POSITIVE_INFINITY, complete: 'file' },
     options: {
       hybrid,
+      transport,
       name: {
         type: 'string',
         value: 'NAME',
@@ -221,6 +231,7 @@ export const commands: readonly CommandSpec[] = [
     positionals: { min: 1, max: 1 },
     options: {
       hybrid,
+      transport,
       dir: {
         type: 'string',
         value: 'DIR',
@@ -255,6 +266,7 @@ export const commands: readonly CommandSpec[] = [
     positionals: { min: 0, max: 1 },
     options: {
       hybrid,
+      transport,
       serve: {
         type: 'string',
         value: 'PORT',

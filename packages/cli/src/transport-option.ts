@@ -15,12 +15,34 @@ function addressedCid(command: string, parsed: ParsedCommand): number | undefine
   return Number.isInteger(cid) && cid >= 3 ? cid : undefined;
 }
 
-/** The context with a hybrid vsock transport when `--hybrid` was given. */
+/**
+ * `--transport SETTING` (`kernel`, `testkit:PATH[?cid=CID]`; see @vmci/sockets' transport
+ * setting): a malformed or unreachable setting is an error, never a fallback to the kernel.
+ */
+async function withTransportSetting(
+  command: string,
+  setting: string,
+  parsed: ParsedCommand,
+  context: CommandContext,
+): Promise<CommandContext> {
+  if (typeof parsed.values.hybrid === 'string')
+    throw new UsageError(`vmci ${command}: --transport and --hybrid cannot be combined`);
+  if (context.transport)
+    throw new UsageError(
+      `vmci ${command}: --transport cannot replace the transport this run was given`,
+    );
+  const { KernelTransport, transportFromSetting } = await import('@vmci/sockets');
+  return { ...context, transport: transportFromSetting(setting) ?? new KernelTransport() };
+}
+
+/** The context with the transport `--transport` or `--hybrid` names, if any. */
 export async function withHybridTransport(
   command: string,
   parsed: ParsedCommand,
   context: CommandContext,
 ): Promise<CommandContext> {
+  if (typeof parsed.values.transport === 'string')
+    return withTransportSetting(command, parsed.values.transport, parsed, context);
   const udsPath = parsed.values.hybrid;
   if (typeof udsPath !== 'string') return context;
   if (context.transport)

@@ -29,7 +29,7 @@ it('pipes stdin through listen --echo and back to connect, across two processes'
 
 for (const backend of ['pipe', 'poll'] as const)
   it(`listen --echo exits after a client that sent much and vanished without reading the echo (${backend})`, async () => {
-    const listener = await listening(['listen', '0', '--echo'], { VMCI_BACKEND: backend });
+    const listener = await listening(['listen', '0', '--echo'], { env: { VMCI_BACKEND: backend } });
     const client = createSocket('stream');
     await connectSocket(client, { cid: 1, port: listener.port });
     // More than the kernel buffers both ways: the echo's writes are still queued when we vanish.

@@ -34,7 +34,18 @@ export {
   type DatagramSocketEvents,
   VsockDatagramSocket,
 } from './datagram-socket.js';
-export { defaultTransport } from './default-transport.js';
+export {
+  defaultTransport,
+  setDefaultTransport,
+  withDefaultTransport,
+} from './default-transport.js';
+export {
+  guestToGuestDeprecationCode,
+  isGuestToGuest,
+  kernelUsesVmci,
+  vmciTransportMarkers,
+  warnGuestToGuest,
+} from './guest-to-guest.js';
 export {
   type ConnectionConsumer,
   serveOverVsock,
@@ -76,3 +87,8 @@ export type {
   TransportListenRequest,
   VsockSocket,
 } from './transport.js';
+export {
+  parseTransportSetting,
+  type TransportSetting,
+  transportFromSetting,
+} from './transport-setting.js';

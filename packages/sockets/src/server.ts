@@ -219,14 +219,34 @@ export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmit
     }
     if (callback) this.once('close', () => callback());
     this.closing = true;
-    this.listener?.close();
+    const unbound = this.listener?.close();
     this.listener = undefined;
+    if (unbound) {
+      this.unbinding = true;
+      void unbound.then(
+        () => this.unbound(),
+        () => this.unbound(),
+      );
+    }
     this.maybeEmitClose();
     return this;
   }
 
+  /** The transport finished unbinding (transports whose `close()` returns a promise). */
+  private unbinding = false;
+  private unbound() {
+    this.unbinding = false;
+    this.maybeEmitClose();
+  }
+
   private maybeEmitClose() {
-    if (this.closing && !this.listener && !this.starting && this.connections.size === 0) {
+    if (
+      this.closing &&
+      !this.listener &&
+      !this.starting &&
+      !this.unbinding &&
+      this.connections.size === 0
+    ) {
       this.closing = false;
       queueMicrotask(() => this.emit('close'));
     }

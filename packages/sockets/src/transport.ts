@@ -93,8 +93,12 @@ export interface TransportListenRequest {
 export interface TransportListener {
   /** The bound address (`port` resolved when PORT_ANY was asked for). */
   address(): VsockAddress;
-  /** Stops accepting; already accepted sockets stay open. */
-  close(): void;
+  /**
+   * Stops accepting; already accepted sockets stay open. A transport whose unbinding completes
+   * later (e.g. in another process) returns a promise: the server's `'close'` waits for it, so a
+   * connect made after `'close'` finds the port free.
+   */
+  close(): void | Promise<void>;
   ref(): void;
   unref(): void;
 }

@@ -17,7 +17,11 @@ import type { Pipe } from './pipes.js';
 export class ResourceCounter {
   private readonly items = new Map<object, string>();
   readonly events: string[] = [];
-  private readonly started = Date.now();
+  private readonly started: number;
+
+  constructor(private readonly now: () => number = Date.now) {
+    this.started = now();
+  }
 
   get open(): number {
     return this.items.size;
@@ -40,7 +44,7 @@ export class ResourceCounter {
   }
 
   record(event: string): void {
-    this.events.push(`+${String(Date.now() - this.started).padStart(5)} ms  ${event}`);
+    this.events.push(`+${String(this.now() - this.started).padStart(5)} ms  ${event}`);
     if (this.events.length > 10_000) this.events.splice(0, this.events.length - 10_000);
   }
 }
@@ -100,7 +104,7 @@ abstract class FakeConnectionEnd {
   }
 
   bufferSize(): number {
-    return this.incomingPipe().capacity;
+    return this.incomingPipe().bufferSize;
   }
 }
 
@@ -153,7 +157,7 @@ export class FakeStreamChannel extends FakeConnectionEnd implements StreamChanne
     const pipe = this.outgoing;
     if (pipe.reset) throw pipe.reset;
     if (pipe.ended) throw kernelError('EPIPE', 'send', 'this end was shut down for writing');
-    const room = pipe.capacity - pipe.size;
+    const room = pipe.stalled ? 0 : pipe.capacity - pipe.size;
     if (room <= 0) return null;
     const n = Math.min(room, data.length);
     pipe.push(Buffer.from(data.subarray(0, n)));
@@ -176,6 +180,8 @@ export class FakeMessageChannel extends FakeConnectionEnd implements MessageChan
     private readonly outgoing: Pipe<FakeMessage>,
     counter: ResourceCounter,
     onClose: () => void,
+    /** Staged faults on what this end receives (a truncated message). */
+    private readonly staged: (message: ReceivedMessage) => ReceivedMessage = (m) => m,
   ) {
     super(local, remote, counter, onClose);
   }
@@ -202,6 +208,7 @@ export class FakeMessageChannel extends FakeConnectionEnd implements MessageChan
         'sendmsg',
         `the message is larger than the sender's (${this.maxMessageSize}) or the receiver's (${pipe.capacity}) buffer: split it`,
       );
+    if (pipe.stalled) return false;
     if (pipe.size + message.length > pipe.capacity && pipe.size > 0) return false;
     pipe.push({ data: Buffer.from(message), endOfRecord, length: message.length });
     return true;
@@ -216,12 +223,12 @@ export class FakeMessageChannel extends FakeConnectionEnd implements MessageChan
         ? { data: Buffer.alloc(0), length: 0, truncated: false, endOfRecord: false }
         : null;
     }
-    return {
+    return this.staged({
       data: message.data,
       length: message.length,
       truncated: false,
       endOfRecord: message.endOfRecord,
-    };
+    });
   }
 }
 

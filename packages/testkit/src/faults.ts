@@ -2,6 +2,7 @@
  * Faults a test can stage, deterministic under the hypervisor's seed: link latency and bandwidth,
  * refused or timed-out connects, partitions between CIDs, delayed accepts, and resets.
  */
+import type { ReceivedMessage } from '@vmci/sockets';
 
 /** Which connections a rule applies to: any, or those touching (or between) given CIDs. */
 export interface Scope {
@@ -32,6 +33,8 @@ export class Faults {
   private readonly partitions = new Set<string>();
   private readonly links: { scope: Scope; shape: LinkShape }[] = [];
   private acceptDelay = 0;
+  private readonly fullBacklogs = new Set<string>();
+  private readonly truncations: (CountedRule & { keep: number })[] = [];
 
   /** The next `count` connects in scope fail with ECONNRESET. */
   refuseNextConnects(count: number, scope: Scope = {}): void {
@@ -60,6 +63,41 @@ export class Faults {
   /** Accepted connections reach the server's `'connection'` this much later. */
   delayAccepts(ms: number): void {
     this.acceptDelay = ms;
+  }
+
+  /**
+   * The listener on `cid:port` has a full accept queue (its server stopped accepting): connects to
+   * it are reset (ECONNRESET), as the kernel does, until {@link drainAcceptBacklog}.
+   */
+  fillAcceptBacklog(cid: number, port: number): void {
+    this.fullBacklogs.add(`${cid}:${port}`);
+  }
+
+  drainAcceptBacklog(cid: number, port: number): void {
+    this.fullBacklogs.delete(`${cid}:${port}`);
+  }
+
+  /** @internal */
+  backlogFull(cid: number, port: number): boolean {
+    return this.fullBacklogs.has(`${cid}:${port}`);
+  }
+
+  /**
+   * The next `count` SEQPACKET messages in scope arrive truncated to `keepBytes` (the receiver gets
+   * MSG_TRUNC; `@vmci/sockets` reports ERR_VMCI_MESSAGE_TRUNCATED): a reader whose buffer was too
+   * small for what the peer sent.
+   */
+  truncateNextMessages(count: number, keepBytes: number, scope: Scope = {}): void {
+    this.truncations.push({ scope, remaining: count, keep: keepBytes });
+  }
+
+  /** @internal A received SEQPACKET message from → to, with staged faults applied. */
+  stageReceive(from: number, to: number, message: ReceivedMessage): ReceivedMessage {
+    if (message.length === 0) return message;
+    const rule = this.truncations.find((r) => r.remaining > 0 && matches(r.scope, from, to));
+    if (!rule || message.length <= rule.keep) return message;
+    rule.remaining--;
+    return { ...message, data: message.data.subarray(0, rule.keep), truncated: true };
   }
 
   /** @internal What happens to a connect from → to. */

@@ -6,11 +6,23 @@
  * unreachable CID after the connect timeout, EADDRINUSE, EADDRNOTAVAIL, privileged ports, buffer
  * sizes, SEQPACKET limits, the client getsockname CID quirk).
  */
-import { CID_ANY, PORT_ANY, type ReceivedDatagram, type VsockAddress } from '@vmci/sockets';
+import {
+  CID_ANY,
+  PORT_ANY,
+  type ReceivedDatagram,
+  setDefaultTransport,
+  type Transport,
+  type VsockAddress,
+  warnGuestToGuest,
+} from '@vmci/sockets';
 import { type DatagramRouter, type FakeDatagramChannel, ResourceCounter } from './channels.js';
+import { type Clock, systemClock } from './clock.js';
 import { kernelError } from './errors.js';
 import { Faults } from './faults.js';
+import { refusingTransport } from './guard.js';
 import { Pipe } from './pipes.js';
+import { portKey } from './ports.js';
+import { type HypervisorServer, serveHypervisor } from './remote/serve.js';
 import { FakeTransport } from './transport.js';
 
 export const HYPERVISOR_CID = 0;
@@ -34,12 +46,14 @@ export interface LiveConnection {
   /** The two endpoints' CIDs. */
   readonly between: readonly [number, number];
   reset(reason: string): void;
+  /** Stops (or restores) the credit for data flowing toward `towardCid` (both ways if omitted). */
+  stall(towardCid: number | undefined, stalled: boolean): void;
 }
 
 /** The host, the hypervisor or a VM: something with a CID and ports. */
 export class Endpoint {
   readonly transport: FakeTransport;
-  /** `stream:1234` / `seqpacket:1234` / `dgram:1234` → what holds it. */
+  /** {@link portKey} (`connectible:1234` / `dgram:1234`) → what holds it. */
   readonly ports = new Map<string, unknown>();
   readonly connections = new Set<LiveConnection>();
   poweredOn = true;
@@ -58,7 +72,7 @@ export class Endpoint {
   ephemeralPort(kind: string): number {
     for (;;) {
       const port = 1024 + Math.floor(this.hypervisor.random() * (0x7fffffff - 1024));
-      if (!this.ports.has(`${kind}:${port}`)) return port;
+      if (!this.ports.has(portKey(kind, port))) return port;
     }
   }
 
@@ -108,6 +122,16 @@ export class VirtualMachine extends Endpoint {
     this.poweredOn = true;
   }
 
+  /**
+   * Restores the VM from a snapshot: the vsock transport is reset, so every open connection of the
+   * VM resets (ECONNRESET at both ends) while its listeners stay — what Firecracker users see
+   * after a snapshot restore.
+   */
+  restoreSnapshot(): void {
+    const reason = `${this.name} was restored from a snapshot (transport reset)`;
+    for (const connection of [...this.connections]) connection.reset(reason);
+  }
+
   powerOff(): void {
     this.dropEverything(`${this.name} was powered off`);
     this.poweredOn = false;
@@ -121,6 +145,11 @@ export class VirtualMachine extends Endpoint {
 export interface HypervisorOptions {
   /** Seeds port choices and faults, so runs repeat. Default 1. */
   readonly seed?: number;
+  /**
+   * Keeps time for latency, bandwidth, connect timeouts, delayed accepts and the traffic record.
+   * Default: the system clock; pass a `ManualClock` to move time from the test.
+   */
+  readonly clock?: Clock;
 }
 
 export class Hypervisor implements DatagramRouter {
@@ -129,11 +158,19 @@ export class Hypervisor implements DatagramRouter {
   readonly host: Endpoint;
   readonly hypervisorEndpoint: Endpoint;
   private readonly endpoints = new Map<number, Endpoint>();
-  readonly resources = new ResourceCounter();
+  readonly clock: Clock;
+  readonly resources: ResourceCounter;
   private state: number;
+  /** Each fake socket's outgoing pipe, for faults on one direction. */
+  readonly outgoingPipes = new WeakMap<object, Pipe<{ length: number }>>();
+  /** Each fake socket's connection, for resets of one connection. */
+  readonly liveConnections = new WeakMap<object, LiveConnection>();
 
   constructor(options: HypervisorOptions = {}) {
     this.state = (options.seed ?? 1) >>> 0 || 1;
+    this.clock = options.clock ?? systemClock;
+    const clock = this.clock;
+    this.resources = new ResourceCounter(() => clock.now());
     this.host = new Endpoint(this, HOST_CID, 'host', true, true);
     this.hypervisorEndpoint = new Endpoint(this, HYPERVISOR_CID, 'hypervisor', true, true);
     this.endpoints.set(HOST_CID, this.host);
@@ -190,13 +227,23 @@ export class Hypervisor implements DatagramRouter {
     return undefined;
   }
 
+  /**
+   * Called for traffic the policy let through: guest↔guest traffic gets VMware's deprecation
+   * warning (once per process, code VMCI_DEP_GUEST_TO_GUEST).
+   */
+  noteTraffic(from: Endpoint, to: Endpoint): void {
+    if (from !== to && from instanceof VirtualMachine && to instanceof VirtualMachine)
+      warnGuestToGuest(from.cid, to.cid);
+  }
+
   /** Datagram routing: delivered, or dropped like VMCI drops (no receiver, full queue, policy). */
   deliver(from: VsockAddress, to: VsockAddress, data: Buffer): void {
     const source = this.endpoints.get(from.cid);
     const target = to.cid === LOCAL_CID ? source : this.endpoints.get(to.cid);
     if (!source || !target?.poweredOn || !target.vmci || this.policy(source, target)) return;
     if (this.faults.partitioned(source.cid, target.cid)) return;
-    const receiver = target.ports.get(`dgram:${to.port}`) as FakeDatagramChannel | undefined;
+    this.noteTraffic(source, target);
+    const receiver = target.ports.get(portKey('dgram', to.port)) as FakeDatagramChannel | undefined;
     if (!receiver) return;
     const inbox = receiver.inbox;
     if (inbox.size + data.length > inbox.capacity) return;
@@ -238,6 +285,81 @@ export class Hypervisor implements DatagramRouter {
     }
     for (const connection of seen) connection.reset(reason);
     return seen.size;
+  }
+
+  /**
+   * Takes charge of the default transport (what `@vmci/sockets` uses for a call without
+   * `transport:`): `transport` when given (e.g. `vm.transport`), otherwise one that refuses with
+   * `ERR_VMCI_TRANSPORT_REQUIRED`, naming the forgotten option — the kernel is never reached by
+   * accident. Returns a function that restores the previous default. `useHypervisor()` calls it
+   * for every test.
+   */
+  installAsDefault(transport?: Transport): () => void {
+    const previous = setDefaultTransport(transport ?? refusingTransport());
+    let restored = false;
+    return () => {
+      if (restored) return;
+      restored = true;
+      setDefaultTransport(previous);
+    };
+  }
+
+  /** Resets the connection `socket` (a socket this hypervisor made) belongs to; false if none. */
+  resetConnectionOf(socket: object, reason = 'reset staged by the testkit'): boolean {
+    const live = this.liveConnections.get(socket);
+    if (!live) return false;
+    live.reset(reason);
+    return true;
+  }
+
+  /**
+   * A credit stall: the receivers of connections in scope stop granting credit, as a peer that
+   * stopped reading does — the senders' writes back up (what is in flight still arrives). Scope
+   * `{ to }` stalls only data flowing toward that CID. Returns a function that lets data flow again.
+   */
+  stallCredit(scope: { cid?: number; to?: number } = {}): () => void {
+    const stalled: LiveConnection[] = [];
+    for (const endpoint of this.endpoints.values()) {
+      for (const connection of endpoint.connections) {
+        const [x, y] = connection.between;
+        if (scope.cid !== undefined && x !== scope.cid && y !== scope.cid) continue;
+        if (scope.to !== undefined && x !== scope.to && y !== scope.to) continue;
+        if (stalled.includes(connection)) continue;
+        connection.stall(scope.to, true);
+        stalled.push(connection);
+      }
+    }
+    return () => {
+      for (const connection of stalled) connection.stall(scope.to, false);
+    };
+  }
+
+  /**
+   * The peer of `socket` shuts down reading (SHUT_RD): `socket`'s further writes fail with EPIPE;
+   * `socket` can still read what the peer sends. Returns false if `socket` is not a stream of
+   * this hypervisor.
+   */
+  peerShutsRead(socket: object): boolean {
+    const pipe = this.outgoingPipes.get(socket);
+    if (!pipe) return false;
+    this.resources.record('shutdown(SHUT_RD) by the peer (staged by the testkit)');
+    pipe.fail(
+      kernelError(
+        'EPIPE',
+        'send',
+        'the peer shut down reading (SHUT_RD): no more data can be sent',
+      ),
+    );
+    return true;
+  }
+
+  /**
+   * Serves this hypervisor on a Unix socket: other processes join it as the host or as a VM with
+   * `VMCI_TRANSPORT=testkit:<path>?cid=<cid>` (or a `RemoteTransport` from `@vmci/testkit/remote`).
+   * Policies, restarts, faults and the traffic record stay driven from this process.
+   */
+  serve(path: string): Promise<HypervisorServer> {
+    return serveHypervisor(this, path);
   }
 
   /** Open channels, listeners and datagram sockets, for leak checks. */

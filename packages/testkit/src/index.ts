@@ -3,7 +3,9 @@
  * vsock applications are tested without booting VMs.
  */
 export { fakeMaxDatagramSize, fakeMaxMessageSize } from './channels.js';
+export { type Clock, ManualClock, systemClock } from './clock.js';
 export { Faults, type LinkShape, type Scope } from './faults.js';
+export { refusingTransport, transportRequiredCode } from './guard.js';
 export {
   createHypervisor,
   Endpoint,
@@ -15,4 +17,5 @@ export {
   VirtualMachine,
   type VmOptions,
 } from './hypervisor.js';
+export { noVsockGuard } from './no-vsock-guard.js';
 export { FakeTransport } from './transport.js';

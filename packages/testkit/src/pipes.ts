@@ -3,6 +3,7 @@
  * fake's stand-in for a connection's kernel buffers.
  */
 import type { VmciError } from '@vmci/sockets';
+import { type Clock, systemClock } from './clock.js';
 
 type Waiter = () => void;
 
@@ -21,8 +22,19 @@ export class Pipe<T extends { length: number }> {
   latencyMs = 0;
   bytesPerSecond = 0;
   private linkFreeAt = 0;
+  /** Keeps time for latency and bandwidth (the hypervisor's clock). */
+  clock: Clock = systemClock;
+  /** The receiver grants no credit (a peer that stopped reading): the sender blocks. */
+  stalled = false;
 
-  constructor(public capacity: number) {}
+  /**
+   * @param capacity bytes that may be queued in this direction before the sender blocks.
+   * @param bufferSize the receiving end's own buffer size (what it reports); default `capacity`.
+   */
+  constructor(
+    public capacity: number,
+    readonly bufferSize = capacity,
+  ) {}
 
   get readable(): boolean {
     return (
@@ -38,7 +50,7 @@ export class Pipe<T extends { length: number }> {
   }
 
   get writable(): boolean {
-    return this.size < this.capacity || this.ended || this.reset !== undefined;
+    return (this.size < this.capacity && !this.stalled) || this.ended || this.reset !== undefined;
   }
 
   push(item: T): void {
@@ -49,18 +61,15 @@ export class Pipe<T extends { length: number }> {
       return;
     }
     // In flight: counts against the capacity now, readable once it has crossed the link.
-    const now = Date.now();
+    const now = this.clock.now();
     const start = Math.max(now, this.linkFreeAt);
     this.linkFreeAt =
       start + (this.bytesPerSecond > 0 ? (item.length * 1000) / this.bytesPerSecond : 0);
-    setTimeout(
-      () => {
-        if (this.reset) return;
-        this.items.push(item);
-        this.wake('readers');
-      },
-      this.linkFreeAt - now + this.latencyMs,
-    );
+    this.clock.setTimer(this.linkFreeAt - now + this.latencyMs, () => {
+      if (this.reset) return;
+      this.items.push(item);
+      this.wake('readers');
+    });
   }
 
   shift(): T | undefined {
@@ -76,6 +85,12 @@ export class Pipe<T extends { length: number }> {
   took(bytes: number): void {
     this.size -= bytes;
     this.wake('writers');
+  }
+
+  /** Stops or restores the receiver's credit. */
+  stall(stalled: boolean): void {
+    this.stalled = stalled;
+    if (!stalled) this.wake('writers');
   }
 
   end(): void {

@@ -22,8 +22,9 @@ import {
   FakeStreamChannel,
 } from './channels.js';
 import { kernelError } from './errors.js';
-import type { Endpoint } from './hypervisor.js';
+import type { Endpoint, LiveConnection } from './hypervisor.js';
 import { Pipe } from './pipes.js';
+import { portKey } from './ports.js';
 
 const defaultBufferSize = 262144;
 const defaultConnectTimeout = 2000;
@@ -83,7 +84,7 @@ export class FakeTransport implements Transport {
         request,
       );
     }
-    if (endpoint.ports.has(`${kind}:${port}`)) {
+    if (endpoint.ports.has(portKey(kind, port))) {
       throw kernelError(
         'EADDRINUSE',
         syscall,
@@ -117,6 +118,7 @@ export class FakeTransport implements Transport {
     }
     const refusal = hypervisor.policy(this.endpoint, target);
     if (refusal) throw kernelError('ECONNRESET', 'connect', refusal, address);
+    hypervisor.noteTraffic(this.endpoint, target);
     hypervisor.resources.record(
       `connect ${kind} ${this.endpoint.cid} → ${request.cid}:${request.port}`,
     );
@@ -130,6 +132,13 @@ export class FakeTransport implements Transport {
         address,
       );
     }
+    if (hypervisor.faults.backlogFull(target.cid, request.port))
+      throw kernelError(
+        'ECONNRESET',
+        'connect',
+        "the listener's accept queue is full (its backlog; staged by the testkit): the server is not accepting fast enough",
+        address,
+      );
     if (fault === 'refuse')
       throw kernelError(
         'ECONNRESET',
@@ -139,7 +148,7 @@ export class FakeTransport implements Transport {
       );
     await new Promise((resolve) => setImmediate(resolve));
     request.signal?.throwIfAborted();
-    const listener = target.ports.get(`${kind}:${request.port}`) as FakeListener | undefined;
+    const listener = target.ports.get(portKey(kind, request.port)) as FakeListener | undefined;
     if (!listener || listener.kind !== kind) {
       throw kernelError(
         'ECONNRESET',
@@ -153,13 +162,14 @@ export class FakeTransport implements Transport {
 
   private timeout(request: TransportConnectRequest): Promise<void> {
     const ms = request.timeout ?? defaultConnectTimeout;
+    const clock = this.endpoint.hypervisor.clock;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = clock.setTimer(ms, () => {
         request.signal?.removeEventListener('abort', onAbort);
         resolve();
-      }, ms);
+      });
       const onAbort = () => {
-        clearTimeout(timer);
+        clock.clearTimer(timer);
         reject(request.signal?.reason);
       };
       if (request.signal?.aborted) onAbort();
@@ -183,18 +193,25 @@ export class FakeTransport implements Transport {
     const serverPort = listener.port;
     const clientBuffer = request.bufferSize ?? defaultBufferSize;
     const counter = client.hypervisor.resources;
-    // Each end's receive buffer is its own buffer size: the sender blocks when it is full.
-    const toServer = new Pipe<never>(listener.bufferSize);
-    const toClient = new Pipe<never>(clientBuffer);
+    // Like the kernel, bytes in flight are capped by the smaller of the two ends' buffers (the
+    // credit the receiver grants and what the sender may queue): the sender blocks beyond it.
+    const inFlight = Math.min(clientBuffer, listener.bufferSize);
+    const toServer = new Pipe<never>(inFlight, listener.bufferSize);
+    const toClient = new Pipe<never>(inFlight, clientBuffer);
     const shape = client.hypervisor.faults.linkFor(client.cid, target.cid);
     for (const pipe of [toServer, toClient]) {
+      pipe.clock = client.hypervisor.clock;
       pipe.latencyMs = shape.latencyMs ?? 0;
       pipe.bytesPerSecond = shape.bytesPerSecond ?? 0;
     }
-    const clientKey = `${kind}:${clientPort}`;
+    const clientKey = portKey(kind, clientPort);
     client.ports.set(clientKey, { close: () => {} });
-    const live = {
+    const live: LiveConnection = {
       between: [client.cid, target.cid] as const,
+      stall: (towardCid, stalled) => {
+        if (towardCid === undefined || towardCid === target.cid) toServer.stall(stalled);
+        if (towardCid === undefined || towardCid === client.cid) toClient.stall(stalled);
+      },
       reset: (reason: string) => {
         counter.record(`reset  ${client.cid} ↔ ${target.cid}: ${reason}`);
         const error = kernelError('ECONNRESET', 'recv', `connection reset: ${reason}`);
@@ -227,8 +244,12 @@ export class FakeTransport implements Transport {
       counter,
       release,
     });
+    client.hypervisor.liveConnections.set(clientSocket as object, live);
+    client.hypervisor.liveConnections.set(serverSocket, live);
+    client.hypervisor.outgoingPipes.set(clientSocket as object, toServer);
+    client.hypervisor.outgoingPipes.set(serverSocket, toClient);
     const delay = client.hypervisor.faults.acceptDelayMs;
-    if (delay > 0) setTimeout(() => listener.connection(serverSocket), delay);
+    if (delay > 0) client.hypervisor.clock.setTimer(delay, () => listener.connection(serverSocket));
     else setImmediate(() => listener.connection(serverSocket));
     return clientSocket;
   }
@@ -269,6 +290,7 @@ export class FakeTransport implements Transport {
 
   async connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket> {
     const { target, listener } = await this.route('seqpacket', request);
+    const faults = this.endpoint.hypervisor.faults;
     return this.pair<VsockMessageSocket>('seqpacket', request, target, listener, (e) => [
       new VsockMessageSocket(
         new FakeMessageChannel(
@@ -278,6 +300,7 @@ export class FakeTransport implements Transport {
           e.toServer as Pipe<FakeMessage>,
           e.counter,
           e.release,
+          (m) => faults.stageReceive(target.cid, this.endpoint.cid, m),
         ),
       ),
       new VsockMessageSocket(
@@ -288,6 +311,7 @@ export class FakeTransport implements Transport {
           e.toClient as Pipe<FakeMessage>,
           e.counter,
           e.release,
+          (m) => faults.stageReceive(this.endpoint.cid, target.cid, m),
         ),
       ),
     ]);
@@ -308,7 +332,7 @@ export class FakeTransport implements Transport {
     const { endpoint } = this;
     const counter = endpoint.hypervisor.resources;
     let closed = false;
-    const key = `${kind}:${port}`;
+    const key = portKey(kind, port);
     const listener: FakeListener = {
       kind,
       port,
@@ -353,7 +377,7 @@ export class FakeTransport implements Transport {
     this.requireVmci('socket');
     const port = this.bindPort('dgram', request, 'bind');
     const { endpoint } = this;
-    const key = `dgram:${port}`;
+    const key = portKey('dgram', port);
     const channel: FakeDatagramChannel = new FakeDatagramChannel(
       { cid: endpoint.cid, port },
       new Pipe(datagramQueueBytes),

@@ -1,6 +1,7 @@
 /**
  * Vitest helpers: a fresh hypervisor per test that fails the test when it leaves sockets, servers
- * or datagram sockets open, and prints the traffic record of a failing test.
+ * or datagram sockets open, and prints the traffic record of a failing test. While it runs, a call
+ * without `transport:` fails (ERR_VMCI_TRANSPORT_REQUIRED) instead of reaching the kernel.
  */
 import { afterEach, beforeEach, onTestFailed } from 'vitest';
 import { createHypervisor, type Hypervisor, type HypervisorOptions } from './hypervisor.js';
@@ -22,9 +23,11 @@ export interface UseHypervisorOptions extends HypervisorOptions {
  */
 export function useHypervisor(options: UseHypervisorOptions = {}): () => Hypervisor {
   let current: Hypervisor | undefined;
+  let restoreDefault: (() => void) | undefined;
   beforeEach(() => {
     const hypervisor = createHypervisor(options);
     current = hypervisor;
+    restoreDefault = hypervisor.installAsDefault();
     if (options.traceOnFailure !== false) {
       onTestFailed(() => {
         console.error(`vsock traffic of the failed test:\n${hypervisor.trace() || '(none)'}`);
@@ -34,6 +37,8 @@ export function useHypervisor(options: UseHypervisorOptions = {}): () => Hypervi
   afterEach(async () => {
     const hypervisor = current;
     current = undefined;
+    restoreDefault?.();
+    restoreDefault = undefined;
     if (!hypervisor) return;
     const deadline = Date.now() + (options.settleMs ?? 200);
     while (hypervisor.openResources() > 0 && Date.now() < deadline)

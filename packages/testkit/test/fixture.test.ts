@@ -1,13 +1,13 @@
 /**
  * useHypervisor(): a fresh hypervisor per test, and a failure for leaked sockets.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connect, createServer } from '@vmci/sockets';
 import { expect, it } from 'vitest';
 import { useHypervisor } from '../src/vitest.js';
+import { childTestTimeoutMs, runChild } from './helpers/child.js';
 
 const hv = useHypervisor();
 
@@ -30,48 +30,44 @@ it('passes when everything was closed', async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
-// A child vitest run takes seconds on a loaded machine: a hang guard, not a timing.
-it('fails a test that leaves a server open, naming it, and prints the traffic', {
-  timeout: 120_000,
-}, () => {
-  const root = fileURLToPath(new URL('..', import.meta.url));
-  // A throw-away project inside the package (so imports resolve), outside test/ (not collected here).
-  const dir = mkdtempSync(join(root, 'leak-fixture-'));
-  writeFileSync(
-    join(dir, 'leak.test.ts'),
-    [
-      "import { createServer } from '@vmci/sockets';",
-      "import { it } from 'vitest';",
-      "import { useHypervisor } from '../src/vitest.js';",
-      'const hv = useHypervisor();',
-      "it('leaks', async () => { await createServer({ transport: hv().host.transport }).listenAsync({ port: 4242 }); });",
-      '',
-    ].join('\n'),
-  );
-  writeFileSync(
-    join(dir, 'vitest.config.mjs'),
-    "export default { test: { include: ['*.test.ts'] } };\n",
-  );
-  const result = spawnSync(
-    process.execPath,
-    [
-      join(root, 'node_modules/vitest/vitest.mjs'),
-      'run',
-      '--root',
-      dir,
-      '--config',
+it(
+  'fails a test that leaves a server open, naming it, and prints the traffic',
+  async () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    // A throw-away project inside the package (so imports resolve), outside test/ (not collected here).
+    const dir = mkdtempSync(join(root, 'leak-fixture-'));
+    writeFileSync(
+      join(dir, 'leak.test.ts'),
+      [
+        "import { createServer } from '@vmci/sockets';",
+        "import { it } from 'vitest';",
+        "import { useHypervisor } from '../src/vitest.js';",
+        'const hv = useHypervisor();',
+        "it('leaks', async () => { await createServer({ transport: hv().host.transport }).listenAsync({ port: 4242 }); });",
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
       join(dir, 'vitest.config.mjs'),
-    ],
-    {
-      cwd: dir,
-      encoding: 'utf8',
-      env: { ...process.env, NO_COLOR: '1' },
-    },
-  );
-  spawnSync('rm', ['-rf', dir]);
-  const output = result.stdout + result.stderr;
-  expect(result.status).not.toBe(0);
-  expect(output).toContain('left 1 vsock resource(s) open');
-  expect(output).toContain('stream listener 2:4242');
-  expect(output).toContain('vsock traffic of the failed test');
-});
+      "export default { test: { include: ['*.test.ts'] } };\n",
+    );
+    const result = await runChild(
+      process.execPath,
+      [
+        join(root, 'node_modules/vitest/vitest.mjs'),
+        'run',
+        '--root',
+        dir,
+        '--config',
+        join(dir, 'vitest.config.mjs'),
+      ],
+      { cwd: dir, env: { ...process.env, NO_COLOR: '1' } },
+    ).finally(() => rmSync(dir, { recursive: true, force: true }));
+    const output = result.stdout + result.stderr;
+    expect(result.status).not.toBe(0);
+    expect(output).toContain('left 1 vsock resource(s) open');
+    expect(output).toContain('stream listener 2:4242');
+    expect(output).toContain('vsock traffic of the failed test');
+  },
+  childTestTimeoutMs,
+);

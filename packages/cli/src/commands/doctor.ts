@@ -16,7 +16,7 @@ import {
   vsockDevicePaths,
 } from '@vmci/ffi';
 import { type SdkSearchOptions, sdkHeaderInfo, searchSdk } from '@vmci/header-codegen/cli';
-import { detectBackend } from '@vmci/sockets';
+import { detectBackend, kernelUsesVmci } from '@vmci/sockets';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -52,6 +52,8 @@ export interface DoctorReport {
     /** An ESX/ESXi host, where no SDK is ever installed. */
     esx: boolean;
   };
+  /** VMware deprecated guest↔guest vsock traffic; whether this machine's transport is VMCI. */
+  guestToGuest: { deprecated: true; vmci: boolean; note: string };
 }
 
 /** Options of `doctorReport()`: where to look for the SDK header (tests pass a fake tree). */
@@ -82,6 +84,18 @@ function sdkLine(sdk: DoctorReport['sdk']): string {
       ? `looked in ${sdk.searched.join(', ')}`
       : `no known install location on ${process.platform}`;
   return `not installed${sdk.esx ? ' (ESX/ESXi hosts have none)' : ''} — ${looked}`;
+}
+
+/** What doctor says about guest↔guest traffic (VMware deprecated it). */
+export function guestToGuestNote(vmci: boolean): string {
+  return (
+    'deprecated by VMware: guest-to-guest vsock stops working in its next major release ' +
+    `(apps get DeprecationWarning VMCI_DEP_GUEST_TO_GUEST); ${
+      vmci
+        ? 'this machine uses VMCI, so it applies here: route guest traffic through the host'
+        : 'this machine does not use VMCI (no /dev/vmci), so it does not apply here'
+    }`
+  );
 }
 
 function meaningOf(cid: number): string {
@@ -120,7 +134,9 @@ export function doctorReport(options: DoctorOptions = {}): DoctorReport {
     defaults: null,
     privilegedPorts: canBindPrivilegedPorts(),
     sdk: sdkReport(options.sdk ?? {}),
+    guestToGuest: { deprecated: true, vmci: kernelUsesVmci(), note: '' },
   };
+  report.guestToGuest.note = guestToGuestNote(report.guestToGuest.vmci);
   if (!target) return report;
   const backend = detectBackend();
   report.backend = { name: backend.backend, reason: backend.reason };
@@ -210,6 +226,7 @@ export function runDoctor(io: CliIo, options: { json: boolean } & DoctorOptions)
       ? 'allowed (root or CAP_NET_BIND_SERVICE)'
       : 'not allowed (needs CAP_NET_BIND_SERVICE)',
   );
+  line('guest ↔ guest', report.guestToGuest.note);
   return 0;
 }
 

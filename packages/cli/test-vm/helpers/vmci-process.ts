@@ -8,15 +8,20 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const running = new Set<ChildProcessWithoutNullStreams>();
 
+/** How to start it: under a guard program (`<guard> node …`), with extra environment. */
+export interface Launch {
+  readonly guard?: string;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** Starts `vmci <args>` (the TypeScript source through tsx) with piped stdio. */
-export function vmci(
-  args: readonly string[],
-  env: Record<string, string> = {},
-): ChildProcessWithoutNullStreams {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin.ts', ...args], {
+export function vmci(args: readonly string[], launch: Launch = {}): ChildProcessWithoutNullStreams {
+  const command = [process.execPath, '--import', 'tsx', 'src/bin.ts', ...args];
+  if (launch.guard) command.unshift(launch.guard);
+  const child = spawn(command[0] as string, command.slice(1), {
     cwd: root,
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...launch.env },
   });
   running.add(child);
   child.once('close', () => running.delete(child));
@@ -50,8 +55,12 @@ export function outputOf(child: ChildProcessWithoutNullStreams): Promise<Process
 }
 
 /** Runs `vmci <args>` with `input` as its whole standard input; resolves once it has exited. */
-export function runVmci(args: readonly string[], input = ''): Promise<ProcessOutput> {
-  const child = vmci(args);
+export function runVmci(
+  args: readonly string[],
+  input = '',
+  launch: Launch = {},
+): Promise<ProcessOutput> {
+  const child = vmci(args, launch);
   const output = outputOf(child);
   child.stdin.end(input);
   return output;
@@ -93,8 +102,8 @@ export function watchStderr(child: ChildProcessWithoutNullStreams) {
  * Starts a serving command (`listen`, `recv`, `bench --serve`) and resolves once it prints
  * `listening on …:PORT`, with that port; `done` resolves with its output when it exits.
  */
-export async function listening(args: readonly string[], env: Record<string, string> = {}) {
-  const child = vmci(args, env);
+export async function listening(args: readonly string[], launch: Launch = {}) {
+  const child = vmci(args, launch);
   const done = outputOf(child);
   // The port ends at a non-digit, so a line split inside the number is not misread.
   const [, port] = await watchStderr(child).waitFor(/listening on [^\n]*:(\d+)\D/);

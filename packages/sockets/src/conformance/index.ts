@@ -18,6 +18,8 @@ import type { Transport, VsockSocket } from '../transport.js';
 import { useTargetHooks } from './context.js';
 import { describeNetApiConformance } from './net-api.js';
 
+export { describeKernelParity } from './kernel-parity.js';
+
 export interface ConformanceTarget {
   /** The transport servers listen on. */
   readonly server: Transport;

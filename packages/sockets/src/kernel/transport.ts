@@ -3,6 +3,7 @@
  * connect + libuv poll), accepts on a poll of the listening descriptor, and hands connected
  * descriptors to backend A (libuv stream) or B (poll Duplex).
  */
+
 import {
   acceptConnection,
   adoptListeningSocket,
@@ -23,6 +24,7 @@ import {
 import { CID_ANY, type VsockAddress } from '../address.js';
 import { ChannelSocket } from '../channel-socket.js';
 import type { DatagramChannel } from '../datagram-channel.js';
+import { noteKernelConnect } from '../guest-to-guest.js';
 import { VsockMessageSocket } from '../message-socket.js';
 import type {
   Transport,
@@ -102,7 +104,18 @@ export class KernelTransport implements Transport {
     try {
       bindSocket(fd, request);
       const { cid, port } = localAddress(fd);
-      return new FdDatagramChannel(fd, { cid, port });
+      const channel = new FdDatagramChannel(fd, { cid, port });
+      // Datagrams exist only on VMCI: a datagram to another guest is guest↔guest traffic.
+      const send = channel.send.bind(channel);
+      channel.send = (data, to) => {
+        noteKernelConnect(
+          to.cid,
+          () => this.localCid(),
+          () => true,
+        );
+        return send(data, to);
+      };
+      return channel;
     } catch (error) {
       closeSocket(fd);
       throw error;
@@ -131,6 +144,7 @@ export class KernelTransport implements Transport {
       if (request.localPort !== undefined)
         bindSocket(fd, { cid: CID_ANY, port: request.localPort });
       await connectSocket(fd, address, request.signal ? { signal: request.signal } : {});
+      noteKernelConnect(request.cid, () => this.localCid());
     } catch (error) {
       closeSocket(fd);
       throw error;

@@ -1,0 +1,216 @@
+/**
+ * Serving a hypervisor on a Unix socket: other processes join it as the host or as a VM (see
+ * `RemoteTransport`). Every connection and listener of a joined process lives here, in the owning
+ * process, as an ordinary fake socket bridged to the wire — so policies, restarts, faults and the
+ * traffic record apply across processes. A joined process that dies (its wire closes without a
+ * close frame) has its connections reset at the peers and its ports freed.
+ */
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import { CID_ANY, VmciError, type VsockSocket } from '@vmci/sockets';
+import type { Hypervisor } from '../hypervisor.js';
+import { Frame, maxFramePayload, toWireError, Wire } from './wire.js';
+
+/** A hypervisor being served (from `hypervisor.serve(path)`). */
+export interface HypervisorServer {
+  /** The Unix socket path processes join through. */
+  readonly path: string;
+  /** Joined processes' open wires (connections and listeners). */
+  connections(): number;
+  /** Stops serving: joined processes' connections and listeners fail (ECONNRESET). */
+  close(): Promise<void>;
+}
+
+const num = (value: unknown, fallback?: number): number | undefined =>
+  typeof value === 'number' ? value : fallback;
+
+export async function serveHypervisor(
+  hypervisor: Hypervisor,
+  path: string,
+): Promise<HypervisorServer> {
+  if (existsSync(path))
+    throw new VmciError(
+      'EADDRINUSE',
+      `cannot serve the hypervisor on ${path}: the path exists (another hypervisor, or a stale socket file: remove it)`,
+    );
+  const wires = new Set<net.Socket>();
+  const pending = new Map<number, VsockSocket>();
+  let nextId = 1;
+
+  /** Bridges a fake socket to a wire in frame mode. */
+  function bridge(wire: Wire, fake: VsockSocket): void {
+    const unix = wire.socket;
+    let closedGracefully = false;
+    fake.on('data', (chunk: Buffer) => {
+      for (let offset = 0; offset < chunk.length; offset += maxFramePayload) {
+        if (!wire.sendFrame(Frame.data, chunk.subarray(offset, offset + maxFramePayload))) {
+          fake.pause();
+          unix.once('drain', () => fake.resume());
+        }
+      }
+    });
+    fake.on('end', () => wire.sendFrame(Frame.end));
+    fake.on('error', (error) => {
+      if (!unix.destroyed)
+        wire.sendFrame(Frame.reset, Buffer.from(JSON.stringify(toWireError(error))));
+    });
+    fake.on('close', () => {
+      if (!unix.destroyed) unix.end();
+    });
+    wire.receiveFrames((type, payload) => {
+      if (type === Frame.data) {
+        if (!fake.write(payload)) {
+          unix.pause();
+          fake.once('drain', () => unix.resume());
+        }
+      } else if (type === Frame.end) fake.end();
+      else if (type === Frame.close) {
+        closedGracefully = true;
+        fake.destroy();
+      }
+    });
+    unix.on('close', () => {
+      if (closedGracefully || fake.destroyed) return;
+      // The joined process went away without closing: like a VM that died, its peers see a reset.
+      hypervisor.resetConnectionOf(fake, 'the process that held this end went away');
+      fake.destroy();
+    });
+    fake.resume();
+  }
+
+  async function onConnect(wire: Wire, request: Record<string, unknown>): Promise<void> {
+    const endpoint = hypervisor.endpoint(num(request.from, -1) as number);
+    if (!endpoint) throw new VmciError('ENODEV', `no VM has CID ${String(request.from)}`);
+    const controller = new AbortController();
+    const onClose = () => controller.abort(new Error('the joined process went away'));
+    wire.socket.once('close', onClose);
+    const timeout = num(request.timeout);
+    const bufferSize = num(request.bufferSize);
+    const fake = await endpoint.transport.connect({
+      cid: num(request.cid, 0) as number,
+      port: num(request.port, 0) as number,
+      allowHalfOpen: true,
+      signal: controller.signal,
+      ...(timeout !== undefined ? { timeout } : {}),
+      ...(bufferSize !== undefined ? { bufferSize } : {}),
+    });
+    wire.socket.off('close', onClose);
+    if (wire.socket.destroyed) {
+      fake.destroy();
+      return;
+    }
+    wire.sendLine({
+      ok: true,
+      local: fake.address(),
+      remote: { cid: fake.remoteCid, port: fake.remotePort },
+      bufferSize: fake.getBufferSize(),
+    });
+    bridge(wire, fake);
+  }
+
+  async function onListen(wire: Wire, request: Record<string, unknown>): Promise<void> {
+    const endpoint = hypervisor.endpoint(num(request.from, -1) as number);
+    if (!endpoint) throw new VmciError('ENODEV', `no VM has CID ${String(request.from)}`);
+    const bufferSize = num(request.bufferSize);
+    const mine = new Set<number>();
+    const listener = await endpoint.transport.listen(
+      {
+        cid: num(request.cid, CID_ANY) as number,
+        port: num(request.port, 0) as number,
+        allowHalfOpen: true,
+        ...(bufferSize !== undefined ? { bufferSize } : {}),
+      },
+      {
+        connection: (fake) => {
+          const id = nextId++;
+          pending.set(id, fake);
+          mine.add(id);
+          fake.on('close', () => {
+            pending.delete(id);
+            mine.delete(id);
+          });
+          wire.sendLine({
+            accept: id,
+            local: fake.address(),
+            remote: { cid: fake.remoteCid, port: fake.remotePort },
+            bufferSize: fake.getBufferSize(),
+          });
+        },
+        error: () => {},
+      },
+    );
+    // A close request, the control wire closing or the process dying closes the listener and
+    // frees the port; connections it had not handed over yet are reset, as the kernel does.
+    const unbind = () => {
+      listener.close();
+      for (const id of mine) {
+        const fake = pending.get(id);
+        if (fake) hypervisor.resetConnectionOf(fake, 'the listener closed before accepting');
+        fake?.destroy();
+      }
+    };
+    wire.onLine = (message) => {
+      if (message.op !== 'close') return;
+      unbind();
+      if (!wire.socket.destroyed) wire.sendLine({ closed: true });
+    };
+    wire.socket.once('close', unbind);
+    if (wire.socket.destroyed) return;
+    wire.sendLine({ ok: true, address: listener.address() });
+  }
+
+  function onAttach(wire: Wire, request: Record<string, unknown>): void {
+    const id = num(request.id, -1) as number;
+    const fake = pending.get(id);
+    if (!fake) throw new VmciError('ECONNRESET', `accepted connection ${id} is gone`);
+    pending.delete(id);
+    wire.sendLine({ ok: true });
+    bridge(wire, fake);
+  }
+
+  const server = net.createServer((socket) => {
+    wires.add(socket);
+    socket.on('close', () => wires.delete(socket));
+    socket.on('error', () => {});
+    const wire = new Wire(socket);
+    wire.onLine = (request) => {
+      wire.onLine = () => {};
+      // What follows a connect or an attach is frames: hold them until the bridge is set up.
+      if (request.op !== 'listen') wire.mode = 'frames';
+      const handle =
+        request.op === 'connect'
+          ? onConnect(wire, request)
+          : request.op === 'listen'
+            ? onListen(wire, request)
+            : request.op === 'attach'
+              ? Promise.resolve().then(() => onAttach(wire, request))
+              : Promise.reject(
+                  new VmciError('ERR_VMCI_UNSUPPORTED', `unknown request ${String(request.op)}`),
+                );
+      handle.catch((error: unknown) => {
+        if (socket.destroyed) return;
+        wire.sendLine({ ok: false, error: toWireError(error) });
+        socket.end();
+      });
+    };
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    // Many joined processes may connect at once (1,000 concurrent connects): a deep backlog.
+    server.listen({ path, backlog: 4096 }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    path,
+    connections: () => wires.size,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of wires) socket.destroy();
+        for (const fake of pending.values()) fake.destroy();
+        pending.clear();
+        server.close(() => resolve());
+      }),
+  };
+}

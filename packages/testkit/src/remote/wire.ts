@@ -1,0 +1,106 @@
+/**
+ * The wire between a process that joined a served hypervisor and the process that owns it: a Unix
+ * stream connection that starts with JSON lines (a request, a reply; a listener's control
+ * connection stays in lines) and then carries frames — `[type u8][length u32 BE][payload]`.
+ */
+import type net from 'node:net';
+
+/** Frame types on a data connection. */
+export const Frame = {
+  /** Stream bytes. */
+  data: 0x44,
+  /** Half-close: the peer reads end of stream after what was sent. */
+  end: 0x45,
+  /** A graceful close of this end (the other side of the wire closes its socket too). */
+  close: 0x43,
+  /** The connection failed: payload is JSON `{ code, message }`. */
+  reset: 0x52,
+} as const;
+
+const headerSize = 5;
+/** The largest payload of one data frame. */
+export const maxFramePayload = 64 * 1024;
+
+export class Wire {
+  /** `lines` until the owner of the wire switches to `frames`. */
+  mode: 'lines' | 'frames' = 'lines';
+  onLine: (message: Record<string, unknown>) => void = () => {};
+  /** Frames wait (unparsed) until a handler is set with {@link receiveFrames}. */
+  private onFrame: ((type: number, payload: Buffer) => void) | undefined;
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(readonly socket: net.Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    while (this.pending.length > 0 && !this.socket.destroyed) {
+      if (this.mode === 'lines') {
+        const newline = this.pending.indexOf(0x0a);
+        if (newline < 0) return;
+        const line = this.pending.subarray(0, newline).toString('utf8');
+        this.pending = this.pending.subarray(newline + 1);
+        let message: Record<string, unknown>;
+        try {
+          message = JSON.parse(line) as Record<string, unknown>;
+        } catch {
+          this.socket.destroy(new Error(`not a testkit hypervisor message: ${line.slice(0, 80)}`));
+          return;
+        }
+        this.onLine(message);
+      } else {
+        if (!this.onFrame || this.pending.length < headerSize) return;
+        const length = this.pending.readUInt32BE(1);
+        if (this.pending.length < headerSize + length) return;
+        const type = this.pending[0] as number;
+        const payload = this.pending.subarray(headerSize, headerSize + length);
+        this.pending = this.pending.subarray(headerSize + length);
+        this.onFrame(type, payload);
+      }
+    }
+  }
+
+  /** Switches to frames (if not yet) and hands them, including any already received, to `handler`. */
+  receiveFrames(handler: (type: number, payload: Buffer) => void): void {
+    this.mode = 'frames';
+    this.onFrame = handler;
+    this.drain();
+  }
+
+  sendLine(message: Record<string, unknown>): boolean {
+    return this.socket.write(`${JSON.stringify(message)}\n`);
+  }
+
+  sendFrame(type: number, payload: Buffer = Buffer.alloc(0)): boolean {
+    const header = Buffer.allocUnsafe(headerSize);
+    header[0] = type;
+    header.writeUInt32BE(payload.length, 1);
+    if (payload.length === 0) return this.socket.write(header);
+    this.socket.cork();
+    this.socket.write(header);
+    const ok = this.socket.write(payload);
+    this.socket.uncork();
+    return ok;
+  }
+}
+
+/** An error as it crosses the wire. */
+export interface WireError {
+  readonly code: string;
+  readonly message: string;
+  readonly syscall?: string;
+  readonly errno?: number;
+}
+
+export function toWireError(error: unknown): WireError {
+  const e = error as { code?: unknown; message?: unknown; syscall?: unknown; errno?: unknown };
+  return {
+    code: typeof e.code === 'string' ? e.code : 'ERR_VMCI_REMOTE',
+    message: typeof e.message === 'string' ? e.message : String(error),
+    ...(typeof e.syscall === 'string' ? { syscall: e.syscall } : {}),
+    ...(typeof e.errno === 'number' ? { errno: e.errno } : {}),
+  };
+}

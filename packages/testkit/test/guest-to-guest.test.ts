@@ -1,0 +1,63 @@
+/**
+ * Guest↔guest traffic (where the policy allows it) gets VMware's deprecation warning, once per
+ * process, with a stable code; host↔guest and refused traffic do not. The tests run in order: the
+ * warning is once per process.
+ */
+import { connect, createServer, guestToGuestDeprecationCode } from '@vmci/sockets';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { useHypervisor } from '../src/vitest.js';
+
+const hv = useHypervisor();
+const warnings: Error[] = [];
+const collect = (warning: Error) => warnings.push(warning);
+beforeEach(() => {
+  process.on('warning', collect);
+});
+afterEach(() => {
+  process.off('warning', collect);
+});
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+async function roundTrip(fromCid: number, toCid: number, allow: boolean): Promise<unknown> {
+  const a = hv().addVM({ cid: fromCid, allowUnrestrictedCommunication: allow });
+  const to =
+    toCid === 2 ? hv().host : hv().addVM({ cid: toCid, allowUnrestrictedCommunication: allow });
+  const server = createServer({ transport: to.transport }, (socket) => socket.end());
+  const { port } = await server.listenAsync();
+  try {
+    const socket = await connect({ cid: toCid, port, transport: a.transport });
+    socket.resume();
+    await new Promise((resolve) => socket.on('close', resolve));
+    return undefined;
+  } catch (error) {
+    return error;
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+    await settle();
+  }
+}
+
+it('does not warn for guest → host traffic', async () => {
+  expect(await roundTrip(3, 2, false)).toBeUndefined();
+  expect(warnings).toEqual([]);
+});
+
+it('does not warn for guest → guest traffic the policy refuses', async () => {
+  expect(await roundTrip(3, 4, false)).toMatchObject({ code: 'ECONNRESET' });
+  expect(warnings).toEqual([]);
+});
+
+it('warns once, with a stable code, for guest → guest traffic the policy allows', async () => {
+  expect(await roundTrip(3, 4, true)).toBeUndefined();
+  expect(warnings).toHaveLength(1);
+  expect(warnings[0]).toMatchObject({
+    name: 'DeprecationWarning',
+    code: guestToGuestDeprecationCode,
+  });
+  expect(warnings[0]?.message).toMatch(/deprecated by VMware.*next major release/);
+});
+
+it('does not warn a second time', async () => {
+  expect(await roundTrip(3, 4, true)).toBeUndefined();
+  expect(warnings).toHaveLength(1);
+});

@@ -1,0 +1,35 @@
+/**
+ * The transport conformance suite across processes: the hypervisor runs in a child process
+ * (`vmci-testkit serve`); servers join it as the host and clients as VM 3 through
+ * `RemoteTransport`, so every byte crosses into the owning process and back.
+ */
+import { describeTransportConformance } from '@vmci/sockets/conformance';
+import { afterAll, beforeAll } from 'vitest';
+import { RemoteTransport } from '../src/remote.js';
+import { childTestTimeoutMs } from './helpers/child.js';
+import { type ServedHypervisor, startServedHypervisor } from './helpers/served.js';
+
+let served: ServedHypervisor;
+beforeAll(async () => {
+  served = await startServedHypervisor(['--vm', '3']);
+}, childTestTimeoutMs);
+afterAll(() => served?.stop(), childTestTimeoutMs);
+
+const target = () => {
+  const server = new RemoteTransport({ path: served.path, cid: 2 });
+  const client = new RemoteTransport({ path: served.path, cid: 3 });
+  return {
+    server,
+    client,
+    serverCid: 2,
+    unreachableCid: 99,
+    unreachableCodes: ['ETIMEDOUT'],
+    openResources: () => server.openResources() + client.openResources(),
+  };
+};
+
+// Streams only across processes (SEQPACKET and DGRAM stay in the owning process for now).
+describeTransportConformance('testkit across processes: VM 3 → host', target, {
+  hangingCid: 99,
+  seqpacket: false,
+});
