@@ -15,6 +15,7 @@ export type ArgumentErrorCode =
   | 'ERR_OUT_OF_RANGE'
   | 'ERR_VMCI_INVALID_ARGUMENT'
   | 'ERR_VMCI_INVALID_ADDRESS'
+  | 'ERR_VMCI_INVALID_TRANSPORT'
   | 'ERR_VMCI_USAGE';
 
 /** Codes `@vmci/ffi` throws. */
@@ -36,7 +37,10 @@ export type SocketsErrorCode =
   | 'ERR_VMCI_PROTOCOL'
   | 'ERR_VMCI_NOT_CONNECTED'
   | 'ERR_SERVER_ALREADY_LISTEN'
-  | 'ERR_SERVER_NOT_RUNNING';
+  | 'ERR_SERVER_NOT_RUNNING'
+  | 'ERR_VMCI_TRANSPORT_REQUIRED'
+  | 'ERR_VMCI_TRANSPORT_UNAVAILABLE'
+  | 'ERR_VMCI_TRANSPORT_UNREACHABLE';
 
 /** Codes of `vmci send` / `vmci recv` file transfers (`TransferError` in `@vmci/cli`). */
 export type TransferErrorCode =
@@ -73,6 +77,7 @@ const argumentCodes: ReadonlySet<string> = new Set<ArgumentErrorCode>([
   'ERR_OUT_OF_RANGE',
   'ERR_VMCI_INVALID_ARGUMENT',
   'ERR_VMCI_INVALID_ADDRESS',
+  'ERR_VMCI_INVALID_TRANSPORT',
   'ERR_VMCI_USAGE',
 ]);
 

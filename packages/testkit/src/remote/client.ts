@@ -18,6 +18,7 @@ import {
   type TransportListener,
   type TransportListenRequest,
   VmciError,
+  type VmciErrorCode,
   type VsockAddress,
   type VsockMessageSocket,
   type VsockSocket,
@@ -33,7 +34,8 @@ export interface RemoteTransportOptions {
 }
 
 function revive(error: WireError): VmciError {
-  return new VmciError(error.code, error.message, {
+  // The serving process sent a VmciError's own code: one of the registered codes.
+  return new VmciError(error.code as VmciErrorCode, error.message, {
     ...(error.syscall !== undefined ? { syscall: error.syscall } : {}),
     ...(error.errno !== undefined ? { errno: error.errno } : {}),
   });
