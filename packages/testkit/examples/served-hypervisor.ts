@@ -25,9 +25,10 @@ export async function askGuestProcess(
   // …and the host side talks to it; restarts, faults and hv.trace() are driven from here.
   const socket = await connect({ cid: 3, port: 5000, transport: hv.host.transport });
   socket.end('status?\n');
-  const [answer] = (await once(socket, 'data')) as [Buffer];
+  let answer = '';
+  for await (const chunk of socket) answer += chunk; // the whole reply, to its end
   guest.kill();
   await once(guest, 'exit');
   await served.close();
-  return answer.toString();
+  return answer;
 }

@@ -195,18 +195,19 @@ export class FakeMessageChannel extends FakeConnectionEnd implements MessageChan
 
   /** This end's own buffer size. */
   get maxMessageSize(): number {
-    return this.incoming.capacity;
+    return this.incoming.bufferSize;
   }
 
   send(message: Buffer, endOfRecord: boolean): boolean {
     const pipe = this.outgoing;
     if (pipe.reset) throw pipe.reset;
     if (pipe.ended) throw kernelError('EPIPE', 'sendmsg', 'this end was shut down for writing');
-    if (message.length > Math.min(this.maxMessageSize, pipe.capacity))
+    // The buffers themselves bound a message, not the credit in flight (capacity, their minimum).
+    if (message.length > Math.min(this.maxMessageSize, pipe.bufferSize))
       throw kernelError(
         'EMSGSIZE',
         'sendmsg',
-        `the message is larger than the sender's (${this.maxMessageSize}) or the receiver's (${pipe.capacity}) buffer: split it`,
+        `the message is larger than the sender's (${this.maxMessageSize}) or the receiver's (${pipe.bufferSize}) buffer: split it`,
       );
     if (pipe.stalled) return false;
     if (pipe.size + message.length > pipe.capacity && pipe.size > 0) return false;

@@ -305,6 +305,7 @@ export class RemoteTransport implements Transport {
         port: request.port,
         timeout: request.timeout,
         bufferSize: request.bufferSize,
+        localPort: request.localPort,
       },
       request.signal,
     );

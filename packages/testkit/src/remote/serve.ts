@@ -86,6 +86,7 @@ export async function serveHypervisor(
     wire.socket.once('close', onClose);
     const timeout = num(request.timeout);
     const bufferSize = num(request.bufferSize);
+    const localPort = num(request.localPort);
     const fake = await endpoint.transport.connect({
       cid: num(request.cid, 0) as number,
       port: num(request.port, 0) as number,
@@ -93,6 +94,7 @@ export async function serveHypervisor(
       signal: controller.signal,
       ...(timeout !== undefined ? { timeout } : {}),
       ...(bufferSize !== undefined ? { bufferSize } : {}),
+      ...(localPort !== undefined ? { localPort } : {}),
     });
     wire.socket.off('close', onClose);
     if (wire.socket.destroyed) {
