@@ -61,12 +61,20 @@ describe('vmci', () => {
   });
 
   it('runs the demo on the virtual hypervisor: echo, HTTP, policy refused then allowed', async () => {
-    const { code, stdout } = await run('demo');
+    const warnings: Error[] = [];
+    const collect = (warning: Error) => warnings.push(warning);
+    process.on('warning', collect);
+    const { code, stdout, stderr } = await run('demo').finally(() =>
+      process.off('warning', collect),
+    );
+    expect(stderr).toBe('');
+    expect(warnings).toEqual([]);
     expect(code).toBe(0);
     expect(stdout).toContain('←  "hello over vsock"');
     expect(stdout).toContain('←  200 {"path":"/status"');
     expect(stdout).toMatch(/web → db: refused — ECONNRESET: guest-to-guest traffic/);
     expect(stdout).toContain('web → db:5432  "select 1"  ←  "select 1"');
+    expect(stdout).toContain('VMware deprecates guest ↔ guest vsock');
     expect(stdout).toContain('done: every socket closed.');
   });
 });

@@ -150,6 +150,12 @@ export interface HypervisorOptions {
    * Default: the system clock; pass a `ManualClock` to move time from the test.
    */
   readonly clock?: Clock;
+  /**
+   * Whether guest↔guest traffic the policy lets through emits VMware's `DeprecationWarning`
+   * (code VMCI_DEP_GUEST_TO_GUEST, once per process), as the kernel transport does over VMCI.
+   * Default true; false for tests and demos that exercise guest↔guest on purpose.
+   */
+  readonly guestToGuestWarning?: boolean;
 }
 
 export class Hypervisor implements DatagramRouter {
@@ -160,6 +166,7 @@ export class Hypervisor implements DatagramRouter {
   private readonly endpoints = new Map<number, Endpoint>();
   readonly clock: Clock;
   readonly resources: ResourceCounter;
+  private readonly guestToGuestWarning: boolean;
   private state: number;
   /** Each fake socket's outgoing pipe, for faults on one direction. */
   readonly outgoingPipes = new WeakMap<object, Pipe<{ length: number }>>();
@@ -169,6 +176,7 @@ export class Hypervisor implements DatagramRouter {
   constructor(options: HypervisorOptions = {}) {
     this.state = (options.seed ?? 1) >>> 0 || 1;
     this.clock = options.clock ?? systemClock;
+    this.guestToGuestWarning = options.guestToGuestWarning ?? true;
     const clock = this.clock;
     this.resources = new ResourceCounter(() => clock.now());
     this.host = new Endpoint(this, HOST_CID, 'host', true, true);
@@ -229,9 +237,10 @@ export class Hypervisor implements DatagramRouter {
 
   /**
    * Called for traffic the policy let through: guest↔guest traffic gets VMware's deprecation
-   * warning (once per process, code VMCI_DEP_GUEST_TO_GUEST).
+   * warning (once per process, code VMCI_DEP_GUEST_TO_GUEST) unless the hypervisor was told not to.
    */
   noteTraffic(from: Endpoint, to: Endpoint): void {
+    if (!this.guestToGuestWarning) return;
     if (from !== to && from instanceof VirtualMachine && to instanceof VirtualMachine)
       warnGuestToGuest(from.cid, to.cid);
   }

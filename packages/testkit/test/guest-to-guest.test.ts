@@ -5,9 +5,12 @@
  */
 import { connect, createServer, guestToGuestDeprecationCode } from '@vmci/sockets';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createHypervisor, type Hypervisor } from '../src/hypervisor.js';
 import { useHypervisor } from '../src/vitest.js';
 
-const hv = useHypervisor();
+const shared = useHypervisor();
+let quiet: Hypervisor | undefined;
+const hv = () => quiet ?? shared();
 const warnings: Error[] = [];
 const collect = (warning: Error) => warnings.push(warning);
 beforeEach(() => {
@@ -44,6 +47,16 @@ it('does not warn for guest → host traffic', async () => {
 
 it('does not warn for guest → guest traffic the policy refuses', async () => {
   expect(await roundTrip(3, 4, false)).toMatchObject({ code: 'ECONNRESET' });
+  expect(warnings).toEqual([]);
+});
+
+it('does not warn on a hypervisor created with guestToGuestWarning: false', async () => {
+  quiet = createHypervisor({ guestToGuestWarning: false });
+  try {
+    expect(await roundTrip(3, 4, true)).toBeUndefined();
+  } finally {
+    quiet = undefined;
+  }
   expect(warnings).toEqual([]);
 });
 

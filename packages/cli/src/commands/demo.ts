@@ -44,7 +44,9 @@ export interface DemoOptions {
 
 export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<number> {
   const say = (text: string) => io.stdout(`${text}\n`);
-  const hv = createHypervisor({ seed: 2026 });
+  // The demo shows guest↔guest on purpose and says VMware deprecates it in its own output, so
+  // the process-wide DeprecationWarning would only repeat it on stderr.
+  const hv = createHypervisor({ seed: 2026, guestToGuestWarning: false });
   const web = hv.addVM({ cid: 3, name: 'web' });
   const db = hv.addVM({ cid: 4, name: 'db' });
   // With --kernel, "host" and "web" are both this machine's kernel, talking over the local CID
@@ -121,6 +123,9 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<num
   await dbAgain.listenAsync({ port: dbPort });
   say(
     `   web → db:${dbPort}  "select 1"  ←  "${await echoOnce(web.transport, 4, dbPort, 'select 1')}"`,
+  );
+  say(
+    '   note: VMware deprecates guest ↔ guest vsock (apps get DeprecationWarning VMCI_DEP_GUEST_TO_GUEST); route it through the host, e.g. `vmci proxy`',
   );
   await closeServer(dbAgain);
   say(
