@@ -65,14 +65,14 @@ describe('vmci proxy limits and failures', () => {
     await fixture.vsockService(vm.transport, 5000, echo);
     const { port, log } = await proxy({
       ...tcpToVm3,
-      idleTimeoutMs: 100,
+      // Long enough that a loaded machine's pause before the ping is not mistaken for idleness;
+      // the logged reason, not a clock reading, shows which limit closed it.
+      idleTimeoutMs: 1000,
       transport: hv().host.transport,
     });
     const client = await tcpClient(port);
     expect(await roundTrip(client, 'ping')).toBe('ping');
-    const started = Date.now();
     await peerGone(client);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(80);
     client.destroy();
     expect(await log.waitFor('closed', { id: 1 })).toMatchObject({
       reason: 'idle-timeout',
@@ -221,9 +221,8 @@ describe('vmci proxy limits and failures', () => {
     } = await proxy({ ...tcpToVm3, closeGraceMs: 50, transport: hv().host.transport });
     const client = await tcpClient(port);
     expect(await roundTrip(client, 'hold')).toBe('hold');
-    const started = Date.now();
+    // The client never closes: close() resolving at all shows the grace period ended it.
     await running.close();
-    expect(Date.now() - started).toBeLessThan(1000);
     await peerGone(client);
     client.destroy();
     expect(await log.waitFor('closed', { id: 1 })).toMatchObject({ reason: 'stopped' });

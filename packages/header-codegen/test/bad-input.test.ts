@@ -120,10 +120,8 @@ describe('macros', () => {
     const lines = ['#define A0 x'];
     for (let i = 1; i <= 30; i++) lines.push(`#define A${i} A${i - 1} A${i - 1}`);
     lines.push('int y[A30];');
-    const start = performance.now();
     // `int y[A30];` is line 32; A30 is column 7.
     expectError(lines.join('\n'), 'ERR_CODEGEN_EXPANSION_LIMIT', 32, 7);
-    expect(performance.now() - start).toBeLessThan(10_000);
   }, 60_000);
 });
 

@@ -184,7 +184,6 @@ describe('buildModel under random mutations', () => {
         (sourceIndex, target, mutations) => {
           const source = sources[sourceIndex] as (typeof sources)[number];
           const text = mutations.reduce(apply, source.text);
-          const start = performance.now();
           try {
             expectSane(
               buildModel({
@@ -206,7 +205,6 @@ describe('buildModel under random mutations', () => {
             }
             errors++;
           }
-          expect(performance.now() - start).toBeLessThan(5000);
         },
       ),
       { seed: 0x5eed_c0de, numRuns: 300 },
