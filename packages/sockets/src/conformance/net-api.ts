@@ -216,8 +216,12 @@ function describeMessageTimeouts(ctx: ConformanceContext) {
     });
 
     it('takes the idle timeout as connectSeqpacket({ timeout })', async () => {
-      const [, client] = await ctx.messagePair({ timeout: 50 });
-      await once(client, 'timeout');
+      const [server, client] = await ctx.messagePair({ timeout: 50 });
+      // The idle time runs from the connect, so on a loaded machine 'timeout' may have fired
+      // before this line: a message restarts it, with the listener already in place.
+      const timedOut = once(client, 'timeout');
+      await server.send(Buffer.from('wake'));
+      await timedOut;
       expect(client.destroyed).toBe(false);
     });
 
