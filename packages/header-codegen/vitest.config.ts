@@ -3,4 +3,6 @@ import { defineConfig } from 'vitest/config';
 // A hang guard, not a speed limit: clang as WebAssembly, ts-morph emits, the CLI as a child process
 // and the large bad-input headers take seconds each on a loaded 2-core machine (CI shares 2 cores),
 // past vitest's 5 s default.
-export default defineConfig({ test: { include: ['test/**/*.test.ts'], testTimeout: 60_000 } });
+export default defineConfig({
+  test: { include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+});
