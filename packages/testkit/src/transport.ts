@@ -14,6 +14,7 @@ import {
   type VsockAddress,
   VsockMessageSocket,
   type VsockSocket,
+  wellKnownCids,
 } from '@vmci/sockets';
 import {
   FakeDatagramChannel,
@@ -67,7 +68,11 @@ export class FakeTransport implements Transport {
 
   private bindPort(kind: string, request: VsockAddress, syscall: string): number {
     const { endpoint } = this;
-    if (request.cid !== CID_ANY && request.cid !== endpoint.cid && request.cid !== 1) {
+    if (
+      request.cid !== CID_ANY &&
+      request.cid !== endpoint.cid &&
+      request.cid !== wellKnownCids.local
+    ) {
       throw kernelError(
         'EADDRNOTAVAIL',
         syscall,
@@ -104,7 +109,7 @@ export class FakeTransport implements Transport {
     const hypervisor = this.endpoint.hypervisor;
     const address = { cid: request.cid, port: request.port };
     const target =
-      request.cid === 1 || request.cid === this.endpoint.cid
+      request.cid === wellKnownCids.local || request.cid === this.endpoint.cid
         ? this.endpoint
         : hypervisor.endpoint(request.cid);
     if (!target?.poweredOn || !target.vmci) {
