@@ -25,18 +25,20 @@ export interface VsockSocket extends Duplex {
   /** `writableLength` (net's deprecated alias). */
   readonly bufferSize: number;
   /** The idle timeout set by `setTimeout`, as net's (undefined when none was set). */
-  readonly timeout?: number | undefined;
+  readonly timeout?: number;
   readonly remoteCid: number | undefined;
   readonly remotePort: number | undefined;
   readonly localCid: number | undefined;
-  readonly localPort: number | undefined;
+  // The local* members are optional, as in net.Socket's types, so that a VsockSocket is a
+  // net.Socket also where `exactOptionalPropertyTypes` is on; they are undefined once closed.
+  readonly localPort?: number;
   /** The peer as `vsock:<cid>` (e.g. `vsock:3`), as `net.Socket#remoteAddress`; undefined once closed. */
   readonly remoteAddress: string | undefined;
   /** `'AF_VSOCK'` while connected (net's is `'IPv4'`/`'IPv6'`). */
   readonly remoteFamily: string | undefined;
   /** This end as `vsock:<cid>` (the real local CID, never VMADDR_CID_ANY). */
-  readonly localAddress: string | undefined;
-  readonly localFamily: string | undefined;
+  readonly localAddress?: string;
+  readonly localFamily?: string;
   /** `{ cid, port }` of this end (`net.Socket#address()` for vsock). */
   address(): VsockAddress | Record<string, never>;
   readonly bytesRead: number;

@@ -52,7 +52,7 @@ function listenOn(server: net.Server, path: string, backlog: number | undefined)
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     server.once('error', onError);
-    server.listen({ path, ...(backlog !== undefined ? { backlog } : {}) }, () => {
+    server.listen({ path, backlog }, () => {
       server.off('error', onError);
       resolve();
     });
@@ -207,7 +207,7 @@ export class HybridVsockTransport implements Transport {
         new VmciError(
           'ECONNRESET',
           `the guest (CID ${address.cid}) refused the connection to port ${address.port}: nothing listens there (the VMM closed ${udsPath} without OK)`,
-          { address, syscall: 'connect', ...(cause !== undefined ? { cause } : {}) },
+          { address, syscall: 'connect', cause },
         );
 
       const onAbort = () => fail(signal?.reason);
@@ -344,7 +344,7 @@ export class HybridVsockTransport implements Transport {
       new VmciError('EADDRINUSE', `cannot listen on host port ${port}: ${path} ${reason}`, {
         address: { cid: request.cid, port },
         syscall: 'bind',
-        ...(cause !== undefined ? { cause } : {}),
+        cause,
       });
     try {
       await listenOn(server, path, request.backlog);
