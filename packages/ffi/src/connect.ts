@@ -7,6 +7,7 @@ import { waitFor } from './poll.js';
 import type { SockaddrVm } from './sockaddr.js';
 import { connectError, startConnect } from './socket.js';
 
+/** Options of {@link connectSocket}. */
 export interface ConnectOptions {
   /** Cancels the wait; the caller still owns (and must close) the descriptor. */
   readonly signal?: AbortSignal;

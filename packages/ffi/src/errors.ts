@@ -14,6 +14,7 @@ export interface VsockAddress {
   readonly port: number;
 }
 
+/** What a {@link VmciError} carries besides its code and message. */
 export interface VmciErrorOptions {
   /** The failed syscall (`connect`), for kernel errors. */
   readonly syscall?: string;
@@ -62,6 +63,12 @@ function isBranded(errorClass: { name: string }, value: unknown): boolean {
   return hasBrand(value, own);
 }
 
+/**
+ * The error every vmci package throws: a registered `code` (an errno name, `ERR_VMCI_*`, or
+ * Node's `ERR_*` for a bad argument), the failed `syscall`, `errno` and vsock `address` where
+ * there is one, and the `exitCode` of the `vmci` command line. Check with
+ * `VmciError.isInstance(error)`, which holds across duplicate installs.
+ */
 export class VmciError extends Error {
   /** `ECONNRESET`-style errno name, `ERR_VMCI_*`, or Node's `ERR_*` for a bad argument. */
   readonly code: VmciErrorCode;

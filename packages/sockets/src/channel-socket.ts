@@ -13,11 +13,17 @@ import type { VsockSocket } from './transport.js';
 
 const readChunkSize = 64 * 1024;
 
+/** Options of a {@link ChannelSocket}. */
 export interface ChannelSocketOptions {
   /** Keep the writable side open after the peer ends (net's `allowHalfOpen`, default false). */
   readonly allowHalfOpen?: boolean;
 }
 
+/**
+ * A `net.Socket`-compatible Duplex over a {@link StreamChannel}: backpressure both ways,
+ * half-close, idle timeouts, ref/unref, byte counts and vsock addresses. What the poll backend and
+ * the testkit's transports return from `connect()` and hand to `'connection'`.
+ */
 export class ChannelSocket extends Duplex implements VsockSocket {
   private readonly channel: StreamChannel;
   /** Reused while reads come back empty or small; replaced once a slice of it was pushed. */

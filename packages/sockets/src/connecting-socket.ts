@@ -12,6 +12,11 @@ import { validateSetTimeout } from './arguments.js';
 import { addNetSocketMembers } from './net-socket-stubs.js';
 import type { VsockSocket } from './transport.js';
 
+/**
+ * The socket {@link createConnection} returns at once, as `net.connect()` does: `connecting`
+ * until the transport has connected, writes buffered until then, and then a relay to the
+ * transport's socket.
+ */
 export class ConnectingSocket extends Duplex implements VsockSocket {
   private inner: VsockSocket | undefined;
   private readonly abort = new AbortController();

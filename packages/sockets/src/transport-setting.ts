@@ -18,6 +18,10 @@ import { pathToFileURL } from 'node:url';
 import { isGuestCid, VMADDR_CID_HOST, VmciError } from '@vmci/ffi';
 import type { Transport } from './transport.js';
 
+/**
+ * A parsed transport setting (`VMCI_TRANSPORT` / `--transport`): the kernel, or a served testkit
+ * hypervisor joined as the host or a VM.
+ */
 export type TransportSetting =
   | { readonly kind: 'kernel' }
   | { readonly kind: 'testkit'; readonly path: string; readonly cid: number };

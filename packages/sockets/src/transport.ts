@@ -67,6 +67,7 @@ export interface VsockSocket extends Duplex {
   flushed(options?: { signal?: AbortSignal }): Promise<void>;
 }
 
+/** What {@link Transport.connect} is asked for: the peer, and the new socket's settings. */
 export interface TransportConnectRequest {
   readonly cid: number;
   readonly port: number;
@@ -80,6 +81,10 @@ export interface TransportConnectRequest {
   readonly localPort?: number;
 }
 
+/**
+ * What {@link Transport.listen} is asked for: the address to bind, and the accepted sockets'
+ * settings.
+ */
 export interface TransportListenRequest {
   readonly cid: number;
   readonly port: number;
@@ -105,6 +110,11 @@ export interface TransportListener {
   unref(): void;
 }
 
+/**
+ * The seam every socket feature is written against: connect and listen for streams and
+ * SEQPACKET, bind datagrams, and this end's CID. The kernel, the hybrid-vsock and the testkit's
+ * transports implement it; `@vmci/sockets/conformance` checks that they behave the same.
+ */
 export interface Transport {
   /** Short name for diagnostics (`kernel/pipe`, `kernel/poll`, `fake`). */
   readonly name: string;

@@ -90,6 +90,10 @@ export class Endpoint {
   }
 }
 
+/**
+ * A VM of a {@link Hypervisor}: an endpoint with a CID from 3, powered on and off, with VMware's
+ * guest↔guest policy taking effect at its next boot.
+ */
 export class VirtualMachine extends Endpoint {
   /** What communication policy is in force now (the VM's last boot). */
   allowUnrestrictedCommunication: boolean;
@@ -147,6 +151,7 @@ export class VirtualMachine extends Endpoint {
   }
 }
 
+/** Options of a {@link Hypervisor}. */
 export interface HypervisorOptions {
   /** Seeds port choices and faults, so runs repeat. Default 1. */
   readonly seed?: number;
@@ -163,6 +168,10 @@ export interface HypervisorOptions {
   readonly guestToGuestWarning?: boolean;
 }
 
+/**
+ * A virtual hypervisor: the host, the hypervisor endpoint and VMs, each with a `transport` that
+ * `@vmci/sockets` uses like the kernel's, under VMware's policy and the kernel's behaviour.
+ */
 export class Hypervisor implements DatagramRouter {
   /** Staged faults (see `Faults`); `partition`/`resetConnections` below also act on open connections. */
   readonly faults = new Faults();
@@ -392,6 +401,7 @@ export class Hypervisor implements DatagramRouter {
   }
 }
 
+/** A new virtual {@link Hypervisor} with its host (CID 2); add VMs with `addVM`. */
 export function createHypervisor(options?: HypervisorOptions): Hypervisor {
   return new Hypervisor(options);
 }

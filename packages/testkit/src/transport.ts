@@ -43,6 +43,7 @@ interface FakeListener {
   close(): void;
 }
 
+/** The {@link Transport} of one endpoint (host or VM) of a testkit hypervisor. */
 export class FakeTransport implements Transport {
   readonly name: string;
 

@@ -21,6 +21,7 @@ import { describeNetApiConformance } from './net-api.js';
 
 export { describeKernelParity } from './kernel-parity.js';
 
+/** The transports a conformance run uses, and how a client reaches the server. */
 export interface ConformanceTarget {
   /** The transport servers listen on. */
   readonly server: Transport;
@@ -70,6 +71,11 @@ function readAll(socket: VsockSocket): Promise<Buffer> {
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
+/**
+ * Registers the conformance suite (one vitest test per behaviour) for a transport pair: a
+ * transport that passes behaves as the kernel does. `capabilities` say what it cannot stage;
+ * they never loosen an assertion.
+ */
 export function describeTransportConformance(
   name: string,
   setup: () => ConformanceTarget | Promise<ConformanceTarget>,

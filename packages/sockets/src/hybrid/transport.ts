@@ -30,6 +30,7 @@ const NEWLINE = 0x0a;
 /** Longest pause between connect attempts while the VMM's listen backlog is full (EAGAIN). */
 const MAX_RETRY_DELAY = 50;
 
+/** Options of a {@link HybridVsockTransport}. */
 export interface HybridVsockTransportOptions {
   /**
    * The vsock device's Unix socket on the host (Firecracker's `uds_path`, cloud-hypervisor's
