@@ -3,7 +3,7 @@
  * code, so tests run every command exactly as the binary does (with a testkit transport).
  */
 import { readFileSync } from 'node:fs';
-import { VmciError } from '@vmci/sockets';
+import { errorCodeOf, VmciError } from '@vmci/sockets';
 import { parseCommandArgs } from './args.js';
 import type { CommandContext } from './command.js';
 import { commandHelp, generalHelp } from './help.js';
@@ -78,8 +78,7 @@ function reportError(io: CliIo, error: unknown): number {
     io.stderr('vmci: ABORT_ERR: stopped by a signal before it finished; run it again to finish\n');
     return 1;
   }
-  const raw = (error as { code?: unknown } | null | undefined)?.code;
-  const code = typeof raw === 'string' && raw !== '' ? raw : undefined;
+  const code = errorCodeOf(error);
   const message = error instanceof Error ? error.message : String(error);
   io.stderr(`vmci: ${code ? `${code}: ` : ''}${message}\n`);
   // Every vmci error says its exit code (2 for bad addresses and arguments); others failed

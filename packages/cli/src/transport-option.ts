@@ -5,14 +5,21 @@
 import type { CommandContext, ParsedCommand } from './command.js';
 import { UsageError } from './io.js';
 
-/** The guest CID the command addresses (`3:5000`, `--to vsock:3:5000`), if it names one. */
-function addressedCid(command: string, parsed: ParsedCommand): number | undefined {
-  const address =
-    command === 'proxy'
-      ? /^vsock:([^:]+):\d+$/.exec(String(parsed.values.to ?? ''))?.[1]
-      : /^(?:vsock:\/\/)?(\d+):\d+$/.exec(parsed.positionals[0] ?? '')?.[1];
-  const cid = Number(address);
-  return Number.isInteger(cid) && cid >= 3 ? cid : undefined;
+/**
+ * The guest CID the command addresses (`3:5000`, `--to vsock:3:5000`), if it names one; read with
+ * the sockets package's address grammar. A malformed address is the command's own error to report.
+ */
+async function addressedCid(command: string, parsed: ParsedCommand): Promise<number | undefined> {
+  const text = command === 'proxy' ? parsed.values.to : parsed.positionals[0];
+  if (typeof text !== 'string') return undefined;
+  const { isGuestCid, parseVsockAddress } = await import('@vmci/sockets');
+  let cid: number;
+  try {
+    ({ cid } = parseVsockAddress(text));
+  } catch {
+    return undefined;
+  }
+  return isGuestCid(cid) ? cid : undefined;
 }
 
 /**
@@ -51,7 +58,7 @@ export async function withHybridTransport(
     );
   // Loaded only here: `vmci --version` and `--help` stay free of the sockets package.
   const { HybridVsockTransport } = await import('@vmci/sockets');
-  const guestCid = addressedCid(command, parsed);
+  const guestCid = await addressedCid(command, parsed);
   return {
     ...context,
     transport: new HybridVsockTransport({

@@ -2,11 +2,12 @@
  * Connect without the threadpool: non-blocking `connect()` → EINPROGRESS → wait for writable
  * through libuv → read SO_ERROR.
  */
-import { VmciError } from './errors.js';
+import { formatAddress, VmciError } from './errors.js';
 import { waitFor } from './poll.js';
 import type { SockaddrVm } from './sockaddr.js';
 import { connectError, startConnect } from './socket.js';
 
+/** Options of {@link connectSocket}. */
 export interface ConnectOptions {
   /** Cancels the wait; the caller still owns (and must close) the descriptor. */
   readonly signal?: AbortSignal;
@@ -28,7 +29,7 @@ export async function connectSocket(
   if (!ready.writable)
     throw new VmciError(
       'ECONNRESET',
-      `connect failed: the peer closed the connection${address ? ` (vsock ${address.cid}:${address.port})` : ''}`,
+      `connect failed: the peer closed the connection${formatAddress(address)}`,
       { syscall: 'connect', address },
     );
 }

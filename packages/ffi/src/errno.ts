@@ -12,6 +12,7 @@ for (const [name, value] of Object.entries(constants.errno)) {
   if (!names.has(value)) names.set(value, name);
 }
 
+/** The errno name for a number on this platform (`111` → `ECONNREFUSED`), or `ERRNO_<n>` for one Node does not name. */
 export function errnoName(errno: number): ErrnoCode {
   return (names.get(errno) as ErrnoCode | undefined) ?? `ERRNO_${errno}`;
 }

@@ -8,12 +8,13 @@
 import { describeErrno } from './errno.js';
 import { exitCodeFor, type VmciErrorCode } from './error-codes.js';
 
-/** A vsock address as the errors report it. */
+/** A vsock address: a context id (CID) and a port, both unsigned 32-bit. */
 export interface VsockAddress {
   readonly cid: number;
   readonly port: number;
 }
 
+/** What a {@link VmciError} carries besides its code and message. */
 export interface VmciErrorOptions {
   /** The failed syscall (`connect`), for kernel errors. */
   readonly syscall?: string;
@@ -62,6 +63,12 @@ function isBranded(errorClass: { name: string }, value: unknown): boolean {
   return hasBrand(value, own);
 }
 
+/**
+ * The error every vmci package throws: a registered `code` (an errno name, `ERR_VMCI_*`, or
+ * Node's `ERR_*` for a bad argument), the failed `syscall`, `errno` and vsock `address` where
+ * there is one, and the `exitCode` of the `vmci` command line. Check with
+ * `VmciError.isInstance(error)`, which holds across duplicate installs.
+ */
 export class VmciError extends Error {
   /** `ECONNRESET`-style errno name, `ERR_VMCI_*`, or Node's `ERR_*` for a bad argument. */
   readonly code: VmciErrorCode;
@@ -121,22 +128,47 @@ export function argumentError(code: NodeArgumentCode, message: string): VmciErro
   return error as unknown as VmciError;
 }
 
+/** ` (vsock CID:PORT)`, the address part of every error message that has one; '' without. */
 export function formatAddress(address: VsockAddress | undefined): string {
   return address ? ` (vsock ${address.cid}:${address.port})` : '';
+}
+
+/**
+ * A failed syscall as the kernel transport reports it (and the testkit's fake, which must look the
+ * same): `<syscall> failed: <CODE> (vsock CID:PORT): <hint>`, with `syscall`, `errno` and
+ * `address` set.
+ */
+export function syscallError(
+  code: VmciErrorCode,
+  syscall: string,
+  hint: string,
+  details: { readonly errno?: number; readonly address?: VsockAddress | undefined } = {},
+): VmciError {
+  return new VmciError(
+    code,
+    `${syscall} failed: ${code}${formatAddress(details.address)}: ${hint}`,
+    {
+      syscall,
+      ...(details.errno !== undefined ? { errno: details.errno } : {}),
+      ...(details.address ? { address: details.address } : {}),
+    },
+  );
 }
 
 /** The error for a failed syscall: errno name as `code`, a hint as the message. */
 export function errnoError(syscall: string, errno: number, context: ErrnoContext = {}): VmciError {
   const { name, hint } = describeErrno(errno, syscall, context);
-  return new VmciError(
-    name,
-    `${syscall} failed: ${name}${formatAddress(context.address)}: ${hint}`,
-    {
-      syscall,
-      errno,
-      ...(context.address ? { address: context.address } : {}),
-    },
-  );
+  return syscallError(name, syscall, hint, { errno, address: context.address });
+}
+
+/**
+ * The `code` of anything thrown, when it has one that is a non-empty string (Node's and ours);
+ * undefined otherwise (a `DOMException`'s numeric code, a thrown string, `null`). Callers say
+ * their own fallback: `errorCodeOf(error) ?? 'ERR_UNKNOWN'`.
+ */
+export function errorCodeOf(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' && code !== '' ? code : undefined;
 }
 
 export interface ErrnoContext {

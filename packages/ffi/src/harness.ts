@@ -5,8 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 
+/** What the harness guest's kernel command line carries (`/proc/cmdline`). */
 export const harnessMarker = 'vsock_harness_guest=1';
 
+/** Whether this process runs inside the project's harness guest (the marker is on `/proc/cmdline`). */
 export function inHarnessGuest(): boolean {
   try {
     return readFileSync('/proc/cmdline', 'utf8').split(/\s+/).includes(harnessMarker);

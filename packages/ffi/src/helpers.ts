@@ -44,6 +44,10 @@ export function getAFValue(): number {
   return getAFValueDetailed().family;
 }
 
+/**
+ * {@link getAFValue} with how the family was found, and the device descriptor VMware's
+ * on-demand family needs kept open (-1 when none; release it with {@link releaseAFValueFd}).
+ */
 export function getAFValueDetailed(): {
   family: number;
   source: AFValueSource | undefined;
@@ -80,6 +84,7 @@ export function getAFValueFd(): { family: number; fd: number } {
   return { family, fd };
 }
 
+/** Closes the descriptor {@link getAFValueFd} returned (VMware's `VMCISock_ReleaseAFValueFd`); -1 is ignored. */
 export function releaseAFValueFd(fd: number): void {
   if (fd >= 0) getLibc().close(fd);
 }
@@ -105,6 +110,7 @@ export function getLocalCID(): number {
   }
 }
 
+/** The vsock driver's version as {@link version} reports it, or why it is not available. */
 export type VsockVersion =
   | {
       readonly available: true;

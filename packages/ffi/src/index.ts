@@ -22,7 +22,9 @@ export {
   argumentError,
   brandErrorClass,
   errnoError,
+  errorCodeOf,
   formatAddress,
+  syscallError,
   VmciError,
   type VmciErrorOptions,
   type VsockAddress,
@@ -99,7 +101,11 @@ export {
   unsentBytes,
   writeFrom,
 } from './socket.js';
-
-/** VMADDR_CID_ANY / VMADDR_PORT_ANY: "any" for the cid and port of a bind. */
-export const VMADDR_CID_ANY = 0xffffffff;
-export const VMADDR_PORT_ANY = 0xffffffff;
+export {
+  isGuestCid,
+  VMADDR_CID_ANY,
+  VMADDR_CID_HOST,
+  VMADDR_CID_HYPERVISOR,
+  VMADDR_CID_LOCAL,
+  VMADDR_PORT_ANY,
+} from './well-known.js';

@@ -20,6 +20,7 @@ export function getRawOption(fd: number, level: number, name: number, length: nu
   return value.subarray(0, size.readUInt32LE(0));
 }
 
+/** `setsockopt(fd, level, name, value)` with the bytes as given; a failure throws the errno's {@link VmciError}. */
 export function setRawOption(fd: number, level: number, name: number, value: Buffer): void {
   const libc = getLibc();
   if (libc.setsockopt(fd, level, name, value, value.length) < 0)
@@ -55,6 +56,7 @@ export interface BufferSizes {
   readonly max: number;
 }
 
+/** The stream buffer size and its bounds (`SO_VM_SOCKETS_BUFFER_SIZE`, `_MIN_SIZE`, `_MAX_SIZE`) of a vsock descriptor. */
 export function getBufferSizes(fd: number): BufferSizes {
   const o = names();
   return {
@@ -114,6 +116,10 @@ export function getConnectTimeout(fd: number): number {
   );
 }
 
+/**
+ * Sets `SO_VM_SOCKETS_CONNECT_TIMEOUT` (a positive number of milliseconds); throws
+ * `ERR_VMCI_INVALID_ARGUMENT` otherwise.
+ */
 export function setConnectTimeout(fd: number, milliseconds: number): void {
   if (!Number.isFinite(milliseconds) || milliseconds <= 0) {
     throw new VmciError(

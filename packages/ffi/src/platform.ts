@@ -6,6 +6,7 @@
 import { VmciError } from './errors.js';
 import * as generated from './generated/index.js';
 
+/** The targets whose vsock syscalls @vmci/ffi makes (the generated bindings cover more). */
 export type SupportedTarget = 'linux-x64' | 'linux-arm64';
 
 /** The target of this process (`linux-x64`, …), or undefined where vsock syscalls are not supported. */

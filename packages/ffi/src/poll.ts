@@ -7,6 +7,7 @@
 import { VmciError } from './errors.js';
 import { koffi } from './koffi.js';
 
+/** What libuv reported ready for a descriptor. */
 export interface Readiness {
   readonly readable: boolean;
   readonly writable: boolean;
@@ -15,6 +16,7 @@ export interface Readiness {
   readonly error?: number;
 }
 
+/** What a wait is for: any of readable, writable, and the peer's hang-up (`disconnect`). */
 export interface PollInterest {
   readonly readable?: boolean;
   readonly writable?: boolean;

@@ -84,6 +84,7 @@ export function createSocket(type: SocketType): number {
   return fd;
 }
 
+/** `bind()` a vsock descriptor to an address; errors carry the address (`EADDRINUSE`, `EADDRNOTAVAIL`). */
 export function bindSocket(fd: number, address: SockaddrVm): void {
   checkFd(fd);
   const libc = getLibc();
@@ -92,6 +93,10 @@ export function bindSocket(fd: number, address: SockaddrVm): void {
     throw errnoError('bind', libc.errno(), { address });
 }
 
+/**
+ * `listen()` with a backlog (default 511, as Node's); a negative or fractional backlog is
+ * `ERR_VMCI_INVALID_ARGUMENT`.
+ */
 export function listenSocket(fd: number, backlog = 511): void {
   checkFd(fd);
   if (!Number.isInteger(backlog) || backlog < 0) {
@@ -177,8 +182,10 @@ function nameOf(fd: number, which: 'getsockname' | 'getpeername'): SockaddrVm {
 
 /** `getsockname`: after connect, Linux reports the client's CID as 0xFFFFFFFF (VMADDR_CID_ANY). */
 export const localAddress = (fd: number) => nameOf(fd, 'getsockname');
+/** `getpeername`: the connected peer's address. */
 export const remoteAddress = (fd: number) => nameOf(fd, 'getpeername');
 
+/** `shutdown()` one or both directions of a connected descriptor. */
 export function shutdownSocket(fd: number, how: 'read' | 'write' | 'both'): void {
   checkFd(fd);
   const libc = getLibc();
@@ -229,6 +236,7 @@ export function writeFrom(
 }
 
 // struct msghdr and struct iovec on LP64 Linux (checked against <sys/socket.h> by gcc in the tests).
+/** `struct msghdr` on LP64 Linux: size and member offsets. */
 export const msghdrLayout = {
   size: 56,
   name: 0,
@@ -239,6 +247,7 @@ export const msghdrLayout = {
   controllen: 40,
   flags: 48,
 } as const;
+/** `struct iovec` on LP64 Linux: size and member offsets. */
 export const iovecLayout = { size: 16, base: 0, length: 8 } as const;
 
 function messageHeader(data: Buffer, name?: Buffer) {
@@ -256,6 +265,7 @@ function messageHeader(data: Buffer, name?: Buffer) {
   return { header, iov };
 }
 
+/** Options of {@link sendMessage}. */
 export interface SendMessageOptions {
   /** Set MSG_EOR (end of record) on the message. */
   readonly endOfRecord?: boolean;
@@ -340,6 +350,7 @@ export function setBlocking(fd: number, blocking: boolean): void {
     throw errnoError('fcntl', libc.errno());
 }
 
+/** One SEQPACKET message as {@link receiveMessage} read it. */
 export interface ReceivedMessage {
   /** Bytes stored in the buffer. */
   readonly bytes: number;

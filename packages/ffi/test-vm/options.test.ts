@@ -1,11 +1,10 @@
 /**
  * Buffer options on a connected socket of the real transport: round trip and clamping.
  */
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { requireHarnessGuest } from '../src/harness.js';
 import {
   bindSocket,
-  closeSocket,
   connectSocket,
   createSocket,
   getBufferSizes,
@@ -17,27 +16,25 @@ import {
   VMADDR_CID_ANY,
   VMADDR_PORT_ANY,
 } from '../src/index.js';
+import { trackDescriptors } from '../test/helpers/descriptors.js';
 import { acceptOne } from './io.js';
 
 requireHarnessGuest();
 
-const open: number[] = [];
-afterEach(() => {
-  for (const fd of open.splice(0)) closeSocket(fd);
-});
+const { track } = trackDescriptors();
 
 async function connected(): Promise<number> {
   const server = createSocket('stream');
-  open.push(server);
+  track(server);
   bindSocket(server, { cid: VMADDR_CID_ANY, port: VMADDR_PORT_ANY });
   listenSocket(server);
   const client = createSocket('stream');
-  open.push(client);
+  track(client);
   const [accepted] = await Promise.all([
     acceptOne(server),
     connectSocket(client, { cid: 1, port: localAddress(server).port }),
   ]);
-  open.push(accepted.fd);
+  track(accepted.fd);
   return client;
 }
 

@@ -4,11 +4,10 @@
  * SIOCOUTQ. Where kernels differ, the test says which showed what (`uname -r` in its name).
  */
 import { constants, release } from 'node:os';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requireHarnessGuest } from '../src/harness.js';
 import {
   bindSocket,
-  closeSocket,
   connectSocket,
   createSocket,
   listenSocket,
@@ -24,18 +23,12 @@ import {
   waitFor,
 } from '../src/index.js';
 import { getLibc } from '../src/libc.js';
+import { trackDescriptors } from '../test/helpers/descriptors.js';
 import { acceptOne } from './io.js';
 
 requireHarnessGuest();
 
-const open: number[] = [];
-const track = (fd: number) => {
-  open.push(fd);
-  return fd;
-};
-afterEach(() => {
-  for (const fd of open.splice(0)) closeSocket(fd);
-});
+const { track } = trackDescriptors();
 
 /** Whether the running kernel is at least major.minor. */
 function kernelAtLeast(major: number, minor: number): boolean {

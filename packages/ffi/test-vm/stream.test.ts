@@ -2,11 +2,10 @@
  * Stream sockets on the real kernel (vsock_loopback, CID 1) inside the nested VM.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requireHarnessGuest } from '../src/harness.js';
 import {
   bindSocket,
-  closeSocket,
   connectSocket,
   createSocket,
   getLocalCID,
@@ -21,19 +20,13 @@ import {
   VmciError,
   waitFor,
 } from '../src/index.js';
+import { trackDescriptors } from '../test/helpers/descriptors.js';
 import { acceptOne, readAtMost, writeAll } from './io.js';
 
 requireHarnessGuest();
 
 const LOCAL = 1;
-const open: number[] = [];
-const track = (fd: number) => {
-  open.push(fd);
-  return fd;
-};
-afterEach(() => {
-  for (const fd of open.splice(0)) closeSocket(fd);
-});
+const { track, close } = trackDescriptors();
 
 function listener(): { fd: number; port: number } {
   const fd = track(createSocket('stream'));
@@ -102,7 +95,7 @@ describe('stream sockets on the real kernel', () => {
 
   it('fails a connect to a port nobody listens on with ECONNRESET', async () => {
     const unused = listener();
-    closeSocket(open.splice(open.indexOf(unused.fd), 1)[0] as number);
+    close(unused.fd);
     const client = track(createSocket('stream'));
     const error = await connectSocket(client, { cid: LOCAL, port: unused.port }).then(
       () => undefined,

@@ -3,12 +3,11 @@
  * and listen only: nothing connects on this machine.
  */
 import { closeSync, openSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   adoptListeningSocket,
   bindSocket,
   libcConstants as C,
-  closeSocket,
   createSocket,
   descriptorFlags,
   listenSocket,
@@ -16,17 +15,15 @@ import {
   VMADDR_PORT_ANY,
 } from '../src/index.js';
 import { getLibc } from '../src/libc.js';
+import { trackDescriptors } from './helpers/descriptors.js';
 
-const open: number[] = [];
-afterEach(() => {
-  for (const fd of open.splice(0)) closeSocket(fd);
-});
+const { track } = trackDescriptors();
 
 /** A socket as systemd hands it over: blocking, inheritable. */
 function plainSocket(family: number, type: number): number {
   const fd = getLibc().socket(family, type, 0);
   expect(fd).toBeGreaterThanOrEqual(0);
-  open.push(fd);
+  track(fd);
   return fd;
 }
 
@@ -44,7 +41,7 @@ describe('adoptListeningSocket', () => {
 
   it('refuses a socket that is bound but not listening', () => {
     const fd = createSocket('stream');
-    open.push(fd);
+    track(fd);
     bindSocket(fd, any);
     expect(() => adoptListeningSocket(fd, 'stream')).toThrow(
       expect.objectContaining({
@@ -56,7 +53,7 @@ describe('adoptListeningSocket', () => {
 
   it('refuses a listening socket of another type', () => {
     const fd = createSocket('seqpacket');
-    open.push(fd);
+    track(fd);
     bindSocket(fd, any);
     listenSocket(fd);
     expect(() => adoptListeningSocket(fd, 'stream')).toThrow(/is a socket of type 5, not stream/);

@@ -8,7 +8,9 @@ import {
   argumentError,
   brandErrorClass,
   errnoError,
+  errorCodeOf,
   exitCodeFor,
+  syscallError,
   VmciError,
 } from '../src/index.js';
 
@@ -90,5 +92,38 @@ describe('argument errors', () => {
     expect(error).toBeInstanceOf(TypeError);
     expect(error instanceof VmciError).toBe(true);
     expect(error.code).toBe('ERR_INVALID_ARG_TYPE');
+  });
+});
+
+describe('syscall errors and error codes', () => {
+  it('writes the kernel message template once: syscall, code, (vsock cid:port), hint', () => {
+    const error = syscallError('ECONNRESET', 'connect', 'nobody listens', {
+      errno: 104,
+      address: { cid: 3, port: 80 },
+    });
+    expect(error).toBeInstanceOf(VmciError);
+    expect(error).toMatchObject({
+      code: 'ECONNRESET',
+      syscall: 'connect',
+      errno: 104,
+      address: { cid: 3, port: 80 },
+      message: 'connect failed: ECONNRESET (vsock 3:80): nobody listens',
+    });
+    const bare = syscallError('EINVAL', 'bind', 'bad');
+    expect(bare.message).toBe('bind failed: EINVAL: bad');
+    expect([bare.address, bare.errno]).toEqual([undefined, undefined]);
+  });
+
+  it('errnoError uses the same template', () => {
+    const error = errnoError('connect', 111, { address: { cid: 2, port: 9 } });
+    expect(error.message).toMatch(/^connect failed: ECONNREFUSED \(vsock 2:9\): /);
+  });
+
+  it("errorCodeOf reads a thrown value's string code, or says there is none", () => {
+    expect(errorCodeOf(new VmciError('ENOENT', 'x'))).toBe('ENOENT');
+    expect(errorCodeOf(Object.assign(new Error('x'), { code: 'ERR_X' }))).toBe('ERR_X');
+    expect(
+      [null, undefined, 'ENOENT', new Error('x'), { code: '' }, { code: 20 }].map(errorCodeOf),
+    ).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
   });
 });

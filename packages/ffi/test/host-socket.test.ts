@@ -3,7 +3,7 @@
  * ioctl only. Nothing here connects or sends (the host's vsock leads to infrastructure not ours).
  */
 import { spawnSync } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   acceptConnection,
   bindSocket,
@@ -24,15 +24,9 @@ import {
   VmciError,
   version,
 } from '../src/index.js';
+import { trackDescriptors } from './helpers/descriptors.js';
 
-const open: number[] = [];
-const track = (fd: number) => {
-  open.push(fd);
-  return fd;
-};
-afterEach(() => {
-  for (const fd of open.splice(0)) closeSocket(fd);
-});
+const { track } = trackDescriptors();
 
 function expectVmciError(fn: () => unknown, code: string): VmciError {
   try {

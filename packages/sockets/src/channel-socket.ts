@@ -13,11 +13,17 @@ import type { VsockSocket } from './transport.js';
 
 const readChunkSize = 64 * 1024;
 
+/** Options of a {@link ChannelSocket}. */
 export interface ChannelSocketOptions {
   /** Keep the writable side open after the peer ends (net's `allowHalfOpen`, default false). */
   readonly allowHalfOpen?: boolean;
 }
 
+/**
+ * A `net.Socket`-compatible Duplex over a {@link StreamChannel}: backpressure both ways,
+ * half-close, idle timeouts, ref/unref, byte counts and vsock addresses. What the poll backend and
+ * the testkit's transports return from `connect()` and hand to `'connection'`.
+ */
 export class ChannelSocket extends Duplex implements VsockSocket {
   private readonly channel: StreamChannel;
   /** Reused while reads come back empty or small; replaced once a slice of it was pushed. */
@@ -46,20 +52,38 @@ export class ChannelSocket extends Duplex implements VsockSocket {
   get localCid(): number | undefined {
     return this.destroyed ? undefined : this.channel.local.cid;
   }
-  get localPort(): number | undefined {
-    return this.destroyed ? undefined : this.channel.local.port;
-  }
   get remoteAddress(): string | undefined {
     return this.destroyed ? undefined : vsockHost(this.channel.remote.cid);
   }
   get remoteFamily(): string | undefined {
     return this.destroyed ? undefined : VSOCK_FAMILY;
   }
-  get localAddress(): string | undefined {
-    return this.destroyed ? undefined : vsockHost(this.channel.local.cid);
-  }
-  get localFamily(): string | undefined {
-    return this.destroyed ? undefined : VSOCK_FAMILY;
+  // net.Socket's types make the local* members optional (`localPort?: number`), which a getter
+  // cannot declare under `exactOptionalPropertyTypes`: they are prototype accessors instead.
+  declare readonly localPort?: number;
+  declare readonly localAddress?: string;
+  declare readonly localFamily?: string;
+  static {
+    Object.defineProperties(ChannelSocket.prototype, {
+      localPort: {
+        get(this: ChannelSocket) {
+          return this.destroyed ? undefined : this.channel.local.port;
+        },
+        configurable: true,
+      },
+      localAddress: {
+        get(this: ChannelSocket) {
+          return this.destroyed ? undefined : vsockHost(this.channel.local.cid);
+        },
+        configurable: true,
+      },
+      localFamily: {
+        get(this: ChannelSocket) {
+          return this.destroyed ? undefined : VSOCK_FAMILY;
+        },
+        configurable: true,
+      },
+    });
   }
   address(): VsockAddress | Record<string, never> {
     return this.destroyed ? {} : { cid: this.channel.local.cid, port: this.channel.local.port };

@@ -5,6 +5,11 @@
  */
 import type { VsockAddress } from './address.js';
 
+/**
+ * A connected stream below the socket API: non-blocking reads and writes, a wait for readiness,
+ * half-close and close. {@link ChannelSocket} turns one into a `net.Socket`-compatible Duplex; the
+ * poll backend and the testkit implement it.
+ */
 export interface StreamChannel {
   readonly local: VsockAddress;
   readonly remote: VsockAddress;

@@ -8,6 +8,10 @@ import { ConnectingSocket } from './connecting-socket.js';
 import { defaultTransport } from './default-transport.js';
 import type { Transport, TransportConnectRequest, VsockSocket } from './transport.js';
 
+/**
+ * Options of {@link connect} and {@link createConnection}: where to connect, and the socket's
+ * settings.
+ */
 export interface ConnectOptions {
   /** Context id of the peer: a number or `host`, `hypervisor`, `local`. */
   readonly cid: number | CidName;

@@ -12,6 +12,11 @@ import { validateSetTimeout } from './arguments.js';
 import { addNetSocketMembers } from './net-socket-stubs.js';
 import type { VsockSocket } from './transport.js';
 
+/**
+ * The socket {@link createConnection} returns at once, as `net.connect()` does: `connecting`
+ * until the transport has connected, writes buffered until then, and then a relay to the
+ * transport's socket.
+ */
 export class ConnectingSocket extends Duplex implements VsockSocket {
   private inner: VsockSocket | undefined;
   private readonly abort = new AbortController();
@@ -110,20 +115,37 @@ export class ConnectingSocket extends Duplex implements VsockSocket {
   get localCid() {
     return this.inner?.localCid;
   }
-  get localPort() {
-    return this.inner?.localPort;
-  }
   get remoteAddress() {
     return this.inner?.remoteAddress;
   }
   get remoteFamily() {
     return this.inner?.remoteFamily;
   }
-  get localAddress() {
-    return this.inner?.localAddress;
-  }
-  get localFamily() {
-    return this.inner?.localFamily;
+  // Optional as in net.Socket's types; prototype accessors (a getter cannot be optional).
+  declare readonly localPort?: number;
+  declare readonly localAddress?: string;
+  declare readonly localFamily?: string;
+  static {
+    Object.defineProperties(ConnectingSocket.prototype, {
+      localPort: {
+        get(this: ConnectingSocket) {
+          return this.inner?.localPort;
+        },
+        configurable: true,
+      },
+      localAddress: {
+        get(this: ConnectingSocket) {
+          return this.inner?.localAddress;
+        },
+        configurable: true,
+      },
+      localFamily: {
+        get(this: ConnectingSocket) {
+          return this.inner?.localFamily;
+        },
+        configurable: true,
+      },
+    });
   }
   /** `'close'` carries `hadError`, as net.Socket's does. */
   override emit(event: string | symbol, ...args: unknown[]): boolean {

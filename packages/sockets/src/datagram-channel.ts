@@ -4,6 +4,7 @@
  */
 import type { VsockAddress } from './address.js';
 
+/** One datagram as a {@link DatagramChannel} received it. */
 export interface ReceivedDatagram {
   readonly data: Buffer;
   readonly from: VsockAddress;
@@ -11,6 +12,10 @@ export interface ReceivedDatagram {
   readonly truncated: boolean;
 }
 
+/**
+ * A bound datagram endpoint below {@link VsockDatagramSocket}: non-blocking send and receive, and a
+ * wait for readiness.
+ */
 export interface DatagramChannel {
   readonly local: VsockAddress;
   /** The largest payload one datagram carries. */

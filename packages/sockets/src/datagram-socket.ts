@@ -10,6 +10,7 @@ import type { DatagramChannel } from './datagram-channel.js';
 import { defaultTransport } from './default-transport.js';
 import type { Transport } from './transport.js';
 
+/** The events of a {@link VsockDatagramSocket}, as `dgram.Socket`'s. */
 export interface DatagramSocketEvents {
   message: [data: Buffer, from: VsockAddress];
   listening: [];
@@ -24,6 +25,10 @@ interface QueuedDatagram {
   readonly reject: (error: Error) => void;
 }
 
+/**
+ * A vsock datagram (`SOCK_DGRAM`) socket with `dgram`'s shape: `bind`, `send`, `'message'`,
+ * `close`. Datagrams need the VMCI transport on a real kernel.
+ */
 export class VsockDatagramSocket extends EventEmitter<DatagramSocketEvents> {
   private readonly transport: Transport;
   private channel: DatagramChannel | undefined;
@@ -189,6 +194,10 @@ export class VsockDatagramSocket extends EventEmitter<DatagramSocketEvents> {
   }
 }
 
+/**
+ * A new {@link VsockDatagramSocket} on `options.transport` (default: the default transport);
+ * `bind()` it, or `send()` binds to any free port first.
+ */
 export function createDatagramSocket(options: { transport?: Transport } = {}): VsockDatagramSocket {
   return new VsockDatagramSocket(options);
 }

@@ -9,6 +9,7 @@
  * Firecracker) have neither, and guest↔guest traffic there is not VMware's to deprecate.
  */
 import { existsSync } from 'node:fs';
+import { isGuestCid } from '@vmci/ffi';
 
 /** The stable code of the guest↔guest `DeprecationWarning`. */
 export const guestToGuestDeprecationCode = 'VMCI_DEP_GUEST_TO_GUEST';
@@ -27,8 +28,7 @@ export function kernelUsesVmci(): boolean {
 
 /** A connection from `localCid` to `remoteCid` is guest↔guest: both are VMs, and not the same. */
 export function isGuestToGuest(localCid: number, remoteCid: number): boolean {
-  const guest = (cid: number) => cid > 2 && cid !== 0xffffffff;
-  return guest(localCid) && guest(remoteCid) && localCid !== remoteCid;
+  return isGuestCid(localCid) && isGuestCid(remoteCid) && localCid !== remoteCid;
 }
 
 /**
@@ -56,7 +56,7 @@ export function noteKernelConnect(
   localCid: () => number,
   usesVmci: () => boolean = kernelUsesVmci,
 ): void {
-  if (warned || remoteCid <= 2 || remoteCid === 0xffffffff || !usesVmci()) return;
+  if (warned || !isGuestCid(remoteCid) || !usesVmci()) return;
   let local: number;
   try {
     local = localCid();

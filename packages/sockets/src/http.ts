@@ -11,6 +11,7 @@ import { connect } from './connect.js';
 import { createServer, type ListenOptions, type VsockServer } from './server.js';
 import type { Transport } from './transport.js';
 
+/** Options of a {@link VsockAgent}: `http.Agent`'s, plus the vsock address every request goes to. */
 export interface VsockAgentOptions extends http.AgentOptions {
   readonly cid: number | CidName;
   readonly port: number;

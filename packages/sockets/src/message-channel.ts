@@ -3,6 +3,7 @@
  */
 import type { VsockAddress } from './address.js';
 
+/** One SEQPACKET message as a {@link MessageChannel} received it. */
 export interface ReceivedMessage {
   /** The message (the first `buffer.length` bytes when truncated). */
   readonly data: Buffer;
@@ -12,6 +13,10 @@ export interface ReceivedMessage {
   readonly endOfRecord: boolean;
 }
 
+/**
+ * A connected SEQPACKET channel below {@link VsockMessageSocket}: whole messages, non-blocking,
+ * with a wait for readiness.
+ */
 export interface MessageChannel {
   readonly local: VsockAddress;
   readonly remote: VsockAddress;

@@ -9,6 +9,7 @@ import type { VsockAddress } from './address.js';
 import { IdleTimer } from './idle-timer.js';
 import type { MessageChannel } from './message-channel.js';
 
+/** The events of a {@link VsockMessageSocket}. */
 export interface MessageSocketEvents {
   message: [data: Buffer, info: { endOfRecord: boolean }];
   end: [];
@@ -26,6 +27,10 @@ interface PendingSend {
   readonly reject: (error: Error) => void;
 }
 
+/**
+ * A connected SEQPACKET socket: `send()` whole messages (with end-of-record; its promise resolves
+ * once the kernel took the message, in order), `'message'` for each one received.
+ */
 export class VsockMessageSocket extends EventEmitter<MessageSocketEvents> {
   private readonly channel: MessageChannel;
   private readonly queue: PendingSend[] = [];

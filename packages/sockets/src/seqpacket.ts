@@ -34,6 +34,10 @@ export class VsockSeqpacketServer extends VsockServer<VsockMessageSocket> {
   }
 }
 
+/**
+ * A SEQPACKET server, as {@link createServer} for streams: each connection is a
+ * {@link VsockMessageSocket}.
+ */
 export function createSeqpacketServer(
   options?: Omit<ServerOptions, 'allowHalfOpen'> | ((socket: VsockMessageSocket) => void),
   onConnection?: (socket: VsockMessageSocket) => void,

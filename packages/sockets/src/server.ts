@@ -13,6 +13,7 @@ import type {
   VsockSocket,
 } from './transport.js';
 
+/** Options of a {@link VsockServer}: its transport and the settings of the sockets it accepts. */
 export interface ServerOptions {
   readonly allowHalfOpen?: boolean;
   /** Stream buffer size (bytes) accepted connections start with. */
@@ -21,6 +22,7 @@ export interface ServerOptions {
   readonly transport?: Transport;
 }
 
+/** Where and how a {@link VsockServer} listens. */
 export interface ListenOptions {
   /**
    * Port to listen on. 0, PORT_ANY or none (the default) lets the transport pick a free one (see
@@ -56,6 +58,10 @@ export interface VsockServerEvents<S extends ServedSocket = VsockSocket> {
   drop: [info: { remoteCid: number | undefined; remotePort: number | undefined }];
 }
 
+/**
+ * A vsock server with `net.Server`'s shape: `listen`, `address`, `close`, `getConnections`,
+ * `maxConnections`, and `'connection'` / `'listening'` / `'close'` / `'error'` / `'drop'`.
+ */
 export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmitter<
   VsockServerEvents<S>
 > {
@@ -276,6 +282,10 @@ export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmit
   }
 }
 
+/**
+ * A vsock stream server, as `net.createServer`: `listen({ port })`, `'connection'` with a
+ * {@link VsockSocket}.
+ */
 export function createServer(
   options?: ServerOptions | ((socket: VsockSocket) => void),
   onConnection?: (socket: VsockSocket) => void,

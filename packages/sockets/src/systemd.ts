@@ -12,12 +12,14 @@ import { VmciError } from '@vmci/ffi';
 /** The first descriptor systemd passes (SD_LISTEN_FDS_START). */
 export const SD_LISTEN_FDS_START = 3;
 
+/** One socket systemd passed (socket activation). */
 export interface ListenFd {
   readonly fd: number;
   /** The socket's `FileDescriptorName=` (systemd's default is the socket unit's name). */
   readonly name: string | undefined;
 }
 
+/** Options of {@link systemdListenFds} (where to read the environment, and which pid to expect). */
 export interface SystemdListenFdsOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly pid?: number;

@@ -15,9 +15,13 @@ import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { VmciError } from '@vmci/ffi';
+import { isGuestCid, VMADDR_CID_HOST, VmciError } from '@vmci/ffi';
 import type { Transport } from './transport.js';
 
+/**
+ * A parsed transport setting (`VMCI_TRANSPORT` / `--transport`): the kernel, or a served testkit
+ * hypervisor joined as the host or a VM.
+ */
 export type TransportSetting =
   | { readonly kind: 'kernel' }
   | { readonly kind: 'testkit'; readonly path: string; readonly cid: number };
@@ -40,12 +44,12 @@ export function parseTransportSetting(value: string): TransportSetting {
   if (!match) throw invalid(value, 'unknown transport');
   const path = match[1] ?? '';
   if (!isAbsolute(path)) throw invalid(value, 'the socket path must be absolute');
-  let cid = 2;
+  let cid: number = VMADDR_CID_HOST;
   for (const pair of (match[2] ?? '').split('&').filter(Boolean)) {
     const [key, raw] = pair.split('=');
     if (key !== 'cid') throw invalid(value, `unknown parameter '${key}'`);
     cid = /^\d+$/.test(raw ?? '') ? Number(raw) : Number.NaN;
-    if (!(cid === 2 || (cid >= 3 && cid < 0xffffffff)))
+    if (!(cid === VMADDR_CID_HOST || isGuestCid(cid)))
       throw invalid(value, `cid must be 2 (the host) or a VM's CID from 3, got '${raw}'`);
   }
   return { kind: 'testkit', path, cid };

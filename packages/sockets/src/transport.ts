@@ -25,18 +25,20 @@ export interface VsockSocket extends Duplex {
   /** `writableLength` (net's deprecated alias). */
   readonly bufferSize: number;
   /** The idle timeout set by `setTimeout`, as net's (undefined when none was set). */
-  readonly timeout?: number | undefined;
+  readonly timeout?: number;
   readonly remoteCid: number | undefined;
   readonly remotePort: number | undefined;
   readonly localCid: number | undefined;
-  readonly localPort: number | undefined;
+  // The local* members are optional, as in net.Socket's types, so that a VsockSocket is a
+  // net.Socket also where `exactOptionalPropertyTypes` is on; they are undefined once closed.
+  readonly localPort?: number;
   /** The peer as `vsock:<cid>` (e.g. `vsock:3`), as `net.Socket#remoteAddress`; undefined once closed. */
   readonly remoteAddress: string | undefined;
   /** `'AF_VSOCK'` while connected (net's is `'IPv4'`/`'IPv6'`). */
   readonly remoteFamily: string | undefined;
   /** This end as `vsock:<cid>` (the real local CID, never VMADDR_CID_ANY). */
-  readonly localAddress: string | undefined;
-  readonly localFamily: string | undefined;
+  readonly localAddress?: string;
+  readonly localFamily?: string;
   /** `{ cid, port }` of this end (`net.Socket#address()` for vsock). */
   address(): VsockAddress | Record<string, never>;
   readonly bytesRead: number;
@@ -65,6 +67,7 @@ export interface VsockSocket extends Duplex {
   flushed(options?: { signal?: AbortSignal }): Promise<void>;
 }
 
+/** What {@link Transport.connect} is asked for: the peer, and the new socket's settings. */
 export interface TransportConnectRequest {
   readonly cid: number;
   readonly port: number;
@@ -78,6 +81,10 @@ export interface TransportConnectRequest {
   readonly localPort?: number;
 }
 
+/**
+ * What {@link Transport.listen} is asked for: the address to bind, and the accepted sockets'
+ * settings.
+ */
 export interface TransportListenRequest {
   readonly cid: number;
   readonly port: number;
@@ -103,6 +110,11 @@ export interface TransportListener {
   unref(): void;
 }
 
+/**
+ * The seam every socket feature is written against: connect and listen for streams and
+ * SEQPACKET, bind datagrams, and this end's CID. The kernel, the hybrid-vsock and the testkit's
+ * transports implement it; `@vmci/sockets/conformance` checks that they behave the same.
+ */
 export interface Transport {
   /** Short name for diagnostics (`kernel/pipe`, `kernel/poll`, `fake`). */
   readonly name: string;

@@ -13,6 +13,7 @@ export interface Clock {
   clearTimer(handle: unknown): void;
 }
 
+/** The real clock: `Date.now()` and `setTimeout`. */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer: (ms, callback) => setTimeout(callback, ms),

@@ -12,6 +12,7 @@ export interface Scope {
   readonly to?: number;
 }
 
+/** The shape of a link between endpoints: added latency and a throughput cap. */
 export interface LinkShape {
   /** Added one-way delay for every write, in ms. */
   readonly latencyMs?: number;
@@ -27,6 +28,10 @@ interface CountedRule {
 const matches = (scope: Scope, from: number, to: number) =>
   (scope.from === undefined || scope.from === from) && (scope.to === undefined || scope.to === to);
 
+/**
+ * Faults a test stages on a hypervisor (`hypervisor.faults`), deterministic under its seed: link
+ * latency and bandwidth, refused or timed-out connects, partitions between CIDs, delayed accepts.
+ */
 export class Faults {
   private readonly refusals: CountedRule[] = [];
   private readonly timeouts: CountedRule[] = [];

@@ -8,12 +8,14 @@
  */
 import {
   CID_ANY,
+  isGuestCid,
   PORT_ANY,
   type ReceivedDatagram,
   setDefaultTransport,
   type Transport,
   type VsockAddress,
   warnGuestToGuest,
+  wellKnownCids,
 } from '@vmci/sockets';
 import { type DatagramRouter, type FakeDatagramChannel, ResourceCounter } from './channels.js';
 import { type Clock, systemClock } from './clock.js';
@@ -25,9 +27,12 @@ import { portKey } from './ports.js';
 import { type HypervisorServer, serveHypervisor } from './remote/serve.js';
 import { FakeTransport } from './transport.js';
 
-export const HYPERVISOR_CID = 0;
-export const LOCAL_CID = 1;
-export const HOST_CID = 2;
+/** The hypervisor's CID, 0 (`VMADDR_CID_HYPERVISOR`). */
+export const HYPERVISOR_CID = wellKnownCids.hypervisor;
+/** The loopback CID, 1 (`VMADDR_CID_LOCAL`): an endpoint reaches itself. */
+export const LOCAL_CID = wellKnownCids.local;
+/** The host's CID, 2 (`VMADDR_CID_HOST`). */
+export const HOST_CID = wellKnownCids.host;
 
 /** What a VM is configured with. */
 export interface VmOptions {
@@ -85,6 +90,10 @@ export class Endpoint {
   }
 }
 
+/**
+ * A VM of a {@link Hypervisor}: an endpoint with a CID from 3, powered on and off, with VMware's
+ * guest↔guest policy taking effect at its next boot.
+ */
 export class VirtualMachine extends Endpoint {
   /** What communication policy is in force now (the VM's last boot). */
   allowUnrestrictedCommunication: boolean;
@@ -142,6 +151,7 @@ export class VirtualMachine extends Endpoint {
   }
 }
 
+/** Options of a {@link Hypervisor}. */
 export interface HypervisorOptions {
   /** Seeds port choices and faults, so runs repeat. Default 1. */
   readonly seed?: number;
@@ -158,6 +168,10 @@ export interface HypervisorOptions {
   readonly guestToGuestWarning?: boolean;
 }
 
+/**
+ * A virtual hypervisor: the host, the hypervisor endpoint and VMs, each with a `transport` that
+ * `@vmci/sockets` uses like the kernel's, under VMware's policy and the kernel's behaviour.
+ */
 export class Hypervisor implements DatagramRouter {
   /** Staged faults (see `Faults`); `partition`/`resetConnections` below also act on open connections. */
   readonly faults = new Faults();
@@ -196,11 +210,11 @@ export class Hypervisor implements DatagramRouter {
   }
 
   addVM(options: VmOptions): VirtualMachine {
-    if (!Number.isInteger(options.cid) || options.cid < 3 || options.cid >= CID_ANY) {
+    if (!isGuestCid(options.cid)) {
       throw kernelError(
         'EINVAL',
         'addVM',
-        `a VM's CID must be an integer from 3 to 4294967294 (0-2 are reserved), got ${options.cid}`,
+        `a VM's CID must be an integer from 3 to ${CID_ANY - 1} (0-2 are reserved), got ${options.cid}`,
       );
     }
     if (this.endpoints.has(options.cid))
@@ -387,6 +401,7 @@ export class Hypervisor implements DatagramRouter {
   }
 }
 
+/** A new virtual {@link Hypervisor} with its host (CID 2); add VMs with `addVM`. */
 export function createHypervisor(options?: HypervisorOptions): Hypervisor {
   return new Hypervisor(options);
 }

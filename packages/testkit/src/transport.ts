@@ -14,13 +14,9 @@ import {
   type VsockAddress,
   VsockMessageSocket,
   type VsockSocket,
+  wellKnownCids,
 } from '@vmci/sockets';
-import {
-  FakeDatagramChannel,
-  type FakeMessage,
-  FakeMessageChannel,
-  FakeStreamChannel,
-} from './channels.js';
+import { FakeDatagramChannel, FakeMessageChannel, FakeStreamChannel } from './channels.js';
 import { kernelError } from './errors.js';
 import type { Endpoint, LiveConnection } from './hypervisor.js';
 import { Pipe } from './pipes.js';
@@ -42,6 +38,7 @@ interface FakeListener {
   close(): void;
 }
 
+/** The {@link Transport} of one endpoint (host or VM) of a testkit hypervisor. */
 export class FakeTransport implements Transport {
   readonly name: string;
 
@@ -67,7 +64,11 @@ export class FakeTransport implements Transport {
 
   private bindPort(kind: string, request: VsockAddress, syscall: string): number {
     const { endpoint } = this;
-    if (request.cid !== CID_ANY && request.cid !== endpoint.cid && request.cid !== 1) {
+    if (
+      request.cid !== CID_ANY &&
+      request.cid !== endpoint.cid &&
+      request.cid !== wellKnownCids.local
+    ) {
       throw kernelError(
         'EADDRNOTAVAIL',
         syscall,
@@ -104,7 +105,7 @@ export class FakeTransport implements Transport {
     const hypervisor = this.endpoint.hypervisor;
     const address = { cid: request.cid, port: request.port };
     const target =
-      request.cid === 1 || request.cid === this.endpoint.cid
+      request.cid === wellKnownCids.local || request.cid === this.endpoint.cid
         ? this.endpoint
         : hypervisor.endpoint(request.cid);
     if (!target?.poweredOn || !target.vmci) {
@@ -178,12 +179,12 @@ export class FakeTransport implements Transport {
   }
 
   /** Sets up both ends of a connection and hands the server's to the listener. */
-  private pair<T>(
+  private pair<T extends VsockSocket | VsockMessageSocket>(
     kind: Kind,
     request: TransportConnectRequest,
     target: Endpoint,
     listener: FakeListener,
-    make: (ends: ConnectionEnds) => [T, VsockSocket | VsockMessageSocket],
+    make: (end: ConnectionEnd) => T,
   ): T {
     const client = this.endpoint;
     const clientPort =
@@ -228,25 +229,33 @@ export class FakeTransport implements Transport {
       target.connections.delete(live);
       if (client.ports.get(clientKey)) client.ports.delete(clientKey);
     };
-    const [clientSocket, serverSocket] = make({
+    const clientSocket = make({
+      side: 'client',
       // The kernel's getsockname() says VMADDR_CID_ANY for a client; the sockets report the real
       // local CID (as the kernel transport does with the local-CID ioctl).
-      client: {
-        local: { cid: client.cid, port: clientPort },
-        remote: { cid: request.cid, port: serverPort },
-      },
-      server: {
-        local: { cid: target.cid, port: serverPort },
-        remote: { cid: client.cid, port: clientPort },
-      },
-      toServer,
-      toClient,
+      local: { cid: client.cid, port: clientPort },
+      remote: { cid: request.cid, port: serverPort },
+      fromCid: target.cid,
+      toCid: client.cid,
+      inbound: toClient,
+      outbound: toServer,
       counter,
       release,
     });
-    client.hypervisor.liveConnections.set(clientSocket as object, live);
+    const serverSocket = make({
+      side: 'server',
+      local: { cid: target.cid, port: serverPort },
+      remote: { cid: client.cid, port: clientPort },
+      fromCid: client.cid,
+      toCid: target.cid,
+      inbound: toServer,
+      outbound: toClient,
+      counter,
+      release,
+    });
+    client.hypervisor.liveConnections.set(clientSocket, live);
     client.hypervisor.liveConnections.set(serverSocket, live);
-    client.hypervisor.outgoingPipes.set(clientSocket as object, toServer);
+    client.hypervisor.outgoingPipes.set(clientSocket, toServer);
     client.hypervisor.outgoingPipes.set(serverSocket, toClient);
     const delay = client.hypervisor.faults.acceptDelayMs;
     if (delay > 0) client.hypervisor.clock.setTimer(delay, () => listener.connection(serverSocket));
@@ -257,64 +266,35 @@ export class FakeTransport implements Transport {
   async connect(request: TransportConnectRequest): Promise<VsockSocket> {
     const { target, listener } = await this.route('stream', request);
     return this.pair<VsockSocket>('stream', request, target, listener, (e) => {
-      const options =
-        request.allowHalfOpen === undefined ? {} : { allowHalfOpen: request.allowHalfOpen };
-      const serverOptions =
-        listener.allowHalfOpen === undefined ? {} : { allowHalfOpen: listener.allowHalfOpen };
-      return [
-        new ChannelSocket(
-          new FakeStreamChannel(
-            e.client.local,
-            e.client.remote,
-            e.toClient as Pipe<Buffer>,
-            e.toServer as Pipe<Buffer>,
-            e.counter,
-            e.release,
-          ),
-          options,
-        ),
-        new ChannelSocket(
-          new FakeStreamChannel(
-            e.server.local,
-            e.server.remote,
-            e.toServer as Pipe<Buffer>,
-            e.toClient as Pipe<Buffer>,
-            e.counter,
-            e.release,
-          ),
-          serverOptions,
-        ),
-      ];
+      const { allowHalfOpen } = e.side === 'client' ? request : listener;
+      return new ChannelSocket(
+        new FakeStreamChannel(e.local, e.remote, e.inbound, e.outbound, e.counter, e.release),
+        allowHalfOpen === undefined ? {} : { allowHalfOpen },
+      );
     });
   }
 
   async connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket> {
     const { target, listener } = await this.route('seqpacket', request);
     const faults = this.endpoint.hypervisor.faults;
-    return this.pair<VsockMessageSocket>('seqpacket', request, target, listener, (e) => [
-      new VsockMessageSocket(
-        new FakeMessageChannel(
-          e.client.local,
-          e.client.remote,
-          e.toClient as Pipe<FakeMessage>,
-          e.toServer as Pipe<FakeMessage>,
-          e.counter,
-          e.release,
-          (m) => faults.stageReceive(target.cid, this.endpoint.cid, m),
+    return this.pair<VsockMessageSocket>(
+      'seqpacket',
+      request,
+      target,
+      listener,
+      (e) =>
+        new VsockMessageSocket(
+          new FakeMessageChannel(
+            e.local,
+            e.remote,
+            e.inbound,
+            e.outbound,
+            e.counter,
+            e.release,
+            (m) => faults.stageReceive(e.fromCid, e.toCid, m),
+          ),
         ),
-      ),
-      new VsockMessageSocket(
-        new FakeMessageChannel(
-          e.server.local,
-          e.server.remote,
-          e.toServer as Pipe<FakeMessage>,
-          e.toClient as Pipe<FakeMessage>,
-          e.counter,
-          e.release,
-          (m) => faults.stageReceive(this.endpoint.cid, target.cid, m),
-        ),
-      ),
-    ]);
+    );
   }
 
   private async listenKind(
@@ -392,11 +372,18 @@ export class FakeTransport implements Transport {
   }
 }
 
-interface ConnectionEnds {
-  readonly client: { local: VsockAddress; remote: VsockAddress };
-  readonly server: { local: VsockAddress; remote: VsockAddress };
-  readonly toServer: Pipe<never>;
-  readonly toClient: Pipe<never>;
+/** One end of a connection, as `pair` asks its factory to make a socket of it. */
+interface ConnectionEnd {
+  readonly side: 'client' | 'server';
+  readonly local: VsockAddress;
+  readonly remote: VsockAddress;
+  /** The endpoints this end receives from and belongs to (`remote.cid` may be 1, the loopback). */
+  readonly fromCid: number;
+  readonly toCid: number;
+  /** What this end reads. */
+  readonly inbound: Pipe<never>;
+  /** What this end writes. */
+  readonly outbound: Pipe<never>;
   readonly counter: import('./channels.js').ResourceCounter;
   readonly release: () => void;
 }

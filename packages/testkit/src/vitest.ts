@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, onTestFailed } from 'vitest';
 import { createHypervisor, type Hypervisor, type HypervisorOptions } from './hypervisor.js';
 
+/** Options of `useHypervisor`: the hypervisor's, plus the leak check's patience and tracing. */
 export interface UseHypervisorOptions extends HypervisorOptions {
   /** How long to wait for closes to settle before calling something a leak (ms). Default 200. */
   readonly settleMs?: number;

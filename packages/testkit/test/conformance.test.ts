@@ -3,23 +3,11 @@
  */
 import { describeTransportConformance } from '@vmci/sockets/conformance';
 import { createHypervisor } from '../src/index.js';
+import { guestToHost, unreachableCid } from './helpers/targets.js';
 
-describeTransportConformance(
-  'fake: guest → host',
-  () => {
-    const hypervisor = createHypervisor({ seed: 7 });
-    const vm = hypervisor.addVM({ cid: 3 });
-    return {
-      server: hypervisor.host.transport,
-      client: vm.transport,
-      serverCid: 2,
-      unreachableCid: 99,
-      unreachableCodes: ['ETIMEDOUT'],
-      openResources: () => hypervisor.openResources(),
-    };
-  },
-  { hangingCid: 99 },
-);
+describeTransportConformance('fake: guest → host', () => guestToHost(7), {
+  hangingCid: unreachableCid,
+});
 
 describeTransportConformance(
   'fake: guest → guest (unrestricted)',
@@ -31,10 +19,10 @@ describeTransportConformance(
       server: b.transport,
       client: a.transport,
       serverCid: 4,
-      unreachableCid: 99,
+      unreachableCid,
       unreachableCodes: ['ETIMEDOUT'],
       openResources: () => hypervisor.openResources(),
     };
   },
-  { hangingCid: 99 },
+  { hangingCid: unreachableCid },
 );

@@ -5,7 +5,14 @@
  */
 import { once } from 'node:events';
 import http from 'node:http';
-import { connect, createServer, serveOverVsock, VsockAgent, type VsockSocket } from '@vmci/sockets';
+import {
+  connect,
+  createConnection,
+  createServer,
+  serveOverVsock,
+  VsockAgent,
+  type VsockSocket,
+} from '@vmci/sockets';
 import { describe, expect, it } from 'vitest';
 import { useHypervisor } from '../src/vitest.js';
 
@@ -55,6 +62,30 @@ describe('net addresses and close on the testkit', () => {
     expect(client.address()).toEqual({ cid: 5, port: client.localPort });
     expect(client.remoteAddress).toBe('vsock:2');
     client.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('reports the local address through createConnection, and none once closed', async () => {
+    const vm = hv().addVM({ cid: 6 });
+    const server = createServer({ transport: hv().host.transport }, (socket) => socket.resume());
+    const { port } = await server.listenAsync();
+    const client = createConnection({ cid: 'host', port, transport: vm.transport });
+    expect([client.localAddress, client.localPort, client.localFamily]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    await once(client, 'connect');
+    expect(client.localAddress).toBe('vsock:6');
+    expect(client.localFamily).toBe('AF_VSOCK');
+    expect(client.address()).toEqual({ cid: 6, port: client.localPort });
+    client.destroy();
+    await once(client, 'close');
+    expect([client.localAddress, client.localPort, client.localFamily]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
     await new Promise((resolve) => server.close(resolve));
   });
 

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import {
+  CID_ANY,
   createDatagramSocket,
   createSeqpacketServer,
   createServer,
@@ -56,7 +57,7 @@ function serveExec(socket: VsockSocket, command: string, io: CliIo) {
 }
 
 function announce(io: CliIo, options: ListenOptions, bound: VsockAddress, kind: SocketKind) {
-  const where = bound.cid === 0xffffffff ? 'any' : String(bound.cid);
+  const where = bound.cid === CID_ANY ? 'any' : String(bound.cid);
   const label = kind === 'stream' ? 'vsock' : `vsock ${kind}`;
   io.stderr(`listening on ${label} ${where}:${bound.port}\n`);
   options.onListening?.(bound.port);

@@ -6,6 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { PORT_ANY } from '../address.js';
 import { connect, createConnection } from '../connect.js';
 import type { VsockMessageSocket } from '../message-socket.js';
 import {
@@ -20,6 +21,7 @@ import { describeNetApiConformance } from './net-api.js';
 
 export { describeKernelParity } from './kernel-parity.js';
 
+/** The transports a conformance run uses, and how a client reaches the server. */
 export interface ConformanceTarget {
   /** The transport servers listen on. */
   readonly server: Transport;
@@ -77,6 +79,11 @@ function closedOf(socket: VsockSocket): Promise<unknown> {
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
+/**
+ * Registers the conformance suite (one vitest test per behaviour) for a transport pair: a
+ * transport that passes behaves as the kernel does. `capabilities` say what it cannot stage;
+ * they never loosen an assertion.
+ */
 export function describeTransportConformance(
   name: string,
   setup: () => ConformanceTarget | Promise<ConformanceTarget>,
@@ -165,7 +172,7 @@ export function describeTransportConformance(
     it('assigns a port for PORT_ANY and reports it in address()', async () => {
       const { server, port } = await listen();
       expect(port).toBeGreaterThan(0);
-      expect(port).not.toBe(0xffffffff);
+      expect(port).not.toBe(PORT_ANY);
       expect(server.address()?.port).toBe(port);
     });
 

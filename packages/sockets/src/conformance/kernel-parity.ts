@@ -25,6 +25,10 @@ async function steady(sample: () => number, rounds = 5, everyMs = 20): Promise<n
   return last;
 }
 
+/**
+ * Registers the kernel-parity cases (one port space for STREAM and SEQPACKET; bytes in flight
+ * capped by the smaller buffer) for a transport pair with SEQPACKET and real buffer sizes.
+ */
 export function describeKernelParity(
   name: string,
   setup: () => ConformanceTarget | Promise<ConformanceTarget>,

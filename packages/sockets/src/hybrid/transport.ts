@@ -8,8 +8,8 @@
  */
 import { lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
-import { type ErrnoCode, VmciError } from '@vmci/ffi';
-import { CID_ANY, PORT_ANY, type VsockAddress, wellKnownCids } from '../address.js';
+import { type ErrnoCode, errorCodeOf, VmciError } from '@vmci/ffi';
+import { CID_ANY, isGuestCid, PORT_ANY, type VsockAddress, wellKnownCids } from '../address.js';
 import type { DatagramChannel } from '../datagram-channel.js';
 import type { VsockMessageSocket } from '../message-socket.js';
 import type {
@@ -30,6 +30,7 @@ const NEWLINE = 0x0a;
 /** Longest pause between connect attempts while the VMM's listen backlog is full (EAGAIN). */
 const MAX_RETRY_DELAY = 50;
 
+/** Options of a {@link HybridVsockTransport}. */
 export interface HybridVsockTransportOptions {
   /**
    * The vsock device's Unix socket on the host (Firecracker's `uds_path`, cloud-hypervisor's
@@ -47,15 +48,12 @@ function unsupported(what: string): VmciError {
   );
 }
 
-/** The `code` of a Node system error, if it has one. */
-const codeOf = (error: unknown) => (error as { code?: unknown })?.code;
-
 /** Resolves once `server` listens on `path`, rejects with the listen error (e.g. EADDRINUSE). */
 function listenOn(server: net.Server, path: string, backlog: number | undefined): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     server.once('error', onError);
-    server.listen({ path, ...(backlog !== undefined ? { backlog } : {}) }, () => {
+    server.listen({ path, backlog }, () => {
       server.off('error', onError);
       resolve();
     });
@@ -70,7 +68,7 @@ async function isStaleSocketFile(path: string): Promise<boolean> {
   try {
     if (!lstatSync(path).isSocket()) return false;
   } catch (error) {
-    return codeOf(error) === 'ENOENT'; // gone meanwhile: binding again will do
+    return errorCodeOf(error) === 'ENOENT'; // gone meanwhile: binding again will do
   }
   return new Promise((resolve) => {
     const probe = net.connect({ path });
@@ -80,7 +78,7 @@ async function isStaleSocketFile(path: string): Promise<boolean> {
     });
     probe.once('error', (error) => {
       probe.destroy();
-      const code = codeOf(error);
+      const code = errorCodeOf(error);
       resolve(code === 'ECONNREFUSED' || code === 'ENOENT');
     });
   });
@@ -122,10 +120,10 @@ export class HybridVsockTransport implements Transport {
       );
     }
     const guestCid = options.guestCid ?? 3;
-    if (!Number.isInteger(guestCid) || guestCid < 3 || guestCid >= CID_ANY) {
+    if (!isGuestCid(guestCid)) {
       throw new VmciError(
         'ERR_VMCI_INVALID_ARGUMENT',
-        `guestCid must be a guest context id (an integer from 3 to 4294967294), got ${String(guestCid)}`,
+        `guestCid must be a guest context id (an integer from 3 to ${CID_ANY - 1}), got ${String(guestCid)}`,
       );
     }
     this.udsPath = options.udsPath;
@@ -210,7 +208,7 @@ export class HybridVsockTransport implements Transport {
         new VmciError(
           'ECONNRESET',
           `the guest (CID ${address.cid}) refused the connection to port ${address.port}: nothing listens there (the VMM closed ${udsPath} without OK)`,
-          { address, syscall: 'connect', ...(cause !== undefined ? { cause } : {}) },
+          { address, syscall: 'connect', cause },
         );
 
       const onAbort = () => fail(signal?.reason);
@@ -222,7 +220,7 @@ export class HybridVsockTransport implements Transport {
       const onClose = () => fail(refused());
       const onError = (error: Error) => {
         if (connected) return fail(refused(error));
-        if (codeOf(error) === 'EAGAIN') {
+        if (errorCodeOf(error) === 'EAGAIN') {
           // The VMM's listen backlog is full: try again shortly with a fresh socket.
           detach();
           socket.destroy();
@@ -234,7 +232,7 @@ export class HybridVsockTransport implements Transport {
           return;
         }
         // Node's system errors name the errno (ENOENT, ECONNREFUSED, …).
-        const code = typeof codeOf(error) === 'string' ? (codeOf(error) as ErrnoCode) : 'ENODEV';
+        const code = (errorCodeOf(error) as ErrnoCode | undefined) ?? 'ENODEV';
         fail(
           new VmciError(
             code,
@@ -347,12 +345,12 @@ export class HybridVsockTransport implements Transport {
       new VmciError('EADDRINUSE', `cannot listen on host port ${port}: ${path} ${reason}`, {
         address: { cid: request.cid, port },
         syscall: 'bind',
-        ...(cause !== undefined ? { cause } : {}),
+        cause,
       });
     try {
       await listenOn(server, path, request.backlog);
     } catch (error) {
-      if (codeOf(error) !== 'EADDRINUSE') throw error;
+      if (errorCodeOf(error) !== 'EADDRINUSE') throw error;
       if (!(await isStaleSocketFile(path))) {
         let isSocket = false;
         try {
@@ -366,7 +364,7 @@ export class HybridVsockTransport implements Transport {
       try {
         unlinkSync(path);
       } catch (unlinkError) {
-        if (codeOf(unlinkError) !== 'ENOENT') throw unlinkError;
+        if (errorCodeOf(unlinkError) !== 'ENOENT') throw unlinkError;
       }
       await listenOn(server, path, request.backlog);
     }

@@ -5,6 +5,10 @@
  */
 import { pipeBinding } from './pipe-socket.js';
 
+/**
+ * How the kernel transport runs a descriptor: `pipe` (libuv's pipe_wrap, backend A) or `poll`
+ * (koffi's libuv poll, backend B).
+ */
 export type KernelBackend = 'pipe' | 'poll';
 
 let detected: { backend: KernelBackend; reason: string } | undefined;

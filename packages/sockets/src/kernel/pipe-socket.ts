@@ -162,11 +162,12 @@ export class PipeVsockSocket extends net.Socket implements VsockSocket {
   }
 
   declare readonly remotePort: number | undefined;
-  declare readonly localPort: number | undefined;
+  // Optional as in net.Socket's types (`localPort?: number`): undefined once closed.
+  declare readonly localPort?: number;
   declare readonly remoteAddress: string | undefined;
   declare readonly remoteFamily: string | undefined;
-  declare readonly localAddress: string | undefined;
-  declare readonly localFamily: string | undefined;
+  declare readonly localAddress?: string;
+  declare readonly localFamily?: string;
 
   get remoteCid(): number | undefined {
     return this.destroyed ? undefined : this.vsockRemote.cid;

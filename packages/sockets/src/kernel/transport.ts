@@ -39,6 +39,7 @@ import { FdDatagramChannel } from './fd-datagram-channel.js';
 import { FdMessageChannel } from './fd-message-channel.js';
 import { PipeVsockSocket } from './pipe-socket.js';
 
+/** Options of a {@link KernelTransport}. */
 export interface KernelTransportOptions {
   /** Force a backend (default: detected, see `detectBackend`). */
   readonly backend?: KernelBackend;
@@ -58,6 +59,10 @@ function boundAddress(fd: number): VsockAddress {
   }
 }
 
+/**
+ * The {@link Transport} over the kernel's AF_VSOCK, through @vmci/ffi: non-blocking descriptors,
+ * connects without the threadpool, and streams on the `pipe` or `poll` backend.
+ */
 export class KernelTransport implements Transport {
   readonly backend: KernelBackend;
   readonly name: string;

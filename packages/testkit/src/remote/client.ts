@@ -26,6 +26,7 @@ import {
 import { kernelError } from '../errors.js';
 import { Frame, maxFramePayload, Wire, type WireError } from './wire.js';
 
+/** Options of a {@link RemoteTransport}. */
 export interface RemoteTransportOptions {
   /** The Unix socket the owning process serves the hypervisor on. */
   readonly path: string;
@@ -183,6 +184,10 @@ class RemoteStreamChannel implements StreamChannel {
   }
 }
 
+/**
+ * The {@link Transport} of a process that joins a hypervisor another process serves
+ * (`hypervisor.serve`), as the host or as a VM. Streams only.
+ */
 export class RemoteTransport implements Transport {
   readonly name: string;
   readonly path: string;
