@@ -99,6 +99,7 @@ function start(command: string, args: readonly string[]): Child {
       resolve(code ?? (signal ? 128 : 1));
     });
   });
+  exited.catch(() => {}); // reported where it is awaited; a child nobody waits for must not crash us
   return { child, exited, output: () => text };
 }
 
