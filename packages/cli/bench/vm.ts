@@ -65,6 +65,12 @@ const config = {
   connects: intEnv('BENCH_CONNECTS', 1000),
   hold: intEnv('BENCH_HOLD', 10_000),
   reps: intEnv('BENCH_REPS', 3),
+  /** `vmci send`/`recv` also run with `--buffer-size` at each of these (bytes; default none). */
+  transferBufferSizes: (process.env.BENCH_TRANSFER_BUFFER_SIZES ?? '')
+    .split(',')
+    .filter((n) => n !== '')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0),
 };
 /** A relay or transfer that takes longer than this is a stall: it is stopped and reported. */
 const STALL_MS = 600_000;
@@ -198,13 +204,23 @@ async function socatTransfer(): Promise<{ seconds: number }> {
  * sender's start (its Node start-up included) and the transfer seconds `vmci send --json` reports
  * (from announcing the file to the receiver's confirmation).
  */
-async function vmciTransfer(): Promise<{ seconds: number; transferSeconds: number }> {
+async function vmciTransfer(
+  bufferSize?: number,
+): Promise<{ seconds: number; transferSeconds: number }> {
   freshDestination();
   const port = nextPort++;
-  const receiver = vmci('recv', '--dir', dstDir, '--json', '--no-progress', String(port));
+  const sized = bufferSize === undefined ? [] : ['--buffer-size', String(bufferSize)];
+  const receiver = vmci('recv', ...sized, '--dir', dstDir, '--json', '--no-progress', String(port));
   await waitFor(receiver, /listening on vsock/);
   const began = performance.now();
-  const sender = vmci('send', '--json', '--no-progress', `${LOOPBACK_CID}:${port}`, srcFile);
+  const sender = vmci(
+    'send',
+    ...sized,
+    '--json',
+    '--no-progress',
+    `${LOOPBACK_CID}:${port}`,
+    srcFile,
+  );
   const [sent, received] = await Promise.all([sender.exited, receiver.exited]);
   const seconds = (performance.now() - began) / 1000;
   if (sent !== 0 || received !== 0)
@@ -224,6 +240,7 @@ async function fileTransfer() {
   const socat: number[] = [];
   const ours: number[] = [];
   const oursTransfer: number[] = [];
+  const sized: Record<number, number[]> = {};
   try {
     for (let rep = 0; rep < config.reps; rep++) {
       const s = await socatTransfer();
@@ -234,6 +251,13 @@ async function fileTransfer() {
       console.log(
         `  run ${rep + 1} file ${config.fileBytes / MiB} MiB: socat ${s.seconds.toFixed(2)} s, vmci ${v.seconds.toFixed(2)} s (transfer ${v.transferSeconds.toFixed(2)} s)`,
       );
+      for (const size of config.transferBufferSizes) {
+        const t = await vmciTransfer(size);
+        sized[size] = [...(sized[size] ?? []), t.transferSeconds];
+        console.log(
+          `  run ${rep + 1} file ${config.fileBytes / MiB} MiB: vmci --buffer-size ${size} ${t.seconds.toFixed(2)} s (transfer ${t.transferSeconds.toFixed(2)} s)`,
+        );
+      }
     }
   } finally {
     rmSync(srcFile, { force: true });
@@ -244,6 +268,10 @@ async function fileTransfer() {
     socatMBps: round(mbps(median(socat)), 1),
     vmciMBps: round(mbps(median(ours)), 1),
     vmciTransferMBps: round(mbps(median(oursTransfer)), 1),
+    /** `--buffer-size` → transfer MB/s (as vmciTransferMBps). */
+    vmciTransferMBpsAtBufferSize: Object.fromEntries(
+      Object.entries(sized).map(([size, runs]) => [size, round(mbps(median(runs)), 1)]),
+    ) as Record<string, number>,
     runs: {
       socatSeconds: socat.map((v) => round(v, 3)),
       vmciSeconds: ours.map((v) => round(v, 3)),
@@ -602,6 +630,11 @@ async function main() {
           transfer.vmciTransferMBps.toFixed(1),
           formatRatio(transfer.vmciTransferMBps / transfer.socatMBps),
         ],
+        ...Object.entries(transfer.vmciTransferMBpsAtBufferSize).map(([size, value]) => [
+          `  the same, --buffer-size ${size}`,
+          value.toFixed(1),
+          formatRatio(value / transfer.socatMBps),
+        ]),
       ],
     ),
   );

@@ -23,7 +23,7 @@ import {
   encodeStored,
   encodeTrailer,
 } from '../src/transfer/protocol.js';
-import { ReplyReader } from '../src/transfer/wire.js';
+import { defaultTransferBufferSize, ReplyReader } from '../src/transfer/wire.js';
 import { streamIo, waitForText } from './helpers/stream-io.js';
 import { vsockService } from './proxy-helpers.js';
 
@@ -763,6 +763,69 @@ describe('vmci send / recv', () => {
       2,
     );
     expect(errors()).toMatch(/--dir .*file is not a directory/);
+  });
+
+  /** `transport`, noting the bufferSize of every connect and listen request it gets. */
+  function recordingBufferSizes(transport: Transport, seen: string[]): Transport {
+    return new Proxy(transport, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (key !== 'connect' && key !== 'listen') return value;
+        return (request: { bufferSize?: number }, ...rest: unknown[]) => {
+          seen.push(`${key} ${request.bufferSize}`);
+          return (value as (...args: unknown[]) => unknown).call(target, request, ...rest);
+        };
+      },
+    });
+  }
+
+  it('asks for --buffer-size on both ends, and the default without it', async () => {
+    const content = randomBytes(MiB);
+    const path = sourceFile('a.bin', content);
+    const vm = hv().addVM({ cid: 3 });
+    for (const [sendSize, recvSize] of [
+      [2 * MiB, 4 * MiB],
+      [undefined, undefined],
+    ]) {
+      const seen: string[] = [];
+      const recvIo = streamIo('');
+      const recvArgs = recvSize === undefined ? [] : ['--buffer-size', String(recvSize)];
+      const received = main(['recv', '0', '--dir', dir, '--overwrite', ...recvArgs], recvIo.io, {
+        transport: recordingBufferSizes(hv().host.transport, seen),
+      });
+      await waitForText(recvIo.errors, /listening on vsock any:(\d+)\n/);
+      const port = /any:(\d+)/.exec(recvIo.errors())?.[1];
+      const sendArgs = sendSize === undefined ? [] : ['--buffer-size', String(sendSize)];
+      const sender = send(
+        [...sendArgs, `host:${port}`, path],
+        recordingBufferSizes(vm.transport, seen),
+      );
+      expect(await sender.exit).toBe(0);
+      expect(await received).toBe(0);
+      expect(sha256(readFileSync(join(dir, 'a.bin')))).toEqual(sha256(content));
+      expect(seen).toEqual([
+        `listen ${recvSize ?? defaultTransferBufferSize}`,
+        `connect ${sendSize ?? defaultTransferBufferSize}`,
+      ]);
+    }
+  });
+
+  it('treats a bad --buffer-size as a usage error on both sides', async () => {
+    const recv = streamIo('');
+    expect(
+      await main(['recv', '0', '--dir', dir, '--buffer-size', '0'], recv.io, {
+        transport: hv().host.transport,
+      }),
+    ).toBe(2);
+    expect(recv.errors()).toBe(
+      "vmci recv: --buffer-size must be a positive whole number, got '0'\n",
+    );
+    const vm = hv().addVM({ cid: 3 });
+    const sender = send(['--buffer-size', '1M', 'host:5000', sourceFile('b', 'b')], vm.transport);
+    expect(await sender.exit).toBe(2);
+    expect(sender.errors()).toBe(
+      "vmci send: --buffer-size must be a positive whole number, got '1M'\n",
+    );
   });
 
   it('treats a bad --max-size as a usage error', async () => {

@@ -38,7 +38,7 @@ import {
   encodeStored,
   type FileHeader,
 } from '../transfer/protocol.js';
-import { finishConnection, writeWithBackpressure } from '../transfer/wire.js';
+import { bufferSizeOption, finishConnection, writeWithBackpressure } from '../transfer/wire.js';
 
 export interface ReceiveFilesOptions {
   /** Where to store files: an existing directory. */
@@ -58,6 +58,12 @@ export interface ReceiveFilesOptions {
    * as long as the connection lasts.
    */
   readonly idleTimeoutMs?: number;
+  /**
+   * `SO_VM_SOCKETS_BUFFER_SIZE` of every accepted connection, in bytes (default:
+   * `defaultTransferBufferSize` in transfer/wire.ts). Bytes in flight are capped by the smaller
+   * of the sender's and the receiver's buffer.
+   */
+  readonly bufferSize?: number;
   /** Where to listen (default: the kernel). Tests pass the testkit host's transport. */
   readonly transport?: Transport;
   /**
@@ -117,6 +123,7 @@ export async function receiveFiles(options: ReceiveFilesOptions): Promise<Receiv
   const cid = options.cid === undefined ? undefined : resolveCid(options.cid);
   const server = createServer({
     allowHalfOpen: true,
+    ...bufferSizeOption(options.bufferSize),
     ...(options.transport ? { transport: options.transport } : {}),
   });
   const address = await server.listenAsync({ port, ...(cid !== undefined ? { cid } : {}) });
@@ -427,6 +434,7 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
   await checkDirectory(dir);
   const maxSize = optionalPositiveInteger('recv', parsed, 'max-size');
   const idleTimeoutMs = optionalPositiveInteger('recv', parsed, 'idle-timeout');
+  const bufferSize = optionalPositiveInteger('recv', parsed, 'buffer-size');
   const json = parsed.values.json === true;
   const summary = await receiveFiles({
     dir,
@@ -436,6 +444,7 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
     overwrite: parsed.values.overwrite === true,
     ...(maxSize !== undefined ? { maxSize } : {}),
     ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
+    ...(bufferSize !== undefined ? { bufferSize } : {}),
     ...(context.transport ? { transport: context.transport } : {}),
     ...(context.signal ? { signal: context.signal } : {}),
     progress: oneAtATime(progressFactory(io, wantsProgress(io, parsed.values['no-progress']))),

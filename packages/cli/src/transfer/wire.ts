@@ -7,6 +7,18 @@ import { ReplyDecoder, type ReplyEvent } from './decoder.js';
 import { TransferError, transferCode, transferErrorCodes } from './errors.js';
 import { quoteName } from './name.js';
 
+/**
+ * The vsock buffer `vmci send` and `vmci recv` ask for unless told otherwise (`--buffer-size`);
+ * `undefined`: the kernel's default (256 KiB).
+ */
+export const defaultTransferBufferSize: number | undefined = undefined;
+
+/** `{ bufferSize }` for connect()/createServer(): the given size, else the default, if any. */
+export function bufferSizeOption(bufferSize: number | undefined): { bufferSize?: number } {
+  const size = bufferSize ?? defaultTransferBufferSize;
+  return size === undefined ? {} : { bufferSize: size };
+}
+
 /** A reply to a file: accepted, stored or failed. */
 export type FileReply = Exclude<ReplyEvent, { type: 'hello' }>;
 
