@@ -65,6 +65,8 @@ const config = {
   connects: intEnv('BENCH_CONNECTS', 1000),
   hold: intEnv('BENCH_HOLD', 10_000),
   reps: intEnv('BENCH_REPS', 3),
+  /** Which parts run (default all): transfer proxy setup memory. */
+  parts: new Set((process.env.BENCH_CLI_PARTS ?? 'transfer proxy setup memory').split(/[\s,]+/)),
   /** `vmci send`/`recv` also run with `--buffer-size` at each of these (bytes; default none). */
   transferBufferSizes: (process.env.BENCH_TRANSFER_BUFFER_SIZES ?? '')
     .split(',')
@@ -417,10 +419,21 @@ async function proxies() {
         }
       }
       for (const name of order) {
-        const mbps = await relayBulk(paths[name]);
+        const mbps = await relayBulk(paths[name]).catch((error: Error) => {
+          console.log(`  run ${rep + 1} relay ${name} bulk failed: ${error.message}`);
+          return Number.NaN;
+        });
         bulk[name].push(mbps);
         console.log(`  run ${rep + 1} relay ${name} bulk: ${mbps.toFixed(1)} MB/s`);
       }
+      for (const [name, relayed] of [
+        ['vmci', proxy],
+        ['socat', socat],
+      ] as const)
+        if (relayed.child.exitCode !== null || relayed.child.signalCode !== null)
+          console.log(
+            `  ${name} relay exited (${relayed.child.exitCode ?? relayed.child.signalCode}): ${relayed.output().slice(-2000)}`,
+          );
     }
   } finally {
     proxy.child.kill('SIGTERM');
@@ -609,107 +622,128 @@ async function main() {
     `guest: node ${process.version}, kernel ${os.release()}, ${os.cpus().length} vCPUs (qemu TCG), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${config.reps} runs each`,
   );
   const began = performance.now();
-  const transfer = await fileTransfer();
-  const relay = await proxies();
-  const setup = await connectionSetup();
-  const memory = await memoryPerConnection();
-
-  console.log();
-  console.log(
-    table(
-      [`file ${config.fileBytes / MiB} MiB, tmpfs → tmpfs`, 'MB/s', 'vs socat'],
-      [
-        ['socat -u VSOCK-CONNECT → VSOCK-LISTEN', transfer.socatMBps.toFixed(1), '1.00×'],
-        [
-          'vmci send → recv, SHA-256 (wall, incl. start-up)',
-          transfer.vmciMBps.toFixed(1),
-          formatRatio(transfer.vmciMBps / transfer.socatMBps),
-        ],
-        [
-          'vmci send → recv, SHA-256 (transfer, --json)',
-          transfer.vmciTransferMBps.toFixed(1),
-          formatRatio(transfer.vmciTransferMBps / transfer.socatMBps),
-        ],
-        ...Object.entries(transfer.vmciTransferMBpsAtBufferSize).map(([size, value]) => [
-          `  the same, --buffer-size ${size}`,
-          value.toFixed(1),
-          formatRatio(value / transfer.socatMBps),
-        ]),
-      ],
-    ),
-  );
-  const latencyRows: string[][] = [];
-  for (const [concurrency, byPath] of Object.entries(relay.latencyUs)) {
-    const added = (name: 'vmci' | 'socat') => byPath[name].p50 - byPath.direct.p50;
-    for (const name of ['direct', 'socat', 'vmci'] as const) {
-      const r = byPath[name];
-      latencyRows.push([
-        `${name} × ${concurrency}`,
-        r.p50.toFixed(0),
-        r.p99.toFixed(0),
-        name === 'direct' ? '' : added(name).toFixed(0),
-        name === 'vmci' ? formatRatio(added('vmci') / added('socat')) : '',
-        String(r.errors),
-      ]);
-    }
-  }
-  console.log();
-  console.log(
-    table(
-      [
-        'TCP client → relay → vsock C echo',
-        'p50 µs',
-        'p99 µs',
-        'added p50',
-        'vmci/socat',
-        'errors',
-      ],
-      latencyRows,
-    ),
-  );
-  console.log();
-  console.log(
-    table(
-      [`relay bulk ${config.proxyBulkBytes / MiB} MiB`, 'MB/s', 'vs socat'],
-      (['direct', 'socat', 'vmci'] as const).map((name) => [
-        name,
-        relay.bulkMBps[name].median.toFixed(1),
-        formatRatio(relay.bulkMBps[name].median / relay.bulkMBps.socat.median),
-      ]),
-    ),
-  );
-  const cRate = setup['C → C']?.median ?? Number.NaN;
-  console.log();
-  console.log(
-    table(
-      ['connects + accepts (sequential)', 'per s', 'vs C'],
-      Object.entries(setup).map(([key, v]) => [
-        key,
-        v.median.toFixed(0),
-        formatRatio(v.median / cRate),
-      ]),
-    ),
-  );
-  console.log();
-  console.log(
-    table(
-      [`${config.hold} open connections (both ends in one process)`, 'RSS B/conn', 'system B/conn'],
-      Object.entries(memory).map(([kind, v]) => [
-        kind === 'net'
-          ? 'net over TCP loopback'
-          : `vsock, backend ${kind === 'pipe' ? 'A (pipe)' : 'B (poll)'}`,
-        String(v.rssBytesPerConnection),
-        String(v.systemBytesPerConnection),
-      ]),
-    ),
-  );
+  const { parts } = config;
+  const transfer = parts.has('transfer') ? await fileTransfer() : undefined;
+  const relay = parts.has('proxy') ? await proxies() : undefined;
+  const setup = parts.has('setup') ? await connectionSetup() : undefined;
+  const memory = parts.has('memory') ? await memoryPerConnection() : undefined;
+  printTables(transfer, relay, setup, memory);
   console.log(`\nmeasured in ${((performance.now() - began) / 1000).toFixed(0)} s`);
   const file = path.join(here, 'results-vm.json');
   writeFileSync(
     file,
-    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, kernel: os.release(), vcpus: os.cpus().length, memoryBytes: os.totalmem(), config, transfer, relay, connectionSetup: setup, memoryPerConnection: memory }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), node: process.version, kernel: os.release(), vcpus: os.cpus().length, memoryBytes: os.totalmem(), config: { ...config, parts: [...parts] }, transfer, relay, connectionSetup: setup, memoryPerConnection: memory }, null, 2)}\n`,
   );
   console.log(`wrote ${path.relative(process.cwd(), file) || file}`);
+}
+
+function printTables(
+  transfer: Awaited<ReturnType<typeof fileTransfer>> | undefined,
+  relay: Awaited<ReturnType<typeof proxies>> | undefined,
+  setup: Awaited<ReturnType<typeof connectionSetup>> | undefined,
+  memory: Awaited<ReturnType<typeof memoryPerConnection>> | undefined,
+): void {
+  if (transfer) {
+    console.log();
+    console.log(
+      table(
+        [`file ${config.fileBytes / MiB} MiB, tmpfs → tmpfs`, 'MB/s', 'vs socat'],
+        [
+          ['socat -u VSOCK-CONNECT → VSOCK-LISTEN', transfer.socatMBps.toFixed(1), '1.00×'],
+          [
+            'vmci send → recv, SHA-256 (wall, incl. start-up)',
+            transfer.vmciMBps.toFixed(1),
+            formatRatio(transfer.vmciMBps / transfer.socatMBps),
+          ],
+          [
+            'vmci send → recv, SHA-256 (transfer, --json)',
+            transfer.vmciTransferMBps.toFixed(1),
+            formatRatio(transfer.vmciTransferMBps / transfer.socatMBps),
+          ],
+          ...Object.entries(transfer.vmciTransferMBpsAtBufferSize).map(([size, value]) => [
+            `  the same, --buffer-size ${size}`,
+            value.toFixed(1),
+            formatRatio(value / transfer.socatMBps),
+          ]),
+        ],
+      ),
+    );
+  }
+  if (relay) {
+    const latencyRows: string[][] = [];
+    for (const [concurrency, byPath] of Object.entries(relay.latencyUs)) {
+      const added = (name: 'vmci' | 'socat') => byPath[name].p50 - byPath.direct.p50;
+      for (const name of ['direct', 'socat', 'vmci'] as const) {
+        const r = byPath[name];
+        latencyRows.push([
+          `${name} × ${concurrency}`,
+          r.p50.toFixed(0),
+          r.p99.toFixed(0),
+          name === 'direct' ? '' : added(name).toFixed(0),
+          name === 'vmci' ? formatRatio(added('vmci') / added('socat')) : '',
+          String(r.errors),
+        ]);
+      }
+    }
+    console.log();
+    console.log(
+      table(
+        [
+          'TCP client → relay → vsock C echo',
+          'p50 µs',
+          'p99 µs',
+          'added p50',
+          'vmci/socat',
+          'errors',
+        ],
+        latencyRows,
+      ),
+    );
+    console.log();
+    console.log(
+      table(
+        [`relay bulk ${config.proxyBulkBytes / MiB} MiB`, 'MB/s', 'vs socat'],
+        (['direct', 'socat', 'vmci'] as const).map((name) => [
+          name,
+          relay.bulkMBps[name].median.toFixed(1),
+          formatRatio(relay.bulkMBps[name].median / relay.bulkMBps.socat.median),
+        ]),
+      ),
+    );
+  }
+  if (setup) {
+    const cRate = setup['C → C']?.median ?? Number.NaN;
+    console.log();
+    console.log(
+      table(
+        ['connects + accepts (sequential)', 'per s', 'vs C'],
+        Object.entries(setup).map(([key, v]) => [
+          key,
+          v.median.toFixed(0),
+          formatRatio(v.median / cRate),
+        ]),
+      ),
+    );
+  }
+  if (memory) {
+    console.log();
+    console.log(
+      table(
+        [
+          `${config.hold} open connections (both ends in one process)`,
+          'RSS B/conn',
+          'system B/conn',
+        ],
+        Object.entries(memory).map(([kind, v]) => [
+          kind === 'net'
+            ? 'net over TCP loopback'
+            : `vsock, backend ${kind === 'pipe' ? 'A (pipe)' : 'B (poll)'}`,
+          String(v.rssBytesPerConnection),
+          String(v.systemBytesPerConnection),
+        ]),
+      ),
+    );
+  }
 }
 
 const [roleName, ...roleArgs] = process.argv.slice(2);

@@ -14,7 +14,7 @@ const transferBufferSize: OptionSpec = {
   type: 'string',
   value: 'BYTES',
   description:
-    "the connection's vsock buffer (SO_VM_SOCKETS_BUFFER_SIZE); bytes in flight are capped by the smaller of both ends' (kernel default: 262144)",
+    "the connection's vsock buffer (SO_VM_SOCKETS_BUFFER_SIZE); bytes in flight are capped by the smaller of both ends' (default 4194304, or the transport's own if it refuses that)",
 };
 const cid: OptionSpec = {
   type: 'string',

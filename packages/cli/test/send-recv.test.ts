@@ -765,14 +765,23 @@ describe('vmci send / recv', () => {
     expect(errors()).toMatch(/--dir .*file is not a directory/);
   });
 
-  /** `transport`, noting the bufferSize of every connect and listen request it gets. */
-  function recordingBufferSizes(transport: Transport, seen: string[]): Transport {
+  /**
+   * `transport`, noting the bufferSize of every connect and listen request it gets; with
+   * `refuse`, it rejects every request that asks for one, as a kernel that clamps it does.
+   */
+  function recordingBufferSizes(transport: Transport, seen: string[], refuse = false): Transport {
     return new Proxy(transport, {
       get(target, key) {
         const value = Reflect.get(target, key, target);
         if (key !== 'connect' && key !== 'listen') return value;
         return (request: { bufferSize?: number }, ...rest: unknown[]) => {
           seen.push(`${key} ${request.bufferSize}`);
+          if (refuse && request.bufferSize !== undefined)
+            return Promise.reject(
+              Object.assign(new Error('the kernel kept buffer size 262144'), {
+                code: 'ERR_VMCI_INVALID_ARGUMENT',
+              }),
+            );
           return (value as (...args: unknown[]) => unknown).call(target, request, ...rest);
         };
       },
@@ -808,6 +817,44 @@ describe('vmci send / recv', () => {
         `connect ${sendSize ?? defaultTransferBufferSize}`,
       ]);
     }
+  });
+
+  it("falls back to the transport's own buffer when it refuses the default, not when it refuses --buffer-size", async () => {
+    const content = randomBytes(64 * 1024);
+    const path = sourceFile('c.bin', content);
+    const vm = hv().addVM({ cid: 3 });
+    const seen: string[] = [];
+    let sending: ReturnType<typeof sendFiles> | undefined;
+    const summary = await receiveFiles({
+      dir,
+      transport: recordingBufferSizes(hv().host.transport, seen, true),
+      onListening: ({ port }) => {
+        sending = sendFiles({
+          cid: 'host',
+          port,
+          files: [path],
+          transport: recordingBufferSizes(vm.transport, seen, true),
+        });
+      },
+    });
+    const sent = await (sending as ReturnType<typeof sendFiles>);
+    expect(summary.stored.map((f) => f.name)).toEqual(['c.bin']);
+    expect(sent.sent.map((f) => f.sha256)).toEqual([sha256(content).toString('hex')]);
+    expect(seen).toEqual([
+      `listen ${defaultTransferBufferSize}`,
+      'listen undefined',
+      `connect ${defaultTransferBufferSize}`,
+      'connect undefined',
+    ]);
+    await expect(
+      sendFiles({
+        cid: 'host',
+        port: 5000,
+        files: [path],
+        bufferSize: 1 << 20,
+        transport: recordingBufferSizes(vm.transport, [], true),
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_VMCI_INVALID_ARGUMENT' });
   });
 
   it('treats a bad --buffer-size as a usage error on both sides', async () => {

@@ -38,7 +38,11 @@ import {
   encodeStored,
   type FileHeader,
 } from '../transfer/protocol.js';
-import { bufferSizeOption, finishConnection, writeWithBackpressure } from '../transfer/wire.js';
+import {
+  finishConnection,
+  withTransferBufferSize,
+  writeWithBackpressure,
+} from '../transfer/wire.js';
 
 export interface ReceiveFilesOptions {
   /** Where to store files: an existing directory. */
@@ -121,12 +125,15 @@ export async function receiveFiles(options: ReceiveFilesOptions): Promise<Receiv
   signal?.throwIfAborted();
   const port = options.port ?? PORT_ANY;
   const cid = options.cid === undefined ? undefined : resolveCid(options.cid);
-  const server = createServer({
-    allowHalfOpen: true,
-    ...bufferSizeOption(options.bufferSize),
-    ...(options.transport ? { transport: options.transport } : {}),
+  const { server, address } = await withTransferBufferSize(options.bufferSize, async (sized) => {
+    const server = createServer({
+      allowHalfOpen: true,
+      ...sized,
+      ...(options.transport ? { transport: options.transport } : {}),
+    });
+    const address = await server.listenAsync({ port, ...(cid !== undefined ? { cid } : {}) });
+    return { server, address };
   });
-  const address = await server.listenAsync({ port, ...(cid !== undefined ? { cid } : {}) });
   const stored: ReceivedFile[] = [];
   const failed: ReceiveFailure[] = [];
   const sessions = new Set<ReceiveSession>();

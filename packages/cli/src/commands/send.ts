@@ -34,9 +34,9 @@ import {
   encodeTrailer,
 } from '../transfer/protocol.js';
 import {
-  bufferSizeOption,
   finishConnection,
   ReplyReader,
+  withTransferBufferSize,
   writeWithBackpressure,
 } from '../transfer/wire.js';
 
@@ -181,15 +181,18 @@ export async function sendFiles(options: SendFilesOptions): Promise<SendSummary>
   const planned = await planFiles(options.files, options.name);
   const { signal } = options;
   signal?.throwIfAborted();
-  const socket = await connect({
-    cid: resolveCid(options.cid),
-    port: options.port,
-    allowHalfOpen: true,
-    ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}),
-    ...bufferSizeOption(options.bufferSize),
-    ...(options.transport ? { transport: options.transport } : {}),
-    ...(signal ? { signal } : {}),
-  });
+  const cid = resolveCid(options.cid);
+  const socket = await withTransferBufferSize(options.bufferSize, (sized) =>
+    connect({
+      cid,
+      port: options.port,
+      allowHalfOpen: true,
+      ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}),
+      ...sized,
+      ...(options.transport ? { transport: options.transport } : {}),
+      ...(signal ? { signal } : {}),
+    }),
+  );
   const replies = new ReplyReader(socket);
   const onAbort = () => socket.destroy();
   signal?.addEventListener('abort', onAbort, { once: true });

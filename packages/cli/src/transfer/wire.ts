@@ -8,15 +8,37 @@ import { TransferError, transferCode, transferErrorCodes } from './errors.js';
 import { quoteName } from './name.js';
 
 /**
- * The vsock buffer `vmci send` and `vmci recv` ask for unless told otherwise (`--buffer-size`);
- * `undefined`: the kernel's default (256 KiB).
+ * The vsock buffer (bytes) `vmci send` and `vmci recv` ask for unless told otherwise
+ * (`--buffer-size`): the best of 256 KiB (the kernel's default), 1 MiB and 4 MiB measured by
+ * `pnpm bench:vm` (bench/README.md). Bytes in flight are capped by the smaller of both ends'.
  */
-export const defaultTransferBufferSize: number | undefined = undefined;
+export const defaultTransferBufferSize = 4 * 1024 * 1024;
 
-/** `{ bufferSize }` for connect()/createServer(): the given size, else the default, if any. */
-export function bufferSizeOption(bufferSize: number | undefined): { bufferSize?: number } {
-  const size = bufferSize ?? defaultTransferBufferSize;
-  return size === undefined ? {} : { bufferSize: size };
+/** Errors a transport gives for a buffer size it does not take (the kernel clamped or refused it). */
+const bufferSizeRefusals = new Set([
+  'ERR_VMCI_INVALID_ARGUMENT',
+  'EINVAL',
+  'ENOPROTOOPT',
+  'EOPNOTSUPP',
+]);
+
+/**
+ * Runs `open` (a connect or a listen) with the buffer size asked for, else with
+ * {@link defaultTransferBufferSize}. The default is a preference, not a requirement: when the
+ * transport refuses it, `open` runs once more with the transport's own size. A size the user
+ * chose is never dropped: its refusal is the error.
+ */
+export async function withTransferBufferSize<T>(
+  bufferSize: number | undefined,
+  open: (sized: { bufferSize?: number }) => Promise<T>,
+): Promise<T> {
+  if (bufferSize !== undefined) return open({ bufferSize });
+  try {
+    return await open({ bufferSize: defaultTransferBufferSize });
+  } catch (error) {
+    if (!bufferSizeRefusals.has((error as { code?: string }).code ?? '')) throw error;
+    return open({});
+  }
 }
 
 /** A reply to a file: accepted, stored or failed. */
