@@ -9,6 +9,8 @@
 #   VM_KERNEL=<vmlinux or vmlinuz>  VM_INITRD=<initramfs>  VM_KERNEL_RELEASE=<uname -r in guest>
 # Environment: VM_KERNEL_SERIES picks the kernel (6.1, the default, or 6.12: the kernel matrix);
 # VM_KERNEL_PKG / VM_KERNEL_PKG_VERSION override the pinned package of that series.
+# VM_EXTRA_PACKAGES="socat …": more Debian packages the guest's command needs (the guest shares
+# /usr, so they are installed here like the others; `pnpm bench:vm` asks for socat).
 set -euo pipefail
 
 # Pinned kernels, one per series of the matrix. The mirror drops old point releases; when a pin
@@ -76,6 +78,12 @@ ensure_packages() {
     missing+=(busybox-static)
   command -v xz >/dev/null 2>&1 || missing+=(xz-utils)
   command -v gzip >/dev/null 2>&1 || missing+=(gzip)
+  local pkg
+  for pkg in ${VM_EXTRA_PACKAGES:-}; do
+    [[ "$pkg" =~ ^[a-z0-9][a-z0-9+.-]*$ ]] || die "VM_EXTRA_PACKAGES: '$pkg' is not a Debian package name"
+    [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" = "install ok installed" ] ||
+      missing+=("$pkg")
+  done
   [ "${#missing[@]}" -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
     die "missing Debian packages: ${missing[*]} (install them as root: apt-get install --no-install-recommends ${missing[*]})"

@@ -10,6 +10,12 @@ const connectTimeout: OptionSpec = {
   value: 'MS',
   description: 'give up connecting after MS milliseconds (kernel default: 2000)',
 };
+const transferBufferSize: OptionSpec = {
+  type: 'string',
+  value: 'BYTES',
+  description:
+    "the connection's vsock buffer (SO_VM_SOCKETS_BUFFER_SIZE); bytes in flight are capped by the smaller of both ends' (default 4194304, or the transport's own if it refuses that)",
+};
 const cid: OptionSpec = {
   type: 'string',
   value: 'CID',
@@ -212,6 +218,7 @@ export const commands: readonly CommandSpec[] = [
         description: 'store the (single) file under NAME instead of its base name',
       },
       timeout: connectTimeout,
+      'buffer-size': transferBufferSize,
       json: { type: 'boolean', description: 'print one JSON result per file on stdout' },
       'no-progress': { type: 'boolean', description: 'no progress bar even on a terminal' },
     },
@@ -251,6 +258,7 @@ export const commands: readonly CommandSpec[] = [
         value: 'MS',
         description: 'drop a sender that sends nothing for MS milliseconds (partial file deleted)',
       },
+      'buffer-size': transferBufferSize,
       json: { type: 'boolean', description: 'print one JSON result per file on stdout' },
       'no-progress': { type: 'boolean', description: 'no progress bar even on a terminal' },
     },

@@ -23,7 +23,7 @@ import {
   encodeStored,
   encodeTrailer,
 } from '../src/transfer/protocol.js';
-import { ReplyReader } from '../src/transfer/wire.js';
+import { defaultTransferBufferSize, ReplyReader } from '../src/transfer/wire.js';
 import { streamIo, waitForText } from './helpers/stream-io.js';
 import { vsockService } from './proxy-helpers.js';
 
@@ -771,6 +771,116 @@ describe('vmci send / recv', () => {
       2,
     );
     expect(errors()).toMatch(/--dir .*file is not a directory/);
+  });
+
+  /**
+   * `transport`, noting the bufferSize of every connect and listen request it gets; with
+   * `refuse`, it rejects every request that asks for one, as a kernel that clamps it does.
+   */
+  function recordingBufferSizes(transport: Transport, seen: string[], refuse = false): Transport {
+    return new Proxy(transport, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target);
+        if (key !== 'connect' && key !== 'listen') return value;
+        return (request: { bufferSize?: number }, ...rest: unknown[]) => {
+          seen.push(`${key} ${request.bufferSize}`);
+          if (refuse && request.bufferSize !== undefined)
+            return Promise.reject(
+              Object.assign(new Error('the kernel kept buffer size 262144'), {
+                code: 'ERR_VMCI_INVALID_ARGUMENT',
+              }),
+            );
+          return (value as (...args: unknown[]) => unknown).call(target, request, ...rest);
+        };
+      },
+    });
+  }
+
+  it('asks for --buffer-size on both ends, and the default without it', async () => {
+    const content = randomBytes(MiB);
+    const path = sourceFile('a.bin', content);
+    const vm = hv().addVM({ cid: 3 });
+    for (const [sendSize, recvSize] of [
+      [2 * MiB, 4 * MiB],
+      [undefined, undefined],
+    ]) {
+      const seen: string[] = [];
+      const recvIo = streamIo('');
+      const recvArgs = recvSize === undefined ? [] : ['--buffer-size', String(recvSize)];
+      const received = main(['recv', '0', '--dir', dir, '--overwrite', ...recvArgs], recvIo.io, {
+        transport: recordingBufferSizes(hv().host.transport, seen),
+      });
+      await waitForText(recvIo.errors, /listening on vsock any:(\d+)\n/);
+      const port = /any:(\d+)/.exec(recvIo.errors())?.[1];
+      const sendArgs = sendSize === undefined ? [] : ['--buffer-size', String(sendSize)];
+      const sender = send(
+        [...sendArgs, `host:${port}`, path],
+        recordingBufferSizes(vm.transport, seen),
+      );
+      expect(await sender.exit).toBe(0);
+      expect(await received).toBe(0);
+      expect(sha256(readFileSync(join(dir, 'a.bin')))).toEqual(sha256(content));
+      expect(seen).toEqual([
+        `listen ${recvSize ?? defaultTransferBufferSize}`,
+        `connect ${sendSize ?? defaultTransferBufferSize}`,
+      ]);
+    }
+  });
+
+  it("falls back to the transport's own buffer when it refuses the default, not when it refuses --buffer-size", async () => {
+    const content = randomBytes(64 * 1024);
+    const path = sourceFile('c.bin', content);
+    const vm = hv().addVM({ cid: 3 });
+    const seen: string[] = [];
+    let sending: ReturnType<typeof sendFiles> | undefined;
+    const summary = await receiveFiles({
+      dir,
+      transport: recordingBufferSizes(hv().host.transport, seen, true),
+      onListening: ({ port }) => {
+        sending = sendFiles({
+          cid: 'host',
+          port,
+          files: [path],
+          transport: recordingBufferSizes(vm.transport, seen, true),
+        });
+      },
+    });
+    const sent = await (sending as ReturnType<typeof sendFiles>);
+    expect(summary.stored.map((f) => f.name)).toEqual(['c.bin']);
+    expect(sent.sent.map((f) => f.sha256)).toEqual([sha256(content).toString('hex')]);
+    expect(seen).toEqual([
+      `listen ${defaultTransferBufferSize}`,
+      'listen undefined',
+      `connect ${defaultTransferBufferSize}`,
+      'connect undefined',
+    ]);
+    await expect(
+      sendFiles({
+        cid: 'host',
+        port: 5000,
+        files: [path],
+        bufferSize: 1 << 20,
+        transport: recordingBufferSizes(vm.transport, [], true),
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_VMCI_INVALID_ARGUMENT' });
+  });
+
+  it('treats a bad --buffer-size as a usage error on both sides', async () => {
+    const recv = streamIo('');
+    expect(
+      await main(['recv', '0', '--dir', dir, '--buffer-size', '0'], recv.io, {
+        transport: hv().host.transport,
+      }),
+    ).toBe(2);
+    expect(recv.errors()).toBe(
+      "vmci recv: --buffer-size must be a positive whole number, got '0'\n",
+    );
+    const vm = hv().addVM({ cid: 3 });
+    const sender = send(['--buffer-size', '1M', 'host:5000', sourceFile('b', 'b')], vm.transport);
+    expect(await sender.exit).toBe(2);
+    expect(sender.errors()).toBe(
+      "vmci send: --buffer-size must be a positive whole number, got '1M'\n",
+    );
   });
 
   it('treats a bad --max-size as a usage error', async () => {

@@ -3,37 +3,42 @@
  * backend A (pipe) and backend B (poll) against a C baseline (bench/vsock-baseline.c, compiled
  * here with the host's gcc into /tmp), all in the same boot. From the repository root:
  *
+ *   pnpm bench:vm          (this, then @vmci/cli's bench/vm.ts, in one boot; BENCH_VM_PARTS=sockets: only this)
  *   bash scripts/vm/run.sh node_modules/.bin/tsx packages/sockets/bench/guest.ts
  *
  * SAFETY: refuses to run unless /proc/cmdline carries vsock_harness_guest=1 (the harness guest has
  * no vsock device to the outside, only vsock_loopback). Never run vsock code on the host.
  *
- * Two groups, each timed the same way as bench/run.ts (64-byte ping-pong; bulk in 64 KiB writes
+ * Three groups, each timed the same way as bench/run.ts (64-byte ping-pong; bulk in 64 KiB writes
  * with backpressure, timed until the last byte is counted at the far end):
  *  - "client → C server": a Node client (A or B) or the C client against the C server (a separate
  *    process; echo for round trips, count-and-answer for bulk). Same server for all three, so the
- *    ratio isolates the client side.
+ *    ratio isolates the client side. The same C server also listens on an AF_UNIX path, where the
+ *    C client and Node's `net` client measure what `net` adds over C on AF_UNIX: the fair
+ *    overhead ratio is (A or B → C − C↔C) on vsock over (net → C − C↔C) on AF_UNIX, per round
+ *    trip and per byte (goal ≤ 1.1 for A, ≤ 1.3 for B).
  *  - "both ends in Node": client and server sockets of one backend in one Node process (as the
  *    host bench does), next to the C client + C server — and, for reference, Node's own `net`
  *    over AF_UNIX in the same process: what any Node socket costs per message under TCG.
+ *  - bulk of the C, A and B clients against a C server whose buffers are BENCH_BUFFER_SIZES
+ *    (SO_VM_SOCKETS_BUFFER_SIZE on both ends; default 256 KiB, 1 MiB, 4 MiB).
  *
- * Environment (pass it into the guest with VM_PASS_ENV="BENCH_RTT BENCH_BULK_MIB BENCH_REPS"):
- * BENCH_RTT (default 5000), BENCH_BULK_MIB (default 128), BENCH_REPS (default 3; median reported).
+ * Environment (pnpm bench:vm passes it into the guest): BENCH_RTT (default 5000), BENCH_BULK_MIB
+ * (default 128), BENCH_REPS (default 3; median reported), BENCH_BUFFER_SIZES (bytes, comma-separated).
  */
-import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
+import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { harnessMarker, inHarnessGuest } from '@vmci/ffi/harness';
 import { connect } from '../src/connect.js';
 import { KernelTransport } from '../src/kernel/transport.js';
 import { createServer, type VsockServer } from '../src/server.js';
 import type { VsockSocket } from '../src/transport.js';
+import { baselineClient, compileBaseline, startBaselineServer } from './baseline.js';
 import {
   bulk,
   destroyBoth,
@@ -56,7 +61,6 @@ if (!inHarnessGuest()) {
   process.exit(2);
 }
 
-const run = promisify(execFile);
 const here = path.dirname(fileURLToPath(import.meta.url));
 const config = {
   roundTrips: intEnv('BENCH_RTT', 5_000),
@@ -66,9 +70,13 @@ const config = {
   warmupBulkBytes: 4 * 1024 * 1024,
   chunkBytes: 64 * 1024,
   reps: intEnv('BENCH_REPS', 3),
+  /** Bulk A/B/C client → C server at these SO_VM_SOCKETS_BUFFER_SIZEs (both ends). */
+  bufferSizes: (process.env.BENCH_BUFFER_SIZES ?? '262144,1048576,4194304')
+    .split(',')
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0),
 };
 const LOOPBACK_CID = 1;
-const baselineBinary = path.join(os.tmpdir(), 'vsock-baseline');
 
 type Backend = 'pipe' | 'poll';
 const transports: Record<Backend, KernelTransport> = {
@@ -79,49 +87,44 @@ const labels: Record<string, string> = {
   c: 'C client → C server',
   'pipe→c': 'A (pipe) client → C server',
   'poll→c': 'B (poll) client → C server',
+  'cunix→cunix': 'AF_UNIX: C client → C server',
+  'net→cunix': 'AF_UNIX: node net client → C server',
   'pipe↔pipe': 'A (pipe) ↔ A, one process',
   'poll↔poll': 'B (poll) ↔ B, one process',
   'net↔net': 'ref: node net AF_UNIX ↔ net, one process',
 };
 
-// --- the C baseline -------------------------------------------------------------------------------
-async function startBaselineServer(): Promise<{ port: number; stop(): void }> {
-  await run('gcc', ['-O2', '-Wall', '-o', baselineBinary, path.join(here, 'vsock-baseline.c')]);
-  const child = spawn(baselineBinary, ['server'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout });
-  const [line] = (await Promise.race([
-    once(lines, 'line'),
-    once(child, 'exit').then(([code]) => {
-      throw new Error(`vsock-baseline server exited (${code})`);
-    }),
-  ])) as [string];
-  const port = Number(/^listening (\d+)$/.exec(line)?.[1]);
-  if (!Number.isInteger(port)) throw new Error(`vsock-baseline server said: ${line}`);
-  lines.close();
-  return { port, stop: () => child.kill() };
-}
-
-async function baselineClient(args: string[]): Promise<number> {
-  const { stdout } = await run(baselineBinary, args);
-  return Number(stdout.trim());
-}
-
 // --- Node clients against the C server -------------------------------------------------------------
-async function nodeClient(backend: Backend, port: number, mode: 'R' | 'B'): Promise<VsockSocket> {
-  const socket = await connect({ cid: LOOPBACK_CID, port, transport: transports[backend] });
+/** Where a client connects: a vsock port on CID 1 (backend A or B) or `net` to an AF_UNIX path. */
+type Target = { kind: Backend; port: number; bufferSize?: number } | { kind: 'net'; path: string };
+
+async function nodeClient(target: Target, mode: 'R' | 'B'): Promise<Duplex> {
+  let socket: Duplex;
+  if (target.kind === 'net') {
+    const client = net.connect(target.path);
+    await once(client, 'connect');
+    socket = client;
+  } else {
+    socket = await connect({
+      cid: LOOPBACK_CID,
+      port: target.port,
+      transport: transports[target.kind],
+      ...(target.bufferSize !== undefined ? { bufferSize: target.bufferSize } : {}),
+    });
+  }
   socket.write(mode);
   return socket;
 }
 
-async function closeClient(socket: VsockSocket): Promise<void> {
+async function closeClient(socket: Duplex): Promise<void> {
   if (socket.closed) return; // e.g. ended by the peer: autoDestroy has closed it already
   const closed = once(socket, 'close');
   socket.destroy();
   await closed;
 }
 
-async function clientRoundTrips(backend: Backend, port: number): Promise<number> {
-  const socket = await nodeClient(backend, port, 'R');
+async function clientRoundTrips(target: Target): Promise<number> {
+  const socket = await nodeClient(target, 'R');
   await roundTrips(socket, config.warmupRoundTrips, config.messageBytes);
   const micros = await roundTrips(socket, config.roundTrips, config.messageBytes);
   await closeClient(socket);
@@ -129,8 +132,8 @@ async function clientRoundTrips(backend: Backend, port: number): Promise<number>
 }
 
 /** Writes `total` bytes, ends, and waits for the server's 8-byte count: MB/s. */
-async function clientBulkOnce(backend: Backend, port: number, total: number): Promise<number> {
-  const socket = await nodeClient(backend, port, 'B');
+async function clientBulkOnce(target: Target, total: number): Promise<number> {
+  const socket = await nodeClient(target, 'B');
   const answer: Buffer[] = [];
   socket.on('data', (chunk: Buffer) => answer.push(chunk));
   const ended = once(socket, 'end');
@@ -145,9 +148,9 @@ async function clientBulkOnce(backend: Backend, port: number, total: number): Pr
   return total / seconds / 1e6;
 }
 
-async function clientBulk(backend: Backend, port: number): Promise<number> {
-  await clientBulkOnce(backend, port, config.warmupBulkBytes);
-  return clientBulkOnce(backend, port, config.bulkBytes);
+async function clientBulk(target: Target): Promise<number> {
+  await clientBulkOnce(target, config.warmupBulkBytes);
+  return clientBulkOnce(target, config.bulkBytes);
 }
 
 // --- both ends in this process -------------------------------------------------------------------
@@ -212,10 +215,52 @@ async function pairBulk(backend: Backend | 'net'): Promise<number> {
 }
 
 // --- main ----------------------------------------------------------------------------------------
+type Cases = Record<string, () => Promise<number>>;
+
+/** Runs every case `config.reps` times, the order rotating between runs; the values per case. */
+async function measure(
+  what: string,
+  unit: string,
+  cases: Cases,
+  label: (key: string) => string,
+): Promise<Record<string, number[]>> {
+  const keys = Object.keys(cases);
+  const values: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+  for (let rep = 0; rep < config.reps; rep++) {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[(i + rep) % keys.length] as string;
+      const value = await (cases[key] as () => Promise<number>)();
+      values[key]?.push(value);
+      console.log(`  run ${rep + 1} ${what} ${label(key)}: ${value.toFixed(1)} ${unit}`);
+    }
+  }
+  return values;
+}
+
+const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+
+/**
+ * The fair overhead ratio: what a client stack adds over C on vsock, against what Node's `net`
+ * adds over C on AF_UNIX — (ours − C↔C vsock) / (net − C↔C AF_UNIX), in time per round trip or
+ * per byte (bulk: the inverse of the throughput).
+ */
+const overheadRatio = (ours: number, c: number, net: number, cUnix: number) =>
+  (ours - c) / (net - cUnix);
+
 async function main() {
-  const baseline = await startBaselineServer();
-  const { port } = baseline;
-  const rttCases: Record<string, () => Promise<number>> = {
+  await compileBaseline();
+  const socketDir = mkdtempSync(path.join(os.tmpdir(), 'vmci-bench-c-'));
+  const unixPath = path.join(socketDir, 'c.sock');
+  const stops: (() => void)[] = [];
+  const start = async (args: string[]) => {
+    const server = await startBaselineServer(args);
+    stops.push(server.stop);
+    return server.port;
+  };
+  const port = await start(['server']);
+  await start(['server', `unix:${unixPath}`]);
+  const unixTarget = `unix:${unixPath}`;
+  const rttCases: Cases = {
     c: () =>
       baselineClient([
         'rtt',
@@ -223,29 +268,52 @@ async function main() {
         String(config.roundTrips),
         String(config.warmupRoundTrips),
       ]),
-    'pipe→c': () => clientRoundTrips('pipe', port),
-    'poll→c': () => clientRoundTrips('poll', port),
+    'pipe→c': () => clientRoundTrips({ kind: 'pipe', port }),
+    'poll→c': () => clientRoundTrips({ kind: 'poll', port }),
+    'cunix→cunix': () =>
+      baselineClient([
+        'rtt',
+        unixTarget,
+        String(config.roundTrips),
+        String(config.warmupRoundTrips),
+      ]),
+    'net→cunix': () => clientRoundTrips({ kind: 'net', path: unixPath }),
     'pipe↔pipe': () => pairRoundTrips('pipe'),
     'poll↔poll': () => pairRoundTrips('poll'),
     'net↔net': () => pairRoundTrips('net'),
   };
-  const bulkCases: Record<string, () => Promise<number>> = {
-    c: () =>
-      baselineClient([
-        'bulk',
-        String(port),
-        String(config.bulkBytes),
-        String(config.warmupBulkBytes),
-      ]),
-    'pipe→c': () => clientBulk('pipe', port),
-    'poll→c': () => clientBulk('poll', port),
+  const cBulk = (target: string, bufferSize?: number) =>
+    baselineClient([
+      'bulk',
+      target,
+      String(config.bulkBytes),
+      String(config.warmupBulkBytes),
+      ...(bufferSize !== undefined ? [String(bufferSize)] : []),
+    ]);
+  const bulkCases: Cases = {
+    c: () => cBulk(String(port)),
+    'pipe→c': () => clientBulk({ kind: 'pipe', port }),
+    'poll→c': () => clientBulk({ kind: 'poll', port }),
+    'cunix→cunix': () => cBulk(unixTarget),
+    'net→cunix': () => clientBulk({ kind: 'net', path: unixPath }),
     'pipe↔pipe': () => pairBulk('pipe'),
     'poll↔poll': () => pairBulk('poll'),
     'net↔net': () => pairBulk('net'),
   };
-  const keys = Object.keys(rttCases);
-  const rtt: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
-  const mbps: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
+  // Bulk at larger buffers: a C server per size (accepted sockets inherit the listener's size).
+  const sizeCases: Cases = {};
+  for (const size of config.bufferSizes) {
+    const sizedPort = await start(['server', String(size)]);
+    sizeCases[`c@${size}`] = () => cBulk(String(sizedPort), size);
+    sizeCases[`pipe→c@${size}`] = () =>
+      clientBulk({ kind: 'pipe', port: sizedPort, bufferSize: size });
+    sizeCases[`poll→c@${size}`] = () =>
+      clientBulk({ kind: 'poll', port: sizedPort, bufferSize: size });
+  }
+  const sizeLabel = (key: string) => {
+    const [who, size] = key.split('@') as [string, string];
+    return `${labels[who]}, buffers ${Number(size) / 1024} KiB`;
+  };
 
   console.log(
     `guest: node ${process.version}, kernel ${os.release()}, ${os.cpus().length} vCPUs (qemu TCG); ` +
@@ -253,36 +321,31 @@ async function main() {
       `${config.bulkBytes / 2 ** 20} MiB in ${config.chunkBytes / 1024} KiB writes, ${config.reps} runs each`,
   );
   const started = performance.now();
+  let rtt: Record<string, number[]>;
+  let mbps: Record<string, number[]>;
+  let sized: Record<string, number[]>;
   try {
-    for (let rep = 0; rep < config.reps; rep++) {
-      const order = keys.map((_, i) => keys[(i + rep) % keys.length] as string);
-      for (const key of order) {
-        const value = await (rttCases[key] as () => Promise<number>)();
-        rtt[key]?.push(value);
-        console.log(`  run ${rep + 1} round trip ${labels[key]}: ${value.toFixed(1)} µs`);
-      }
-      for (const key of order) {
-        const value = await (bulkCases[key] as () => Promise<number>)();
-        mbps[key]?.push(value);
-        console.log(`  run ${rep + 1} bulk       ${labels[key]}: ${value.toFixed(1)} MB/s`);
-      }
-    }
+    rtt = await measure('round trip', 'µs', rttCases, (k) => labels[k] as string);
+    mbps = await measure('bulk', 'MB/s', bulkCases, (k) => labels[k] as string);
+    sized = await measure('bulk', 'MB/s', sizeCases, sizeLabel);
   } finally {
-    baseline.stop();
+    for (const stop of stops) stop();
     for (const entry of Object.values(servers)) entry?.server.close();
     if (netServer) {
       netServer.server.close();
       rmSync(netServer.dir, { recursive: true, force: true });
     }
+    rmSync(socketDir, { recursive: true, force: true });
   }
 
-  const rttBase = median(rtt.c as number[]);
-  const bulkBase = median(mbps.c as number[]);
-  const round = (value: number, digits = 2) => Number(value.toFixed(digits));
+  const keys = Object.keys(rttCases);
+  const med = (values: Record<string, number[]>, key: string) => median(values[key] as number[]);
+  const rttBase = med(rtt, 'c');
+  const bulkBase = med(mbps, 'c');
   const results: Record<string, unknown> = {};
   const rows = keys.map((key) => {
-    const r = median(rtt[key] as number[]);
-    const m = median(mbps[key] as number[]);
+    const r = med(rtt, key);
+    const m = med(mbps, key);
     results[key] = {
       label: labels[key],
       roundTripUs: {
@@ -308,6 +371,68 @@ async function main() {
   console.log(
     table(['vsock loopback (guest)', 'round trip µs', 'vs C', 'bulk MB/s', 'vs C'], rows),
   );
+
+  // The fair ratios (goal ≤ 1.1 for A, ≤ 1.3 for B).
+  const fair: Record<string, { roundTrip: number; bulk: number }> = {};
+  const perByte = (key: string) => 1 / med(mbps, key);
+  for (const backend of ['pipe', 'poll'] as const) {
+    fair[backend] = {
+      roundTrip: round(
+        overheadRatio(
+          med(rtt, `${backend}→c`),
+          rttBase,
+          med(rtt, 'net→cunix'),
+          med(rtt, 'cunix→cunix'),
+        ),
+        3,
+      ),
+      bulk: round(
+        overheadRatio(
+          perByte(`${backend}→c`),
+          perByte('c'),
+          perByte('net→cunix'),
+          perByte('cunix→cunix'),
+        ),
+        3,
+      ),
+    };
+  }
+  console.log();
+  console.log(
+    table(
+      ['fair overhead ratio: (ours→C − C↔C) vsock / (net→C − C↔C) AF_UNIX', 'round trip', 'bulk'],
+      [
+        [
+          'A (pipe), goal ≤ 1.1',
+          formatRatio(fair.pipe?.roundTrip ?? 0),
+          formatRatio(fair.pipe?.bulk ?? 0),
+        ],
+        [
+          'B (poll), goal ≤ 1.3',
+          formatRatio(fair.poll?.roundTrip ?? 0),
+          formatRatio(fair.poll?.bulk ?? 0),
+        ],
+      ],
+    ),
+  );
+
+  const bufferRows = config.bufferSizes.map((size) => {
+    const c = med(sized, `c@${size}`);
+    const a = med(sized, `pipe→c@${size}`);
+    const b = med(sized, `poll→c@${size}`);
+    return [
+      `${size / 1024} KiB`,
+      c.toFixed(1),
+      a.toFixed(1),
+      formatRatio(a / c),
+      b.toFixed(1),
+      formatRatio(b / c),
+    ];
+  });
+  console.log();
+  console.log(
+    table(['bulk → C server, buffers', 'C MB/s', 'A MB/s', 'A/C', 'B MB/s', 'B/C'], bufferRows),
+  );
   console.log(`\nmeasured in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
   const file = path.join(here, 'results-guest.json');
@@ -323,6 +448,13 @@ async function main() {
         baseline: 'bench/vsock-baseline.c (gcc -O2), blocking, server forks per connection',
         config,
         results,
+        fairOverheadRatio: fair,
+        bufferSizes: Object.fromEntries(
+          Object.entries(sized).map(([key, runs]) => [
+            key,
+            { medianMBps: round(median(runs), 1), runs: runs.map((v) => round(v, 1)) },
+          ]),
+        ),
       },
       null,
       2,

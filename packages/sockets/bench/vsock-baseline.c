@@ -3,22 +3,31 @@
  * client. Compiled and run ONLY inside the nested-VM harness guest (it refuses to run without
  * vsock_harness_guest=1 on /proc/cmdline).
  *
- *   vsock-baseline server                      listens on CID_ANY, any port; prints "listening <port>"
- *   vsock-baseline rtt  <port> <count> <warmup> prints mean µs per 64-byte round trip to CID 1
- *   vsock-baseline bulk <port> <bytes> <warmup> prints MB/s (10^6 B/s) for <bytes> in 64 KiB writes
+ *   vsock-baseline server [bufsize]             listens on CID_ANY, any port; prints "listening <port>";
+ *                                               bufsize sets SO_VM_SOCKETS_BUFFER_(MAX_)SIZE
+ *   vsock-baseline server unix:<path>           the same server on an AF_UNIX path ("listening 0")
+ *   vsock-baseline server tcp                   the same server on TCP 127.0.0.1, any port
+ *   vsock-baseline closer                       vsock: accepts and closes at once, no fork
+ *   vsock-baseline rtt  <target> <count> <warmup> prints mean µs per 64-byte round trip
+ *   vsock-baseline bulk <target> <bytes> <warmup> [bufsize]  prints MB/s (10^6 B/s), 64 KiB writes
+ *   vsock-baseline connects <port> <count>      connect to a closer, wait for its close, repeat;
+ *                                               prints connections per second
  *
- * Protocol: the client's first byte picks the mode: 'R' = echo everything back, 'B' = read until
- * end of stream, then answer with the 8-byte count.
+ * A <target> is a vsock port on CID 1 or unix:<path>. Protocol: the client's first byte picks
+ * the mode: 'R' = echo everything back, 'B' = read until end of stream, then answer with the
+ * 8-byte count.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/vm_sockets.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -80,7 +89,13 @@ static void read_exact(int fd, char *p, size_t len) {
 static void serve(int fd) {
   static char buf[CHUNK];
   char mode;
-  read_exact(fd, &mode, 1);
+  ssize_t got;
+  while ((got = read(fd, &mode, 1)) < 0 && errno == EINTR) {
+  }
+  if (got != 1) { /* a probe that only connected (or a reset): nothing to serve */
+    close(fd);
+    return;
+  }
   uint64_t count = 0;
   for (;;) {
     ssize_t n = read(fd, buf, sizeof buf);
@@ -96,23 +111,62 @@ static void serve(int fd) {
   close(fd);
 }
 
-static int server(void) {
-  int fd = socket(AF_VSOCK, SOCK_STREAM, 0);
-  if (fd < 0) die("socket");
-  struct sockaddr_vm addr = {.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = VMADDR_PORT_ANY};
-  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
-  if (listen(fd, 16) < 0) die("listen");
-  socklen_t len = sizeof addr;
-  if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0) die("getsockname");
-  printf("listening %u\n", addr.svm_port);
+static void set_buffer_size(int fd, unsigned long long size) {
+  if (size == 0) return;
+  if (setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_MAX_SIZE, &size, sizeof size) < 0)
+    die("setsockopt BUFFER_MAX_SIZE");
+  if (setsockopt(fd, AF_VSOCK, SO_VM_SOCKETS_BUFFER_SIZE, &size, sizeof size) < 0)
+    die("setsockopt BUFFER_SIZE");
+}
+
+/* A listening socket: vsock (CID_ANY, any port; accepted sockets inherit its buffer size),
+   AF_UNIX at `path`, or TCP on 127.0.0.1 (any port). Prints "listening <port>". */
+static int listen_on(const char *kind, unsigned long long bufsize) {
+  int fd;
+  unsigned port = 0;
+  if (strncmp(kind, "unix:", 5) == 0) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", kind + 5);
+    unlink(addr.sun_path);
+    if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) die("socket");
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
+  } else if (strcmp(kind, "tcp") == 0) {
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    int one = 1;
+    if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0) die("socket");
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
+    socklen_t len = sizeof addr;
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0) die("getsockname");
+    port = ntohs(addr.sin_port);
+  } else {
+    struct sockaddr_vm addr = {.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_ANY, .svm_port = VMADDR_PORT_ANY};
+    if ((fd = socket(AF_VSOCK, SOCK_STREAM, 0)) < 0) die("socket");
+    set_buffer_size(fd, bufsize);
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
+    socklen_t len = sizeof addr;
+    if (getsockname(fd, (struct sockaddr *)&addr, &len) < 0) die("getsockname");
+    port = addr.svm_port;
+  }
+  if (listen(fd, 1024) < 0) die("listen");
+  printf("listening %u\n", port);
   fflush(stdout);
-  signal(SIGCHLD, SIG_IGN);
+  return fd;
+}
+
+static int accept_retry(int fd) {
   for (;;) {
     int c = accept(fd, NULL, NULL);
-    if (c < 0) {
-      if (errno == EINTR) continue;
-      die("accept");
-    }
+    if (c >= 0) return c;
+    if (errno != EINTR && errno != ECONNABORTED) die("accept");
+  }
+}
+
+static int server(const char *kind, unsigned long long bufsize) {
+  int fd = listen_on(kind, bufsize);
+  signal(SIGCHLD, SIG_IGN);
+  for (;;) {
+    int c = accept_retry(fd);
     pid_t pid = fork(); /* one process per connection: the Node clients may overlap a little */
     if (pid < 0) die("fork");
     if (pid == 0) {
@@ -124,13 +178,53 @@ static int server(void) {
   }
 }
 
-static int connect_loopback(unsigned port, char mode) {
+/* Accepts and closes at once: the far end of the connection-setup measurement. */
+static int closer(void) {
+  int fd = listen_on("vsock", 0);
+  for (;;) {
+    int c = accept_retry(fd);
+    close(c);
+  }
+  return 0;
+}
+
+static int connect_vsock(unsigned port) {
   int fd = socket(AF_VSOCK, SOCK_STREAM, 0);
   if (fd < 0) die("socket");
   struct sockaddr_vm addr = {.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_LOCAL, .svm_port = port};
   if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
+  return fd;
+}
+
+/* Connects to a <target> (a vsock port on CID 1, or unix:<path>) and sends the mode byte. */
+static int connect_target(const char *target, char mode, unsigned long long bufsize) {
+  int fd;
+  if (strncmp(target, "unix:", 5) == 0) {
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", target + 5);
+    if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) die("socket");
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
+  } else {
+    struct sockaddr_vm addr = {.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_LOCAL,
+                               .svm_port = (unsigned)strtoul(target, NULL, 10)};
+    if ((fd = socket(AF_VSOCK, SOCK_STREAM, 0)) < 0) die("socket");
+    set_buffer_size(fd, bufsize);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
+  }
   write_all(fd, &mode, 1);
   return fd;
+}
+
+static double connects(unsigned port, long count) {
+  char byte;
+  double start = now_us();
+  for (long i = 0; i < count; i++) {
+    int fd = connect_vsock(port);
+    while (read(fd, &byte, 1) > 0) {
+    }
+    close(fd);
+  }
+  return (double)count / ((now_us() - start) / 1e6);
 }
 
 static double round_trips(int fd, long count) {
@@ -144,10 +238,10 @@ static double round_trips(int fd, long count) {
   return (now_us() - start) / (double)count;
 }
 
-static double bulk(unsigned port, uint64_t total) {
+static double bulk(const char *target, uint64_t total, unsigned long long bufsize) {
   static char buf[CHUNK];
   memset(buf, 'b', sizeof buf);
-  int fd = connect_loopback(port, 'B');
+  int fd = connect_target(target, 'B', bufsize);
   double start = now_us();
   for (uint64_t sent = 0; sent < total; sent += CHUNK) write_all(fd, buf, CHUNK);
   shutdown(fd, SHUT_WR);
@@ -166,22 +260,32 @@ static double bulk(unsigned port, uint64_t total) {
 int main(int argc, char **argv) {
   require_harness_guest();
   signal(SIGPIPE, SIG_IGN);
-  if (argc == 2 && strcmp(argv[1], "server") == 0) return server();
+  if (argc >= 2 && argc <= 3 && strcmp(argv[1], "server") == 0) {
+    if (argc == 3 && (strncmp(argv[2], "unix:", 5) == 0 || strcmp(argv[2], "tcp") == 0))
+      return server(argv[2], 0);
+    return server("vsock", argc == 3 ? strtoull(argv[2], NULL, 10) : 0);
+  }
+  if (argc == 2 && strcmp(argv[1], "closer") == 0) return closer();
+  if (argc == 4 && strcmp(argv[1], "connects") == 0) {
+    printf("%.1f\n", connects((unsigned)strtoul(argv[2], NULL, 10), atol(argv[3])));
+    return 0;
+  }
   if (argc == 5 && strcmp(argv[1], "rtt") == 0) {
-    unsigned port = (unsigned)strtoul(argv[2], NULL, 10);
-    int fd = connect_loopback(port, 'R');
+    int fd = connect_target(argv[2], 'R', 0);
     round_trips(fd, atol(argv[4]));
     printf("%.3f\n", round_trips(fd, atol(argv[3])));
     close(fd);
     return 0;
   }
-  if (argc == 5 && strcmp(argv[1], "bulk") == 0) {
-    unsigned port = (unsigned)strtoul(argv[2], NULL, 10);
+  if ((argc == 5 || argc == 6) && strcmp(argv[1], "bulk") == 0) {
     uint64_t warmup = strtoull(argv[4], NULL, 10);
-    if (warmup) bulk(port, warmup);
-    printf("%.1f\n", bulk(port, strtoull(argv[3], NULL, 10)));
+    unsigned long long bufsize = argc == 6 ? strtoull(argv[5], NULL, 10) : 0;
+    if (warmup) bulk(argv[2], warmup, bufsize);
+    printf("%.1f\n", bulk(argv[2], strtoull(argv[3], NULL, 10), bufsize));
     return 0;
   }
-  fprintf(stderr, "usage: vsock-baseline server | rtt <port> <count> <warmup> | bulk <port> <bytes> <warmup>\n");
+  fprintf(stderr, "usage: vsock-baseline server [bufsize | unix:<path> | tcp] | closer | "
+                  "rtt <target> <count> <warmup> | bulk <target> <bytes> <warmup> [bufsize] | "
+                  "connects <port> <count>\n");
   return 2;
 }

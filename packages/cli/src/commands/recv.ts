@@ -38,7 +38,11 @@ import {
   encodeStored,
   type FileHeader,
 } from '../transfer/protocol.js';
-import { finishConnection, writeWithBackpressure } from '../transfer/wire.js';
+import {
+  finishConnection,
+  withTransferBufferSize,
+  writeWithBackpressure,
+} from '../transfer/wire.js';
 
 export interface ReceiveFilesOptions {
   /** Where to store files: an existing directory. */
@@ -58,6 +62,12 @@ export interface ReceiveFilesOptions {
    * as long as the connection lasts.
    */
   readonly idleTimeoutMs?: number;
+  /**
+   * `SO_VM_SOCKETS_BUFFER_SIZE` of every accepted connection, in bytes (default:
+   * `defaultTransferBufferSize` in transfer/wire.ts). Bytes in flight are capped by the smaller
+   * of the sender's and the receiver's buffer.
+   */
+  readonly bufferSize?: number;
   /** Where to listen (default: the kernel). Tests pass the testkit host's transport. */
   readonly transport?: Transport;
   /**
@@ -115,11 +125,15 @@ export async function receiveFiles(options: ReceiveFilesOptions): Promise<Receiv
   signal?.throwIfAborted();
   const port = options.port ?? PORT_ANY;
   const cid = options.cid === undefined ? undefined : resolveCid(options.cid);
-  const server = createServer({
-    allowHalfOpen: true,
-    ...(options.transport ? { transport: options.transport } : {}),
+  const { server, address } = await withTransferBufferSize(options.bufferSize, async (sized) => {
+    const server = createServer({
+      allowHalfOpen: true,
+      ...sized,
+      ...(options.transport ? { transport: options.transport } : {}),
+    });
+    const address = await server.listenAsync({ port, ...(cid !== undefined ? { cid } : {}) });
+    return { server, address };
   });
-  const address = await server.listenAsync({ port, ...(cid !== undefined ? { cid } : {}) });
   const stored: ReceivedFile[] = [];
   const failed: ReceiveFailure[] = [];
   const sessions = new Set<ReceiveSession>();
@@ -427,6 +441,7 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
   await checkDirectory(dir);
   const maxSize = optionalPositiveInteger('recv', parsed, 'max-size');
   const idleTimeoutMs = optionalPositiveInteger('recv', parsed, 'idle-timeout');
+  const bufferSize = optionalPositiveInteger('recv', parsed, 'buffer-size');
   const json = parsed.values.json === true;
   const summary = await receiveFiles({
     dir,
@@ -436,6 +451,7 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
     overwrite: parsed.values.overwrite === true,
     ...(maxSize !== undefined ? { maxSize } : {}),
     ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
+    ...(bufferSize !== undefined ? { bufferSize } : {}),
     ...(context.transport ? { transport: context.transport } : {}),
     ...(context.signal ? { signal: context.signal } : {}),
     progress: oneAtATime(progressFactory(io, wantsProgress(io, parsed.values['no-progress']))),

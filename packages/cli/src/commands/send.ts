@@ -33,7 +33,12 @@ import {
   encodePreamble,
   encodeTrailer,
 } from '../transfer/protocol.js';
-import { finishConnection, ReplyReader, writeWithBackpressure } from '../transfer/wire.js';
+import {
+  finishConnection,
+  ReplyReader,
+  withTransferBufferSize,
+  writeWithBackpressure,
+} from '../transfer/wire.js';
 
 /** Reads files this many bytes at a time. */
 const READ_CHUNK_BYTES = 256 * 1024;
@@ -48,6 +53,11 @@ export interface SendFilesOptions {
   readonly name?: string;
   /** Give up connecting after this many ms (kernel default 2000). */
   readonly connectTimeout?: number;
+  /**
+   * The connection's `SO_VM_SOCKETS_BUFFER_SIZE` in bytes (default: `defaultTransferBufferSize` in transfer/wire.ts).
+   * Bytes in flight are capped by the smaller of the sender's and the receiver's buffer.
+   */
+  readonly bufferSize?: number;
   /** Where to connect through (default: the kernel). Tests pass a testkit VM's transport. */
   readonly transport?: Transport;
   /** Stops the transfer: the connection is dropped and the promise rejects with the reason. */
@@ -171,14 +181,18 @@ export async function sendFiles(options: SendFilesOptions): Promise<SendSummary>
   const planned = await planFiles(options.files, options.name);
   const { signal } = options;
   signal?.throwIfAborted();
-  const socket = await connect({
-    cid: resolveCid(options.cid),
-    port: options.port,
-    allowHalfOpen: true,
-    ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}),
-    ...(options.transport ? { transport: options.transport } : {}),
-    ...(signal ? { signal } : {}),
-  });
+  const cid = resolveCid(options.cid);
+  const socket = await withTransferBufferSize(options.bufferSize, (sized) =>
+    connect({
+      cid,
+      port: options.port,
+      allowHalfOpen: true,
+      ...(options.connectTimeout !== undefined ? { connectTimeout: options.connectTimeout } : {}),
+      ...sized,
+      ...(options.transport ? { transport: options.transport } : {}),
+      ...(signal ? { signal } : {}),
+    }),
+  );
   const replies = new ReplyReader(socket);
   const onAbort = () => socket.destroy();
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -335,6 +349,7 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
   const { cid, port } = parseVsockAddress(address);
   const name = stringOption(parsed, 'name');
   const connectTimeout = optionalPositiveInteger('send', parsed, 'timeout');
+  const bufferSize = optionalPositiveInteger('send', parsed, 'buffer-size');
   const json = parsed.values.json === true;
   let confirmed = 0;
   let summary: SendSummary;
@@ -345,6 +360,7 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
       files,
       ...(name !== undefined ? { name } : {}),
       ...(connectTimeout !== undefined ? { connectTimeout } : {}),
+      ...(bufferSize !== undefined ? { bufferSize } : {}),
       ...(context.transport ? { transport: context.transport } : {}),
       ...(context.signal ? { signal: context.signal } : {}),
       progress: progressFactory(io, wantsProgress(io, parsed.values['no-progress'])),

@@ -7,6 +7,40 @@ import { ReplyDecoder, type ReplyEvent } from './decoder.js';
 import { TransferError, transferCode, transferErrorCodes } from './errors.js';
 import { quoteName } from './name.js';
 
+/**
+ * The vsock buffer (bytes) `vmci send` and `vmci recv` ask for unless told otherwise
+ * (`--buffer-size`): the best of 256 KiB (the kernel's default), 1 MiB and 4 MiB measured by
+ * `pnpm bench:vm` (bench/README.md). Bytes in flight are capped by the smaller of both ends'.
+ */
+export const defaultTransferBufferSize = 4 * 1024 * 1024;
+
+/** Errors a transport gives for a buffer size it does not take (the kernel clamped or refused it). */
+const bufferSizeRefusals = new Set([
+  'ERR_VMCI_INVALID_ARGUMENT',
+  'EINVAL',
+  'ENOPROTOOPT',
+  'EOPNOTSUPP',
+]);
+
+/**
+ * Runs `open` (a connect or a listen) with the buffer size asked for, else with
+ * {@link defaultTransferBufferSize}. The default is a preference, not a requirement: when the
+ * transport refuses it, `open` runs once more with the transport's own size. A size the user
+ * chose is never dropped: its refusal is the error.
+ */
+export async function withTransferBufferSize<T>(
+  bufferSize: number | undefined,
+  open: (sized: { bufferSize?: number }) => Promise<T>,
+): Promise<T> {
+  if (bufferSize !== undefined) return open({ bufferSize });
+  try {
+    return await open({ bufferSize: defaultTransferBufferSize });
+  } catch (error) {
+    if (!bufferSizeRefusals.has((error as { code?: string }).code ?? '')) throw error;
+    return open({});
+  }
+}
+
 /** A reply to a file: accepted, stored or failed. */
 export type FileReply = Exclude<ReplyEvent, { type: 'hello' }>;
 
