@@ -103,6 +103,39 @@ describe('joining with --transport', () => {
   );
 });
 
+describe('datagrams between processes (VMCI has them; the VM kernel refuses them)', () => {
+  it(
+    'listen --dgram --json (VM 3) prints what connect --dgram (host) sends, with the sender',
+    async () => {
+      const server = await listening(['listen', '0', '--dgram', '--json'], {
+        guard,
+        env: { VMCI_TRANSPORT: asVm3() },
+      });
+      const twoLines = new Promise<string[]>((resolve) => {
+        let text = '';
+        server.child.stdout.on('data', (chunk: Buffer) => {
+          text += chunk;
+          const lines = text.split('\n').filter(Boolean);
+          if (lines.length >= 2) resolve(lines);
+        });
+      });
+      const client = await runVmci(['connect', `3:${server.port}`, '--dgram'], 'one\ntwo\n', {
+        guard,
+        env: { VMCI_TRANSPORT: asHost() },
+      });
+      expect(client).toMatchObject({ code: 0, stderr: '' });
+      const messages = (await twoLines).map((line) => JSON.parse(line));
+      expect(messages).toEqual([
+        { from: { cid: 2, port: expect.any(Number) }, size: 3, text: 'one' },
+        { from: { cid: 2, port: expect.any(Number) }, size: 3, text: 'two' },
+      ]);
+      server.child.kill('SIGTERM');
+      expect((await server.done).code).toBe(143);
+    },
+    processTimeoutMs,
+  );
+});
+
 describe('lifecycle and faults driven from the process that owns the hypervisor', () => {
   /** `vmci listen --echo` as VM 3 and a `vmci connect` host process whose stdin stays open. */
   async function connectedPair() {

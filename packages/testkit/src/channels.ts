@@ -198,6 +198,11 @@ export class FakeMessageChannel extends FakeConnectionEnd implements MessageChan
     return this.incoming.bufferSize;
   }
 
+  /** The peer's buffer size (a message larger than it is refused too). */
+  get peerBufferSize(): number {
+    return this.outgoing.bufferSize;
+  }
+
   send(message: Buffer, endOfRecord: boolean): boolean {
     const pipe = this.outgoing;
     if (pipe.reset) throw pipe.reset;

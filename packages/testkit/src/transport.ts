@@ -291,30 +291,32 @@ export class FakeTransport implements Transport {
   async connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket> {
     const { target, listener } = await this.route('seqpacket', request);
     const faults = this.endpoint.hypervisor.faults;
-    return this.pair<VsockMessageSocket>('seqpacket', request, target, listener, (e) => [
-      new VsockMessageSocket(
-        new FakeMessageChannel(
-          e.client.local,
-          e.client.remote,
-          e.toClient as Pipe<FakeMessage>,
-          e.toServer as Pipe<FakeMessage>,
-          e.counter,
-          e.release,
-          (m) => faults.stageReceive(target.cid, this.endpoint.cid, m),
-        ),
-      ),
-      new VsockMessageSocket(
-        new FakeMessageChannel(
-          e.server.local,
-          e.server.remote,
-          e.toServer as Pipe<FakeMessage>,
-          e.toClient as Pipe<FakeMessage>,
-          e.counter,
-          e.release,
-          (m) => faults.stageReceive(this.endpoint.cid, target.cid, m),
-        ),
-      ),
-    ]);
+    const hypervisor = this.endpoint.hypervisor;
+    return this.pair<VsockMessageSocket>('seqpacket', request, target, listener, (e) => {
+      const clientChannel = new FakeMessageChannel(
+        e.client.local,
+        e.client.remote,
+        e.toClient as Pipe<FakeMessage>,
+        e.toServer as Pipe<FakeMessage>,
+        e.counter,
+        e.release,
+        (m) => faults.stageReceive(target.cid, this.endpoint.cid, m),
+      );
+      const serverChannel = new FakeMessageChannel(
+        e.server.local,
+        e.server.remote,
+        e.toServer as Pipe<FakeMessage>,
+        e.toClient as Pipe<FakeMessage>,
+        e.counter,
+        e.release,
+        (m) => faults.stageReceive(this.endpoint.cid, target.cid, m),
+      );
+      const client = new VsockMessageSocket(clientChannel);
+      const server = new VsockMessageSocket(serverChannel);
+      hypervisor.messageChannels.set(client, clientChannel);
+      hypervisor.messageChannels.set(server, serverChannel);
+      return [client, server];
+    });
   }
 
   private async listenKind(

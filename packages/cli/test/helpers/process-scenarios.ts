@@ -76,7 +76,7 @@ export async function startProxy(from: string, to: string, allow = to, launch: L
   return { child, stderr, listening };
 }
 
-/** `vmci listen` / `vmci connect` (stream) and `vmci bench` between two processes. */
+/** `vmci listen` / `vmci connect` (stream and SEQPACKET) and `vmci bench` between two processes. */
 export const listenConnectScenarios: Scenarios = (setup, timeoutMs) => {
   afterEach(killLeftovers);
 
@@ -106,6 +106,30 @@ export const listenConnectScenarios: Scenarios = (setup, timeoutMs) => {
       const result = await runVmci(['connect', `${s.serverCid}:9`], '', s.client);
       expect(result.code).toBe(1);
       expect(result.stderr).toMatch(/^vmci: ECONNRESET: connect failed/);
+    },
+    timeoutMs,
+  );
+
+  it(
+    'keeps SEQPACKET message boundaries between listen --seqpacket --echo and connect --seqpacket',
+    async () => {
+      const s = setup();
+      const server = await listening(['listen', '0', '--seqpacket', '--echo'], s.server);
+      const result = await runVmci(
+        ['connect', `${s.serverCid}:${server.port}`, '--seqpacket', '--json'],
+        'first message\nsecond\n',
+        s.client,
+      );
+      expect(result.code).toBe(0);
+      const messages = result.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
+      expect(messages).toEqual([
+        { size: 13, text: 'first message' },
+        { size: 6, text: 'second' },
+      ]);
+      expect((await server.done).code).toBe(0);
     },
     timeoutMs,
   );

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { CID_ANY, PORT_ANY } from '../address.js';
 import { connect, createConnection } from '../connect.js';
-import { connectSeqpacket } from '../seqpacket.js';
+import { connectSeqpacket, createSeqpacketServer } from '../seqpacket.js';
 import { createServer } from '../server.js';
 import type { VsockSocket } from '../transport.js';
 import { type ConformanceContext, useConformanceContext } from './context.js';
@@ -216,7 +216,20 @@ function describeMessageTimeouts(ctx: ConformanceContext) {
     });
 
     it('takes the idle timeout as connectSeqpacket({ timeout })', async () => {
-      const [, client] = await ctx.messagePair({ timeout: 50 });
+      // Listening for 'timeout' as soon as the socket exists, not after the far side accepted: an
+      // accept in another process may take longer than the idle time, and the timer fires once.
+      const server = ctx.track(
+        createSeqpacketServer({ transport: ctx.target.server }, (socket) => ctx.track(socket)),
+      );
+      const { port } = await server.listenAsync();
+      const client = ctx.track(
+        await connectSeqpacket({
+          cid: ctx.target.serverCid,
+          port,
+          transport: ctx.target.client,
+          timeout: 50,
+        }),
+      );
       await once(client, 'timeout');
       expect(client.destroyed).toBe(false);
     });
