@@ -5,9 +5,21 @@
  */
 import type { VsockAddress } from './address.js';
 
+/**
+ * A clock a transport keeps time with (the testkit's hypervisor clock, which a test may move by
+ * hand): a socket's idle timer (`setTimeout`) follows it when its channel has one.
+ */
+export interface TransportClock {
+  /** Calls `callback` once `ms` milliseconds have passed on this clock; returns a handle. */
+  setTimer(ms: number, callback: () => void): unknown;
+  clearTimer(handle: unknown): void;
+}
+
 export interface StreamChannel {
   readonly local: VsockAddress;
   readonly remote: VsockAddress;
+  /** What the socket's idle timer keeps time with (default: the system's timers). */
+  readonly clock?: TransportClock;
   /** Bytes read into `buffer`; 0 at end of stream; `null` when nothing is ready. Throws on errors. */
   read(buffer: Buffer): number | null;
   /** Bytes accepted from `data` (possibly fewer); `null` when the send buffer is full. */
