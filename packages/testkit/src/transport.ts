@@ -183,7 +183,12 @@ export class FakeTransport implements Transport {
     request: TransportConnectRequest,
     target: Endpoint,
     listener: FakeListener,
-    make: (ends: ConnectionEnds) => [T, VsockSocket | VsockMessageSocket],
+    /**
+     * The client's socket, and how to make the server's. The server's socket is made when the
+     * listener takes the connection, not before: a message socket delivers what arrives from the
+     * moment it exists, and nobody could listen for it yet during a delayed accept.
+     */
+    make: (ends: ConnectionEnds) => [T, () => VsockSocket | VsockMessageSocket],
   ): T {
     const client = this.endpoint;
     const clientPort =
@@ -228,7 +233,7 @@ export class FakeTransport implements Transport {
       target.connections.delete(live);
       if (client.ports.get(clientKey)) client.ports.delete(clientKey);
     };
-    const [clientSocket, serverSocket] = make({
+    const [clientSocket, makeServerSocket] = make({
       // The kernel's getsockname() says VMADDR_CID_ANY for a client; the sockets report the real
       // local CID (as the kernel transport does with the local-CID ioctl).
       client: {
@@ -245,12 +250,16 @@ export class FakeTransport implements Transport {
       release,
     });
     client.hypervisor.liveConnections.set(clientSocket as object, live);
-    client.hypervisor.liveConnections.set(serverSocket, live);
     client.hypervisor.outgoingPipes.set(clientSocket as object, toServer);
-    client.hypervisor.outgoingPipes.set(serverSocket, toClient);
+    const accept = () => {
+      const serverSocket = makeServerSocket();
+      client.hypervisor.liveConnections.set(serverSocket, live);
+      client.hypervisor.outgoingPipes.set(serverSocket, toClient);
+      listener.connection(serverSocket);
+    };
     const delay = client.hypervisor.faults.acceptDelayMs;
-    if (delay > 0) client.hypervisor.clock.setTimer(delay, () => listener.connection(serverSocket));
-    else setImmediate(() => listener.connection(serverSocket));
+    if (delay > 0) client.hypervisor.clock.setTimer(delay, accept);
+    else setImmediate(accept);
     return clientSocket;
   }
 
@@ -261,30 +270,30 @@ export class FakeTransport implements Transport {
         request.allowHalfOpen === undefined ? {} : { allowHalfOpen: request.allowHalfOpen };
       const serverOptions =
         listener.allowHalfOpen === undefined ? {} : { allowHalfOpen: listener.allowHalfOpen };
-      return [
-        new ChannelSocket(
-          new FakeStreamChannel(
-            e.client.local,
-            e.client.remote,
-            e.toClient as Pipe<Buffer>,
-            e.toServer as Pipe<Buffer>,
-            e.counter,
-            e.release,
-          ),
-          options,
+      const client = new ChannelSocket(
+        new FakeStreamChannel(
+          e.client.local,
+          e.client.remote,
+          e.toClient as Pipe<Buffer>,
+          e.toServer as Pipe<Buffer>,
+          e.counter,
+          e.release,
         ),
-        new ChannelSocket(
-          new FakeStreamChannel(
-            e.server.local,
-            e.server.remote,
-            e.toServer as Pipe<Buffer>,
-            e.toClient as Pipe<Buffer>,
-            e.counter,
-            e.release,
-          ),
-          serverOptions,
+        options,
+      );
+      // A stream socket buffers what arrives until it is read: the server's is made now.
+      const server = new ChannelSocket(
+        new FakeStreamChannel(
+          e.server.local,
+          e.server.remote,
+          e.toServer as Pipe<Buffer>,
+          e.toClient as Pipe<Buffer>,
+          e.counter,
+          e.release,
         ),
-      ];
+        serverOptions,
+      );
+      return [client, () => server];
     });
   }
 
@@ -302,20 +311,23 @@ export class FakeTransport implements Transport {
         e.release,
         (m) => faults.stageReceive(target.cid, this.endpoint.cid, m),
       );
-      const serverChannel = new FakeMessageChannel(
-        e.server.local,
-        e.server.remote,
-        e.toServer as Pipe<FakeMessage>,
-        e.toClient as Pipe<FakeMessage>,
-        e.counter,
-        e.release,
-        (m) => faults.stageReceive(this.endpoint.cid, target.cid, m),
-      );
       const client = new VsockMessageSocket(clientChannel);
-      const server = new VsockMessageSocket(serverChannel);
       hypervisor.messageChannels.set(client, clientChannel);
-      hypervisor.messageChannels.set(server, serverChannel);
-      return [client, server];
+      const makeServer = () => {
+        const serverChannel = new FakeMessageChannel(
+          e.server.local,
+          e.server.remote,
+          e.toServer as Pipe<FakeMessage>,
+          e.toClient as Pipe<FakeMessage>,
+          e.counter,
+          e.release,
+          (m) => faults.stageReceive(this.endpoint.cid, target.cid, m),
+        );
+        const server = new VsockMessageSocket(serverChannel);
+        hypervisor.messageChannels.set(server, serverChannel);
+        return server;
+      };
+      return [client, makeServer];
     });
   }
 

@@ -251,3 +251,23 @@ describe('socket idle timers on the manual clock', () => {
     server.close();
   });
 });
+
+describe('a delayed accept', () => {
+  it('keeps a SEQPACKET message sent before the server took the connection', async () => {
+    const { clock, hv, vm } = setup();
+    hv.faults.delayAccepts(100);
+    const received: string[] = [];
+    const server = createSeqpacketServer({ transport: hv.host.transport }, (socket) =>
+      socket.on('message', (data) => received.push(String(data))),
+    );
+    const { port } = await server.listenAsync();
+    const client = await connectSeqpacket({ cid: 'host', port, transport: vm.transport });
+    await client.send('before the accept');
+    await clock.advance(99);
+    expect(received).toEqual([]);
+    await clock.advance(1);
+    expect(received).toEqual(['before the accept']);
+    client.destroy();
+    server.close();
+  });
+});
