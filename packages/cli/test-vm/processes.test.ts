@@ -22,7 +22,7 @@ import { killLeftovers, listening, runVmci } from './helpers/vmci-process.js';
 requireHarnessGuest();
 afterEach(killLeftovers);
 
-listenConnectScenarios(() => kernelSetup, 120_000);
+listenConnectScenarios(() => kernelSetup, 240_000);
 
 for (const backend of ['pipe', 'poll'] as const)
   it(`listen --echo exits after a client that sent much and vanished without reading the echo (${backend})`, async () => {

@@ -8,4 +8,4 @@ import { requireHarnessGuest } from '@vmci/ffi/harness';
 import { kernelSetup, proxyScenarios } from '../test/helpers/process-scenarios.js';
 
 requireHarnessGuest();
-proxyScenarios(() => kernelSetup, 120_000);
+proxyScenarios(() => kernelSetup, 240_000);

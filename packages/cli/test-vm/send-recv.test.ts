@@ -8,4 +8,4 @@ import { requireHarnessGuest } from '@vmci/ffi/harness';
 import { kernelSetup, sendRecvScenarios } from '../test/helpers/process-scenarios.js';
 
 requireHarnessGuest();
-sendRecvScenarios(() => kernelSetup, 180_000);
+sendRecvScenarios(() => kernelSetup, 240_000);

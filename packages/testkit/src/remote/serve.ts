@@ -89,7 +89,7 @@ export async function serveHypervisor(
   }
 
   /** What a connection's end reports to the joined process: addresses and buffer sizes. */
-  function describe(fake: VsockSocket | VsockMessageSocket) {
+  function connectionInfo(fake: VsockSocket | VsockMessageSocket) {
     const channel =
       fake instanceof VsockMessageSocket ? hypervisor.messageChannels.get(fake) : undefined;
     return {
@@ -265,7 +265,7 @@ export async function serveHypervisor(
       fake.destroy();
       return;
     }
-    wire.sendLine({ ok: true, ...describe(fake) });
+    wire.sendLine({ ok: true, ...connectionInfo(fake) });
     if (fake instanceof VsockMessageSocket) bridgeMessages(wire, fake);
     else bridge(wire, fake);
   }
@@ -292,7 +292,7 @@ export async function serveHypervisor(
           pending.delete(id);
           mine.delete(id);
         });
-        wire.sendLine({ accept: id, ...describe(fake) });
+        wire.sendLine({ accept: id, ...connectionInfo(fake) });
       },
       error: () => {},
     };
