@@ -4,15 +4,18 @@
  * behaves as in-process — boundaries and end-of-record marks kept, staged truncations carried,
  * oversize messages refused, datagrams queued and dropped where the owning process keeps them.
  */
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CID_ANY,
+  connect,
   connectSeqpacket,
   createDatagramSocket,
   createSeqpacketServer,
+  createServer,
   type DatagramChannel,
   PORT_ANY,
   type VsockAddress,
@@ -202,5 +205,56 @@ describe('datagrams over the served wire', () => {
       code: 'ERR_VMCI_MESSAGE_TOO_LARGE',
     });
     sender.close();
+  });
+});
+
+describe('a joined end that closes right after writing', () => {
+  // The owning process may still hold part of what was written (behind the peer's full buffer)
+  // when the close arrives: it is delivered first, as close(2) on the kernel does.
+  it('stream: every byte it wrote reaches the peer, then end of stream', async () => {
+    const chunks: Buffer[] = [];
+    let ended!: Promise<unknown>;
+    const server = createServer({ transport: hypervisor.host.transport }, (peer) => {
+      peer.on('data', (chunk: Buffer) => chunks.push(chunk));
+      ended = once(peer, 'end');
+    });
+    const { port } = await server.listenAsync();
+    const client = await connect({ cid: 2, port, transport: vm3 });
+    // The peer grants no credit: what crosses the wire waits in the owning process.
+    const release = hypervisor.stallCredit({ to: 2 });
+    const data = randomBytes(40_000);
+    client.write(data);
+    client.destroy();
+    // Let the owning process take the data and the close off the wire, then let data flow.
+    for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+    release();
+    while (!ended) await new Promise((resolve) => setImmediate(resolve));
+    await ended;
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    server.close();
+  });
+
+  it('SEQPACKET: every message it sent reaches the peer, then end of stream', async () => {
+    const received: number[] = [];
+    let ended!: Promise<unknown>;
+    const server = createSeqpacketServer({ transport: hypervisor.host.transport }, (peer) => {
+      peer.on('message', (data) => received.push(data[0] as number));
+      ended = once(peer, 'end');
+    });
+    const { port } = await server.listenAsync();
+    const client = await connectSeqpacket({ cid: 2, port, transport: vm3 });
+    const release = hypervisor.stallCredit({ to: 2 });
+    const sent = Promise.all(
+      Array.from({ length: 8 }, (_, i) => client.send(Buffer.alloc(1000, i))),
+    );
+    client.end();
+    await sent;
+    client.destroy();
+    for (let i = 0; i < 50; i++) await new Promise((resolve) => setImmediate(resolve));
+    release();
+    while (!ended) await new Promise((resolve) => setImmediate(resolve));
+    await ended;
+    expect(received).toEqual([...Array(8).keys()]);
+    server.close();
   });
 });

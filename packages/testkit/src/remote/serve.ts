@@ -76,7 +76,13 @@ export async function serveHypervisor(
       } else if (type === Frame.end) fake.end();
       else if (type === Frame.close) {
         closedGracefully = true;
-        fake.destroy();
+        // Like close(2): what that end wrote is still delivered (writes the fake has queued behind
+        // a full pipe too), then the peer reads end of stream.
+        if (fake.writableFinished) fake.destroy();
+        else {
+          fake.once('finish', () => fake.destroy());
+          fake.end();
+        }
       }
     });
     unix.on('close', () => {
@@ -141,11 +147,25 @@ export async function serveHypervisor(
         }
       }
     };
-    /** Messages from the joined process, in order; the wire waits while the channel is full. */
-    const outgoing: { data: Buffer; endOfRecord: boolean }[] = [];
+    /**
+     * What the joined process sent, in order: messages, then its end or close, which wait for the
+     * messages before them (the wire waits while the channel is full).
+     */
+    const outgoing: ({ data: Buffer; endOfRecord: boolean } | 'end' | 'close')[] = [];
     const deliver = (): void => {
       while (outgoing.length > 0 && !stopped) {
-        const next = outgoing[0] as { data: Buffer; endOfRecord: boolean };
+        const next = outgoing[0] as (typeof outgoing)[number];
+        if (next === 'close') {
+          fake.destroy();
+          return;
+        }
+        if (next === 'end') {
+          try {
+            channel.shutdownWrite();
+          } catch {}
+          outgoing.shift();
+          continue;
+        }
         let sent: boolean | Promise<void>;
         try {
           sent = channel.send(next.data, next.endOfRecord);
@@ -162,18 +182,18 @@ export async function serveHypervisor(
       }
       if (unix.isPaused()) unix.resume();
     };
+    const enqueue = (item: (typeof outgoing)[number]) => {
+      outgoing.push(item);
+      if (outgoing.length === 1) deliver();
+    };
     wire.receiveFrames((type, payload) => {
       if (type === Frame.message) {
         const message = decodeMessage(payload);
-        outgoing.push({ data: message.data, endOfRecord: message.endOfRecord });
-        if (outgoing.length === 1) deliver();
-      } else if (type === Frame.end) {
-        try {
-          channel.shutdownWrite();
-        } catch {}
-      } else if (type === Frame.close) {
+        enqueue({ data: message.data, endOfRecord: message.endOfRecord });
+      } else if (type === Frame.end) enqueue('end');
+      else if (type === Frame.close) {
         closedGracefully = true;
-        fake.destroy();
+        enqueue('close');
       }
     });
     fake.on('error', () => {});
