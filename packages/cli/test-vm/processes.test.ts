@@ -1,5 +1,7 @@
 /**
  * `vmci listen` and `vmci connect` as real processes on the real kernel (vsock_loopback, CID 1).
+ * The scenarios both transports share run here and in test/processes-testkit.test.ts (the host, a
+ * served testkit hypervisor); what follows them is the kernel's own.
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,18 +16,13 @@ import {
 } from '@vmci/ffi';
 import { requireHarnessGuest } from '@vmci/ffi/harness';
 import { afterEach, expect, it } from 'vitest';
+import { kernelSetup, listenConnectScenarios } from '../test/helpers/process-scenarios.js';
 import { killLeftovers, listening, runVmci } from './helpers/vmci-process.js';
 
 requireHarnessGuest();
 afterEach(killLeftovers);
 
-it('pipes stdin through listen --echo and back to connect, across two processes', async () => {
-  const port = String(20_000 + Math.floor(Math.random() * 10_000));
-  const listener = await listening(['listen', port, '--echo']);
-  const result = await runVmci(['connect', `local:${port}`], 'hello from a real process\n');
-  expect(result).toMatchObject({ code: 0, stdout: 'hello from a real process\n' });
-  expect((await listener.done).code).toBe(0);
-}, 60_000);
+listenConnectScenarios(() => kernelSetup, 240_000);
 
 for (const backend of ['pipe', 'poll'] as const)
   it(`listen --echo exits after a client that sent much and vanished without reading the echo (${backend})`, async () => {
@@ -48,55 +45,11 @@ for (const backend of ['pipe', 'poll'] as const)
     expect(code).not.toBeNull();
   }, 120_000);
 
-it('exits 1 with ECONNRESET on stderr when nobody listens', async () => {
-  const result = await runVmci(['connect', 'local:9']);
-  expect(result.code).toBe(1);
-  expect(result.stderr).toMatch(/^vmci: ECONNRESET: connect failed/);
-}, 60_000);
-
-it('keeps SEQPACKET message boundaries between listen --seqpacket --echo and connect --seqpacket', async () => {
-  const server = await listening(['listen', '0', '--seqpacket', '--echo']);
-  const result = await runVmci(
-    ['connect', `local:${server.port}`, '--seqpacket', '--json'],
-    'first message\nsecond\n',
-  );
-  expect(result.code).toBe(0);
-  const messages = result.stdout
-    .trim()
-    .split('\n')
-    .map((line) => JSON.parse(line));
-  expect(messages).toEqual([
-    { size: 13, text: 'first message' },
-    { size: 6, text: 'second' },
-  ]);
-  expect((await server.done).code).toBe(0);
-}, 60_000);
-
 it('explains that this kernel refuses datagrams (listen --dgram exits 1 with ENODEV)', async () => {
   const result = await runVmci(['listen', '0', '--dgram']);
   expect(result.code).toBe(1);
   expect(result.stderr).toMatch(/^vmci: ENODEV: .*datagram/im);
 }, 60_000);
-
-it('measures the kernel with bench --serve and a bench client process', async () => {
-  const server = await listening(['bench', '--serve', '0']);
-  const result = await runVmci([
-    'bench',
-    `local:${server.port}`,
-    '--json',
-    '--size',
-    '16',
-    '--round-trips',
-    '300',
-  ]);
-  expect(result.code).toBe(0);
-  const report = JSON.parse(result.stdout);
-  expect(report.bulk.bytes).toBe(16 * 2 ** 20);
-  expect(report.roundTrip.count).toBe(300);
-  expect(report.transport).toMatch(/^kernel \(backend (pipe|poll)\)$/);
-  server.child.kill('SIGTERM');
-  expect((await server.done).code).toBe(143);
-}, 90_000);
 
 it('runs demo --kernel: echo and HTTP over the local CID, policy on the virtual hypervisor', async () => {
   const result = await runVmci(['demo', '--kernel']);

@@ -31,13 +31,14 @@ export class ChannelSocket extends Duplex implements VsockSocket {
   private waitingReadable = false;
   /** The last read was short: the channel is most likely empty, so wait instead of reading again. */
   private drained = false;
-  private readonly idle = new IdleTimer(() => this.emit('timeout'));
+  private readonly idle: IdleTimer;
   private read_ = 0;
   private written = 0;
 
   constructor(channel: StreamChannel, options: ChannelSocketOptions = {}) {
     super({ allowHalfOpen: options.allowHalfOpen ?? false, emitClose: true, autoDestroy: true });
     this.channel = channel;
+    this.idle = new IdleTimer(() => this.emit('timeout'), channel.clock);
     // Start reading at once, as net.Socket does: the peer's end or reset is noticed even while
     // nobody consumes the data (bounded by the readable high-water mark).
     this.read(0);

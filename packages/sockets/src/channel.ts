@@ -6,6 +6,16 @@
 import type { VsockAddress } from './address.js';
 
 /**
+ * A clock a transport keeps time with (the testkit's hypervisor clock, which a test may move by
+ * hand): a socket's idle timer (`setTimeout`) follows it when its channel has one.
+ */
+export interface TransportClock {
+  /** Calls `callback` once `ms` milliseconds have passed on this clock; returns a handle. */
+  setTimer(ms: number, callback: () => void): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+/**
  * A connected stream below the socket API: non-blocking reads and writes, a wait for readiness,
  * half-close and close. {@link ChannelSocket} turns one into a `net.Socket`-compatible Duplex; the
  * poll backend and the testkit implement it.
@@ -13,6 +23,8 @@ import type { VsockAddress } from './address.js';
 export interface StreamChannel {
   readonly local: VsockAddress;
   readonly remote: VsockAddress;
+  /** What the socket's idle timer keeps time with (default: the system's timers). */
+  readonly clock?: TransportClock;
   /** Bytes read into `buffer`; 0 at end of stream; `null` when nothing is ready. Throws on errors. */
   read(buffer: Buffer): number | null;
   /** Bytes accepted from `data` (possibly fewer); `null` when the send buffer is full. */

@@ -3,13 +3,18 @@
  * once the socket has been idle for the set time (0 disables it).
  */
 import { validateSetTimeout } from './arguments.js';
+import type { TransportClock } from './channel.js';
 
 export class IdleTimer {
   private ms = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private referenced = true;
 
-  constructor(private readonly onIdle: () => void) {}
+  /** @param clock what the timer keeps time with: a transport's (a test's manual clock), or the system's. */
+  constructor(
+    private readonly onIdle: () => void,
+    private readonly clock?: TransportClock,
+  ) {}
 
   set(ms: number): void {
     this.ms = ms;
@@ -39,19 +44,29 @@ export class IdleTimer {
   touch(): void {
     this.clear();
     if (this.ms > 0) {
-      this.timer = setTimeout(this.onIdle, this.ms);
-      if (!this.referenced) this.timer.unref();
+      this.timer = this.clock
+        ? this.clock.setTimer(this.ms, this.onIdle)
+        : setTimeout(this.onIdle, this.ms);
+      this.applyRef();
     }
   }
 
   clear(): void {
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer === undefined) return;
+    if (this.clock) this.clock.clearTimer(this.timer);
+    else clearTimeout(this.timer as NodeJS.Timeout);
     this.timer = undefined;
   }
 
   ref(referenced: boolean): void {
     this.referenced = referenced;
-    if (referenced) this.timer?.ref();
-    else this.timer?.unref();
+    this.applyRef();
+  }
+
+  /** A system timer holds the event loop unless unreferenced; a manual clock's holds nothing. */
+  private applyRef(): void {
+    const timer = this.timer as { ref?: () => void; unref?: () => void } | undefined;
+    if (this.referenced) timer?.ref?.();
+    else timer?.unref?.();
   }
 }

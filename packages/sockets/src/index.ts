@@ -27,7 +27,7 @@ export {
   type VsockAddress,
   wellKnownCids,
 } from './address.js';
-export type { StreamChannel } from './channel.js';
+export type { StreamChannel, TransportClock } from './channel.js';
 export { ChannelSocket, type ChannelSocketOptions } from './channel-socket.js';
 export { type ConnectOptions, connect, createConnection } from './connect.js';
 export { ConnectingSocket } from './connecting-socket.js';

@@ -2,6 +2,7 @@
  * A connected SEQPACKET endpoint as transports provide it: whole messages, boundaries kept.
  */
 import type { VsockAddress } from './address.js';
+import type { TransportClock } from './channel.js';
 
 /** One SEQPACKET message as a {@link MessageChannel} received it. */
 export interface ReceivedMessage {
@@ -20,6 +21,8 @@ export interface ReceivedMessage {
 export interface MessageChannel {
   readonly local: VsockAddress;
   readonly remote: VsockAddress;
+  /** What the socket's idle timer keeps time with (default: the system's timers). */
+  readonly clock?: TransportClock;
   /**
    * The largest message this end may send: its own buffer size as applied (the kernel refuses a
    * message larger than the sender's or the receiver's buffer; 256 KiB by default).

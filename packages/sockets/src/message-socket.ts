@@ -44,11 +44,12 @@ export class VsockMessageSocket extends EventEmitter<MessageSocketEvents> {
   private destroyed_ = false;
   messagesSent = 0;
   messagesReceived = 0;
-  private readonly idle = new IdleTimer(() => this.emit('timeout'));
+  private readonly idle: IdleTimer;
 
   constructor(channel: MessageChannel) {
     super();
     this.channel = channel;
+    this.idle = new IdleTimer(() => this.emit('timeout'), channel.clock);
     // Start receiving once the caller had a chance to attach listeners.
     queueMicrotask(() => this.pump());
   }

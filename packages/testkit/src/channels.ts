@@ -10,6 +10,7 @@ import type {
   StreamChannel,
   VsockAddress,
 } from '@vmci/sockets';
+import type { Clock } from './clock.js';
 import { kernelError } from './errors.js';
 import type { Pipe } from './pipes.js';
 
@@ -72,6 +73,11 @@ abstract class FakeConnectionEnd {
 
   protected abstract incomingPipe(): Pipe<{ length: number }>;
   protected abstract outgoingPipe(): Pipe<{ length: number }>;
+
+  /** The hypervisor's clock: the socket's idle timer (`setTimeout`) follows it, as faults do. */
+  get clock(): Clock {
+    return this.incomingPipe().clock;
+  }
 
   wait(interest: 'readable' | 'writable', callback: () => void): void {
     if (this.closed) return;
@@ -196,6 +202,11 @@ export class FakeMessageChannel extends FakeConnectionEnd implements MessageChan
   /** This end's own buffer size. */
   get maxMessageSize(): number {
     return this.incoming.bufferSize;
+  }
+
+  /** The peer's buffer size (a message larger than it is refused too). */
+  get peerBufferSize(): number {
+    return this.outgoing.bufferSize;
   }
 
   send(message: Buffer, endOfRecord: boolean): boolean {

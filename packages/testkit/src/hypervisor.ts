@@ -17,7 +17,12 @@ import {
   warnGuestToGuest,
   wellKnownCids,
 } from '@vmci/sockets';
-import { type DatagramRouter, type FakeDatagramChannel, ResourceCounter } from './channels.js';
+import {
+  type DatagramRouter,
+  type FakeDatagramChannel,
+  type FakeMessageChannel,
+  ResourceCounter,
+} from './channels.js';
 import { type Clock, systemClock } from './clock.js';
 import { kernelError } from './errors.js';
 import { Faults } from './faults.js';
@@ -186,6 +191,8 @@ export class Hypervisor implements DatagramRouter {
   readonly outgoingPipes = new WeakMap<object, Pipe<{ length: number }>>();
   /** Each fake socket's connection, for resets of one connection. */
   readonly liveConnections = new WeakMap<object, LiveConnection>();
+  /** @internal Each fake SEQPACKET socket's channel, for the served wire to carry messages as they are. */
+  readonly messageChannels = new WeakMap<object, FakeMessageChannel>();
 
   constructor(options: HypervisorOptions = {}) {
     this.state = (options.seed ?? 1) >>> 0 || 1;

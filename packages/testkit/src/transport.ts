@@ -16,7 +16,12 @@ import {
   type VsockSocket,
   wellKnownCids,
 } from '@vmci/sockets';
-import { FakeDatagramChannel, FakeMessageChannel, FakeStreamChannel } from './channels.js';
+import {
+  FakeDatagramChannel,
+  type FakeMessage,
+  FakeMessageChannel,
+  FakeStreamChannel,
+} from './channels.js';
 import { kernelError } from './errors.js';
 import type { Endpoint, LiveConnection } from './hypervisor.js';
 import { Pipe } from './pipes.js';
@@ -184,7 +189,12 @@ export class FakeTransport implements Transport {
     request: TransportConnectRequest,
     target: Endpoint,
     listener: FakeListener,
-    make: (end: ConnectionEnd) => T,
+    /**
+     * The client's socket, and how to make the server's. The server's socket is made when the
+     * listener takes the connection, not before: a message socket delivers what arrives from the
+     * moment it exists, and nobody could listen for it yet during a delayed accept.
+     */
+    make: (ends: ConnectionEnds) => [T, () => VsockSocket | VsockMessageSocket],
   ): T {
     const client = this.endpoint;
     const clientPort =
@@ -229,72 +239,102 @@ export class FakeTransport implements Transport {
       target.connections.delete(live);
       if (client.ports.get(clientKey)) client.ports.delete(clientKey);
     };
-    const clientSocket = make({
-      side: 'client',
+    const [clientSocket, makeServerSocket] = make({
       // The kernel's getsockname() says VMADDR_CID_ANY for a client; the sockets report the real
       // local CID (as the kernel transport does with the local-CID ioctl).
-      local: { cid: client.cid, port: clientPort },
-      remote: { cid: request.cid, port: serverPort },
-      fromCid: target.cid,
-      toCid: client.cid,
-      inbound: toClient,
-      outbound: toServer,
+      client: {
+        local: { cid: client.cid, port: clientPort },
+        remote: { cid: request.cid, port: serverPort },
+      },
+      server: {
+        local: { cid: target.cid, port: serverPort },
+        remote: { cid: client.cid, port: clientPort },
+      },
+      toServer,
+      toClient,
       counter,
       release,
     });
-    const serverSocket = make({
-      side: 'server',
-      local: { cid: target.cid, port: serverPort },
-      remote: { cid: client.cid, port: clientPort },
-      fromCid: client.cid,
-      toCid: target.cid,
-      inbound: toServer,
-      outbound: toClient,
-      counter,
-      release,
-    });
-    client.hypervisor.liveConnections.set(clientSocket, live);
-    client.hypervisor.liveConnections.set(serverSocket, live);
-    client.hypervisor.outgoingPipes.set(clientSocket, toServer);
-    client.hypervisor.outgoingPipes.set(serverSocket, toClient);
+    client.hypervisor.liveConnections.set(clientSocket as object, live);
+    client.hypervisor.outgoingPipes.set(clientSocket as object, toServer);
+    const accept = () => {
+      const serverSocket = makeServerSocket();
+      client.hypervisor.liveConnections.set(serverSocket, live);
+      client.hypervisor.outgoingPipes.set(serverSocket, toClient);
+      listener.connection(serverSocket);
+    };
     const delay = client.hypervisor.faults.acceptDelayMs;
-    if (delay > 0) client.hypervisor.clock.setTimer(delay, () => listener.connection(serverSocket));
-    else setImmediate(() => listener.connection(serverSocket));
+    if (delay > 0) client.hypervisor.clock.setTimer(delay, accept);
+    else setImmediate(accept);
     return clientSocket;
   }
 
   async connect(request: TransportConnectRequest): Promise<VsockSocket> {
     const { target, listener } = await this.route('stream', request);
     return this.pair<VsockSocket>('stream', request, target, listener, (e) => {
-      const { allowHalfOpen } = e.side === 'client' ? request : listener;
-      return new ChannelSocket(
-        new FakeStreamChannel(e.local, e.remote, e.inbound, e.outbound, e.counter, e.release),
-        allowHalfOpen === undefined ? {} : { allowHalfOpen },
+      const options =
+        request.allowHalfOpen === undefined ? {} : { allowHalfOpen: request.allowHalfOpen };
+      const serverOptions =
+        listener.allowHalfOpen === undefined ? {} : { allowHalfOpen: listener.allowHalfOpen };
+      const client = new ChannelSocket(
+        new FakeStreamChannel(
+          e.client.local,
+          e.client.remote,
+          e.toClient as Pipe<Buffer>,
+          e.toServer as Pipe<Buffer>,
+          e.counter,
+          e.release,
+        ),
+        options,
       );
+      // A stream socket buffers what arrives until it is read: the server's is made now.
+      const server = new ChannelSocket(
+        new FakeStreamChannel(
+          e.server.local,
+          e.server.remote,
+          e.toServer as Pipe<Buffer>,
+          e.toClient as Pipe<Buffer>,
+          e.counter,
+          e.release,
+        ),
+        serverOptions,
+      );
+      return [client, () => server];
     });
   }
 
   async connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket> {
     const { target, listener } = await this.route('seqpacket', request);
     const faults = this.endpoint.hypervisor.faults;
-    return this.pair<VsockMessageSocket>(
-      'seqpacket',
-      request,
-      target,
-      listener,
-      (e) =>
-        new VsockMessageSocket(
-          new FakeMessageChannel(
-            e.local,
-            e.remote,
-            e.inbound,
-            e.outbound,
-            e.counter,
-            e.release,
-            (m) => faults.stageReceive(e.fromCid, e.toCid, m),
-          ),
-        ),
-    );
+    const hypervisor = this.endpoint.hypervisor;
+    return this.pair<VsockMessageSocket>('seqpacket', request, target, listener, (e) => {
+      const clientChannel = new FakeMessageChannel(
+        e.client.local,
+        e.client.remote,
+        e.toClient as Pipe<FakeMessage>,
+        e.toServer as Pipe<FakeMessage>,
+        e.counter,
+        e.release,
+        (m) => faults.stageReceive(target.cid, this.endpoint.cid, m),
+      );
+      const client = new VsockMessageSocket(clientChannel);
+      hypervisor.messageChannels.set(client, clientChannel);
+      const makeServer = () => {
+        const serverChannel = new FakeMessageChannel(
+          e.server.local,
+          e.server.remote,
+          e.toServer as Pipe<FakeMessage>,
+          e.toClient as Pipe<FakeMessage>,
+          e.counter,
+          e.release,
+          (m) => faults.stageReceive(this.endpoint.cid, target.cid, m),
+        );
+        const server = new VsockMessageSocket(serverChannel);
+        hypervisor.messageChannels.set(server, serverChannel);
+        return server;
+      };
+      return [client, makeServer];
+    });
   }
 
   private async listenKind(
@@ -372,18 +412,12 @@ export class FakeTransport implements Transport {
   }
 }
 
-/** One end of a connection, as `pair` asks its factory to make a socket of it. */
-interface ConnectionEnd {
-  readonly side: 'client' | 'server';
-  readonly local: VsockAddress;
-  readonly remote: VsockAddress;
-  /** The endpoints this end receives from and belongs to (`remote.cid` may be 1, the loopback). */
-  readonly fromCid: number;
-  readonly toCid: number;
-  /** What this end reads. */
-  readonly inbound: Pipe<never>;
-  /** What this end writes. */
-  readonly outbound: Pipe<never>;
+/** Both ends of a connection, as `pair` hands them to its factory. */
+interface ConnectionEnds {
+  readonly client: { local: VsockAddress; remote: VsockAddress };
+  readonly server: { local: VsockAddress; remote: VsockAddress };
+  readonly toServer: Pipe<never>;
+  readonly toClient: Pipe<never>;
   readonly counter: import('./channels.js').ResourceCounter;
   readonly release: () => void;
 }

@@ -210,3 +210,64 @@ describe('production faults, staged', () => {
     server.close();
   });
 });
+
+describe('socket idle timers on the manual clock', () => {
+  it("a stream socket's setTimeout fires when the clock reaches it; activity restarts it", async () => {
+    const { clock, hv, vm } = setup();
+    const { server, port, accepted } = await listenOn(hv.host.transport);
+    const client = await connect({ cid: 'host', port, transport: vm.transport });
+    const timeouts: number[] = [];
+    client.on('timeout', () => timeouts.push(clock.now()));
+    client.setTimeout(1000);
+    await clock.advance(999);
+    expect(timeouts).toEqual([]);
+    client.write('activity');
+    await clock.advance(999);
+    expect(timeouts).toEqual([]);
+    await clock.advance(1);
+    expect(timeouts).toEqual([1999]);
+    expect(client.destroyed).toBe(false);
+    client.destroy();
+    for (const socket of accepted) socket.destroy();
+    server.close();
+  });
+
+  it("a message socket's connectSeqpacket({ timeout }) fires on the clock, not the machine's", async () => {
+    const { clock, hv, vm } = setup();
+    const server = createSeqpacketServer({ transport: hv.host.transport }, () => {});
+    const { port } = await server.listenAsync();
+    const client: VsockMessageSocket = await connectSeqpacket({
+      cid: 'host',
+      port,
+      transport: vm.transport,
+      timeout: 50,
+    });
+    const fired = track(once(client, 'timeout'));
+    await clock.advance(49);
+    expect(fired.settled).toBe(false);
+    await clock.advance(1);
+    expect(fired.settled).toBe(true);
+    client.destroy();
+    server.close();
+  });
+});
+
+describe('a delayed accept', () => {
+  it('keeps a SEQPACKET message sent before the server took the connection', async () => {
+    const { clock, hv, vm } = setup();
+    hv.faults.delayAccepts(100);
+    const received: string[] = [];
+    const server = createSeqpacketServer({ transport: hv.host.transport }, (socket) =>
+      socket.on('message', (data) => received.push(String(data))),
+    );
+    const { port } = await server.listenAsync();
+    const client = await connectSeqpacket({ cid: 'host', port, transport: vm.transport });
+    await client.send('before the accept');
+    await clock.advance(99);
+    expect(received).toEqual([]);
+    await clock.advance(1);
+    expect(received).toEqual(['before the accept']);
+    client.destroy();
+    server.close();
+  });
+});

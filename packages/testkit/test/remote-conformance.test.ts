@@ -1,7 +1,7 @@
 /**
  * The transport conformance suite across processes: the hypervisor runs in a child process
  * (`vmci-testkit serve`); servers join it as the host and clients as VM 3 through
- * `RemoteTransport`, so every byte crosses into the owning process and back.
+ * `RemoteTransport`, so every byte and message crosses into the owning process and back.
  */
 import { describeTransportConformance } from '@vmci/sockets/conformance';
 import { afterAll, beforeAll } from 'vitest';
@@ -28,8 +28,7 @@ const target = () => {
   };
 };
 
-// Streams only across processes (SEQPACKET and DGRAM stay in the owning process for now).
+// Streams and SEQPACKET (message sizes against buffers included) across processes.
 describeTransportConformance('testkit across processes: VM 3 → host', target, {
   hangingCid: 99,
-  seqpacket: false,
 });

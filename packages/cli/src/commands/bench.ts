@@ -6,7 +6,9 @@
 import {
   connect,
   createServer,
+  defaultTransport,
   detectBackend,
+  KernelTransport,
   PORT_ANY,
   parseVsockAddress,
   type Transport,
@@ -37,8 +39,16 @@ export interface BenchClientOptions {
   readonly bytes: number;
   readonly connectTimeout?: number;
   readonly transport?: Transport;
-  /** How the report names the transport (default: the kernel backend's name). */
+  /** How the report names the transport (default: the kernel backend's, or the default transport's name). */
   readonly transportName?: string;
+}
+
+/** The kernel's backend, or the name of the transport a setting (`VMCI_TRANSPORT`) made the default. */
+function defaultTransportName(): string {
+  const transport = defaultTransport();
+  return transport instanceof KernelTransport
+    ? `kernel (backend ${detectBackend().backend})`
+    : transport.name;
 }
 
 /** Measures against a `vmci bench --serve` server. */
@@ -53,7 +63,7 @@ export async function runBenchClient(options: BenchClientOptions): Promise<Bench
   const bulk = await measureBulk(await open(), options.bytes);
   return {
     target: options.target,
-    transport: options.transportName ?? `kernel (backend ${detectBackend().backend})`,
+    transport: options.transportName ?? options.transport?.name ?? defaultTransportName(),
     roundTrip,
     bulk,
   };

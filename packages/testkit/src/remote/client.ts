@@ -3,8 +3,9 @@
  * as the host or as a VM. Its sockets are the same `ChannelSocket`s the in-process fake hands out,
  * over a channel whose far end is a fake socket in the owning process.
  *
- * Streams only: SEQPACKET and datagrams are refused with ERR_VMCI_UNSUPPORTED. Flow control is the
- * fake's, plus what the Unix socket buffers between the processes: stream buffer sizes are reported
+ * Streams, SEQPACKET (whole messages, end-of-record marks, staged truncations; oversize refused as
+ * in-process) and datagrams (queued and dropped in the owning process, as in-process). Flow control
+ * is the fake's, plus what the Unix socket buffers between the processes: buffer sizes are reported
  * as the owning process applied them, but bytes in flight are not bounded by them exactly.
  */
 import { statSync } from 'node:fs';
@@ -12,6 +13,9 @@ import net from 'node:net';
 import {
   ChannelSocket,
   type DatagramChannel,
+  type MessageChannel,
+  type ReceivedDatagram,
+  type ReceivedMessage,
   type StreamChannel,
   type Transport,
   type TransportConnectRequest,
@@ -20,11 +24,21 @@ import {
   VmciError,
   type VmciErrorCode,
   type VsockAddress,
-  type VsockMessageSocket,
+  VsockMessageSocket,
   type VsockSocket,
 } from '@vmci/sockets';
 import { kernelError } from '../errors.js';
-import { Frame, maxFramePayload, Wire, type WireError } from './wire.js';
+import {
+  decodeDatagram,
+  decodeMessage,
+  encodeDatagram,
+  encodeMessage,
+  Frame,
+  maxFramePayload,
+  Wire,
+  type WireError,
+  type WireMessage,
+} from './wire.js';
 
 /** Options of a {@link RemoteTransport}. */
 export interface RemoteTransportOptions {
@@ -42,33 +56,39 @@ function revive(error: WireError): VmciError {
   });
 }
 
+const sizeOf = (value: unknown): number => (typeof value === 'number' ? value : 262144);
+
 const asAddress = (value: unknown): VsockAddress => {
   const v = value as { cid?: number; port?: number };
   return { cid: v?.cid ?? 0, port: v?.port ?? 0 };
 };
 
-/** One end of a stream whose other end is a fake socket in the owning process. */
-class RemoteStreamChannel implements StreamChannel {
-  private readonly queue: Buffer[] = [];
-  private queued = 0;
-  private ended = false;
-  private failure: VmciError | undefined;
+/**
+ * One end of a connection whose other end is a fake socket in the owning process: end of stream,
+ * resets, waits, half-close and close, whatever the connection carries.
+ */
+abstract class RemoteConnectionEnd<T extends { length: number }> {
+  protected readonly queue: T[] = [];
+  protected queued = 0;
+  protected ended = false;
+  protected failure: VmciError | undefined;
   private closed = false;
-  private shut = false;
+  protected shut = false;
   private readers: (() => void)[] = [];
 
   constructor(
     readonly local: VsockAddress,
     readonly remote: VsockAddress,
-    private readonly wire: Wire,
-    private readonly size: number,
+    protected readonly wire: Wire,
+    protected readonly size: number,
     private readonly onClose: () => void,
   ) {
     const socket = wire.socket;
     wire.receiveFrames((type, payload) => {
-      if (type === Frame.data) {
-        this.queue.push(Buffer.from(payload));
-        this.queued += payload.length;
+      const item = this.decode(type, payload);
+      if (item) {
+        this.queue.push(item);
+        this.queued += item.length;
         if (this.queued >= this.size) socket.pause();
       } else if (type === Frame.end) this.ended = true;
       else if (type === Frame.reset) this.failure ??= revive(JSON.parse(payload.toString()));
@@ -93,6 +113,9 @@ class RemoteStreamChannel implements StreamChannel {
     });
   }
 
+  /** The item a data frame carries (`undefined` for other frames). */
+  protected abstract decode(type: number, payload: Buffer): T | undefined;
+
   private wakeReaders(): void {
     const readers = this.readers.splice(0);
     if (readers.length > 0)
@@ -105,32 +128,22 @@ class RemoteStreamChannel implements StreamChannel {
     return this.queue.length > 0 || this.ended || this.failure !== undefined;
   }
 
-  read(buffer: Buffer): number | null {
-    if (this.queue.length === 0) {
-      if (this.failure && this.failure.code !== 'EPIPE') throw this.failure;
-      return this.ended || this.failure ? 0 : null;
-    }
-    let n = 0;
-    while (n < buffer.length && this.queue.length > 0) {
-      const head = this.queue[0] as Buffer;
-      const take = Math.min(head.length, buffer.length - n);
-      head.copy(buffer, n, 0, take);
-      n += take;
-      if (take === head.length) this.queue.shift();
-      else this.queue[0] = head.subarray(take);
-    }
-    this.queued -= n;
-    if (this.queued < this.size && this.wire.socket.isPaused()) this.wire.socket.resume();
-    return n;
+  /** Nothing queued: throws a reset, true at end of stream, false when more may come. */
+  protected atEnd(): boolean {
+    if (this.failure && this.failure.code !== 'EPIPE') throw this.failure;
+    return this.ended || this.failure !== undefined;
   }
 
-  write(data: Buffer): number | null {
+  /** `bytes` were read: the wire may deliver again once the queue is below the buffer size. */
+  protected consumed(bytes: number): void {
+    this.queued -= bytes;
+    if (this.queued < this.size && this.wire.socket.isPaused()) this.wire.socket.resume();
+  }
+
+  /** Throws what a send gets on a failed or shut-down end. */
+  protected checkSendable(syscall: string): void {
     if (this.failure) throw this.failure;
-    if (this.shut) throw kernelError('EPIPE', 'send', 'this end was shut down for writing');
-    if (this.wire.socket.writableNeedDrain) return null;
-    const n = Math.min(data.length, maxFramePayload);
-    this.wire.sendFrame(Frame.data, data.subarray(0, n));
-    return n;
+    if (this.shut) throw kernelError('EPIPE', syscall, 'this end was shut down for writing');
   }
 
   wait(interest: 'readable' | 'writable', callback: () => void): void {
@@ -184,9 +197,190 @@ class RemoteStreamChannel implements StreamChannel {
   }
 }
 
+/** One end of a stream whose other end is a fake socket in the owning process. */
+class RemoteStreamChannel extends RemoteConnectionEnd<Buffer> implements StreamChannel {
+  protected decode(type: number, payload: Buffer): Buffer | undefined {
+    return type === Frame.data ? Buffer.from(payload) : undefined;
+  }
+
+  read(buffer: Buffer): number | null {
+    if (this.queue.length === 0) return this.atEnd() ? 0 : null;
+    let n = 0;
+    while (n < buffer.length && this.queue.length > 0) {
+      const head = this.queue[0] as Buffer;
+      const take = Math.min(head.length, buffer.length - n);
+      head.copy(buffer, n, 0, take);
+      n += take;
+      if (take === head.length) this.queue.shift();
+      else this.queue[0] = head.subarray(take);
+    }
+    this.consumed(n);
+    return n;
+  }
+
+  write(data: Buffer): number | null {
+    this.checkSendable('send');
+    if (this.wire.socket.writableNeedDrain) return null;
+    const n = Math.min(data.length, maxFramePayload);
+    this.wire.sendFrame(Frame.data, data.subarray(0, n));
+    return n;
+  }
+}
+
+/**
+ * One end of a SEQPACKET connection: whole messages both ways. As in-process (and on the kernel),
+ * a message larger than this end's buffer or the peer's is refused here, before it crosses.
+ */
+class RemoteMessageChannel extends RemoteConnectionEnd<WireMessage> implements MessageChannel {
+  constructor(
+    local: VsockAddress,
+    remote: VsockAddress,
+    wire: Wire,
+    size: number,
+    private readonly peerBufferSize: number,
+    onClose: () => void,
+  ) {
+    super(local, remote, wire, size, onClose);
+  }
+
+  get maxMessageSize(): number {
+    return this.size;
+  }
+
+  protected decode(type: number, payload: Buffer): WireMessage | undefined {
+    return type === Frame.message ? decodeMessage(payload) : undefined;
+  }
+
+  send(message: Buffer, endOfRecord: boolean): boolean {
+    this.checkSendable('sendmsg');
+    if (message.length > Math.min(this.size, this.peerBufferSize))
+      throw kernelError(
+        'EMSGSIZE',
+        'sendmsg',
+        `the message is larger than the sender's (${this.size}) or the receiver's (${this.peerBufferSize}) buffer: split it`,
+      );
+    if (this.wire.socket.writableNeedDrain) return false;
+    this.wire.sendFrame(
+      Frame.message,
+      encodeMessage({ data: message, length: message.length, truncated: false, endOfRecord }),
+    );
+    return true;
+  }
+
+  receive(): ReceivedMessage | null {
+    const message = this.queue.shift();
+    if (!message)
+      return this.atEnd()
+        ? { data: Buffer.alloc(0), length: 0, truncated: false, endOfRecord: false }
+        : null;
+    this.consumed(message.length);
+    return message;
+  }
+}
+
+/**
+ * A datagram socket bound in the owning process. Its receive queue lives there: a datagram counts
+ * against it until this end has read it (an ack), so drops happen as they do in-process.
+ */
+class RemoteDatagramChannel implements DatagramChannel {
+  private readonly queue: ReceivedDatagram[] = [];
+  private readers: (() => void)[] = [];
+  private closed = false;
+  private failure: VmciError | undefined;
+
+  constructor(
+    readonly local: VsockAddress,
+    readonly maxDatagramSize: number,
+    private readonly wire: Wire,
+    private readonly onClose: () => void,
+  ) {
+    wire.receiveFrames((type, payload) => {
+      if (type !== Frame.datagram) return;
+      const datagram = decodeDatagram(payload);
+      this.queue.push({
+        data: datagram.data,
+        from: datagram.address,
+        truncated: datagram.truncated,
+      });
+      this.wakeReaders();
+    });
+    wire.socket.on('error', () => {});
+    wire.socket.on('close', () => {
+      if (this.closed) return;
+      this.failure = kernelError(
+        'ENODEV',
+        'recvfrom',
+        'the process that owns the virtual hypervisor went away: no datagrams can arrive',
+      );
+      this.wakeReaders();
+    });
+  }
+
+  private wakeReaders(): void {
+    const readers = this.readers.splice(0);
+    if (readers.length > 0)
+      setImmediate(() => {
+        for (const reader of readers) if (!this.closed) reader();
+      });
+  }
+
+  send(data: Buffer, to: VsockAddress): boolean {
+    if (this.closed) throw kernelError('EBADF', 'sendto', 'the socket is closed');
+    if (this.failure) throw this.failure;
+    if (data.length > this.maxDatagramSize)
+      throw kernelError('EMSGSIZE', 'sendto', 'the datagram is larger than VMCI allows');
+    if (this.wire.socket.writableNeedDrain) return false;
+    this.wire.sendFrame(
+      Frame.datagram,
+      encodeDatagram({ data: Buffer.from(data), address: to, truncated: false }),
+    );
+    return true;
+  }
+
+  receive(): ReceivedDatagram | null {
+    const datagram = this.queue.shift();
+    if (!datagram) {
+      if (this.failure) throw this.failure;
+      return null;
+    }
+    const ack = Buffer.allocUnsafe(4);
+    ack.writeUInt32BE(datagram.data.length, 0);
+    if (!this.wire.socket.destroyed) this.wire.sendFrame(Frame.ack, ack);
+    return datagram;
+  }
+
+  wait(interest: 'readable' | 'writable', callback: () => void): void {
+    if (this.closed) return;
+    const guarded = () => {
+      if (!this.closed) callback();
+    };
+    const socket = this.wire.socket;
+    if (interest === 'readable') {
+      if (this.queue.length > 0 || this.failure) setImmediate(guarded);
+      else this.readers.push(guarded);
+    } else if (!socket.writableNeedDrain || this.failure) setImmediate(guarded);
+    else socket.once('drain', guarded);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.wire.socket.destroyed) {
+      this.wire.sendFrame(Frame.close);
+      this.wire.socket.end();
+    }
+    this.onClose();
+  }
+
+  setRef(ref: boolean): void {
+    if (ref) this.wire.socket.ref();
+    else this.wire.socket.unref();
+  }
+}
+
 /**
  * The {@link Transport} of a process that joins a hypervisor another process serves
- * (`hypervisor.serve`), as the host or as a VM. Streams only.
+ * (`hypervisor.serve`), as the host or as a VM: streams, SEQPACKET and datagrams.
  */
 export class RemoteTransport implements Transport {
   readonly name: string;
@@ -294,17 +488,32 @@ export class RemoteTransport implements Transport {
       asAddress(reply.local),
       asAddress(reply.remote),
       wire,
-      typeof reply.bufferSize === 'number' ? reply.bufferSize : 262144,
-      () => {
-        this.open--;
-      },
+      sizeOf(reply.bufferSize),
+      this.release,
     );
   }
 
-  async connect(request: TransportConnectRequest): Promise<VsockSocket> {
-    const { wire, reply } = await this.request(
+  private messageChannel(wire: Wire, reply: Record<string, unknown>): RemoteMessageChannel {
+    this.open++;
+    return new RemoteMessageChannel(
+      asAddress(reply.local),
+      asAddress(reply.remote),
+      wire,
+      sizeOf(reply.bufferSize),
+      sizeOf(reply.peerBufferSize),
+      this.release,
+    );
+  }
+
+  private readonly release = () => {
+    this.open--;
+  };
+
+  private connectWire(request: TransportConnectRequest, kind: 'stream' | 'seqpacket') {
+    return this.request(
       {
         op: 'connect',
+        kind,
         from: this.cid,
         cid: request.cid,
         port: request.port,
@@ -314,14 +523,48 @@ export class RemoteTransport implements Transport {
       },
       request.signal,
     );
+  }
+
+  async connect(request: TransportConnectRequest): Promise<VsockSocket> {
+    const { wire, reply } = await this.connectWire(request, 'stream');
     const options =
       request.allowHalfOpen === undefined ? {} : { allowHalfOpen: request.allowHalfOpen };
     return new ChannelSocket(this.channel(wire, reply), options);
   }
 
-  async listen(
+  async connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket> {
+    const { wire, reply } = await this.connectWire(request, 'seqpacket');
+    return new VsockMessageSocket(this.messageChannel(wire, reply));
+  }
+
+  listen(
     request: TransportListenRequest,
     handlers: { connection(socket: VsockSocket): void; error(error: Error): void },
+  ): Promise<TransportListener> {
+    const options =
+      request.allowHalfOpen === undefined ? {} : { allowHalfOpen: request.allowHalfOpen };
+    return this.listenKind('stream', request, handlers, (wire, notice) => {
+      return new ChannelSocket(this.channel(wire, notice), options);
+    });
+  }
+
+  listenSeqpacket(
+    request: TransportListenRequest,
+    handlers: { connection(socket: VsockMessageSocket): void; error(error: Error): void },
+  ): Promise<TransportListener> {
+    return this.listenKind(
+      'seqpacket',
+      request,
+      handlers,
+      (wire, notice) => new VsockMessageSocket(this.messageChannel(wire, notice)),
+    );
+  }
+
+  private async listenKind<S extends { destroy(): unknown }>(
+    kind: 'stream' | 'seqpacket',
+    request: TransportListenRequest,
+    handlers: { connection(socket: S): void; error(error: Error): void },
+    make: (wire: Wire, notice: Record<string, unknown>) => S,
   ): Promise<TransportListener> {
     if (request.fd !== undefined)
       throw new VmciError(
@@ -330,14 +573,13 @@ export class RemoteTransport implements Transport {
       );
     const { wire, reply } = await this.request({
       op: 'listen',
+      kind,
       from: this.cid,
       cid: request.cid,
       port: request.port,
       bufferSize: request.bufferSize,
     });
     const address = asAddress(reply.address);
-    const options =
-      request.allowHalfOpen === undefined ? {} : { allowHalfOpen: request.allowHalfOpen };
     let closed = false;
     let unbound!: () => void;
     const closing = new Promise<void>((resolve) => {
@@ -352,7 +594,7 @@ export class RemoteTransport implements Transport {
       if (typeof notice.accept !== 'number' || closed) return;
       this.request({ op: 'attach', id: notice.accept }).then(
         (attached) => {
-          const socket = new ChannelSocket(this.channel(attached.wire, notice), options);
+          const socket = make(attached.wire, notice);
           if (closed) socket.destroy();
           else handlers.connection(socket);
         },
@@ -386,25 +628,19 @@ export class RemoteTransport implements Transport {
     };
   }
 
-  private unsupported(what: string): never {
-    throw new VmciError(
-      'ERR_VMCI_UNSUPPORTED',
-      `${what} is not carried across processes by the testkit yet: use streams, or run that part in the process that owns the hypervisor`,
+  async bindDatagram(request: VsockAddress): Promise<DatagramChannel> {
+    const { wire, reply } = await this.request({
+      op: 'bind-dgram',
+      from: this.cid,
+      cid: request.cid,
+      port: request.port,
+    });
+    this.open++;
+    return new RemoteDatagramChannel(
+      asAddress(reply.local),
+      typeof reply.maxDatagramSize === 'number' ? reply.maxDatagramSize : 65536 - 24,
+      wire,
+      this.release,
     );
-  }
-
-  async connectSeqpacket(_request: TransportConnectRequest): Promise<VsockMessageSocket> {
-    return this.unsupported('SEQPACKET');
-  }
-
-  async listenSeqpacket(
-    _request: TransportListenRequest,
-    _handlers: { connection(socket: VsockMessageSocket): void; error(error: Error): void },
-  ): Promise<TransportListener> {
-    return this.unsupported('SEQPACKET');
-  }
-
-  async bindDatagram(_request: VsockAddress): Promise<DatagramChannel> {
-    return this.unsupported('DGRAM');
   }
 }

@@ -7,9 +7,19 @@
  */
 import { existsSync } from 'node:fs';
 import net from 'node:net';
-import { CID_ANY, VmciError, type VsockSocket } from '@vmci/sockets';
+import { CID_ANY, VmciError, VsockMessageSocket, type VsockSocket } from '@vmci/sockets';
+import type { FakeDatagramChannel } from '../channels.js';
 import type { Hypervisor } from '../hypervisor.js';
-import { Frame, maxFramePayload, toWireError, Wire } from './wire.js';
+import {
+  decodeDatagram,
+  decodeMessage,
+  encodeDatagram,
+  encodeMessage,
+  Frame,
+  maxFramePayload,
+  toWireError,
+  Wire,
+} from './wire.js';
 
 /** A hypervisor being served (from `hypervisor.serve(path)`). */
 export interface HypervisorServer {
@@ -34,7 +44,7 @@ export async function serveHypervisor(
       `cannot serve the hypervisor on ${path}: the path exists (another hypervisor, or a stale socket file: remove it)`,
     );
   const wires = new Set<net.Socket>();
-  const pending = new Map<number, VsockSocket>();
+  const pending = new Map<number, VsockSocket | VsockMessageSocket>();
   let nextId = 1;
 
   /** Bridges a fake socket to a wire in frame mode. */
@@ -66,7 +76,13 @@ export async function serveHypervisor(
       } else if (type === Frame.end) fake.end();
       else if (type === Frame.close) {
         closedGracefully = true;
-        fake.destroy();
+        // Like close(2): what that end wrote is still delivered (writes the fake has queued behind
+        // a full pipe too), then the peer reads end of stream.
+        if (fake.writableFinished) fake.destroy();
+        else {
+          fake.once('finish', () => fake.destroy());
+          fake.end();
+        }
       }
     });
     unix.on('close', () => {
@@ -78,6 +94,170 @@ export async function serveHypervisor(
     fake.resume();
   }
 
+  /** What a connection's end reports to the joined process: addresses and buffer sizes. */
+  function connectionInfo(fake: VsockSocket | VsockMessageSocket) {
+    const channel =
+      fake instanceof VsockMessageSocket ? hypervisor.messageChannels.get(fake) : undefined;
+    return {
+      local: fake.address(),
+      remote: { cid: fake.remoteCid, port: fake.remotePort },
+      bufferSize: channel ? channel.maxMessageSize : (fake as VsockSocket).getBufferSize(),
+      ...(channel ? { peerBufferSize: channel.peerBufferSize } : {}),
+    };
+  }
+
+  /**
+   * Bridges a fake SEQPACKET socket to a wire. The bridge works on the fake's channel (the socket
+   * stays paused), so what crosses is what that end receives — boundaries, end-of-record marks and
+   * staged truncations — and backpressure is the channel's.
+   */
+  function bridgeMessages(wire: Wire, fake: VsockMessageSocket): void {
+    const channel = hypervisor.messageChannels.get(fake);
+    if (!channel) throw new VmciError('ECONNRESET', 'the message connection is gone');
+    fake.pause();
+    const unix = wire.socket;
+    let closedGracefully = false;
+    let stopped = false;
+    const stop = (error: unknown) => {
+      if (stopped) return;
+      stopped = true;
+      if (!unix.destroyed)
+        wire.sendFrame(Frame.reset, Buffer.from(JSON.stringify(toWireError(error))));
+    };
+    const forward = (): void => {
+      while (!stopped && !unix.destroyed) {
+        let message: ReturnType<typeof channel.receive>;
+        try {
+          message = channel.receive();
+        } catch (error) {
+          stop(error);
+          return;
+        }
+        if (message === null) {
+          channel.wait('readable', forward);
+          return;
+        }
+        if (message.length === 0 && !message.truncated && message.data.length === 0) {
+          wire.sendFrame(Frame.end);
+          return;
+        }
+        if (!wire.sendFrame(Frame.message, encodeMessage(message))) {
+          unix.once('drain', forward);
+          return;
+        }
+      }
+    };
+    /**
+     * What the joined process sent, in order: messages, then its end or close, which wait for the
+     * messages before them (the wire waits while the channel is full).
+     */
+    const outgoing: ({ data: Buffer; endOfRecord: boolean } | 'end' | 'close')[] = [];
+    const deliver = (): void => {
+      while (outgoing.length > 0 && !stopped) {
+        const next = outgoing[0] as (typeof outgoing)[number];
+        if (next === 'close') {
+          fake.destroy();
+          return;
+        }
+        if (next === 'end') {
+          try {
+            channel.shutdownWrite();
+          } catch {}
+          outgoing.shift();
+          continue;
+        }
+        let sent: boolean | Promise<void>;
+        try {
+          sent = channel.send(next.data, next.endOfRecord);
+        } catch (error) {
+          stop(error);
+          return;
+        }
+        if (sent !== true) {
+          unix.pause();
+          channel.wait('writable', deliver);
+          return;
+        }
+        outgoing.shift();
+      }
+      if (unix.isPaused()) unix.resume();
+    };
+    const enqueue = (item: (typeof outgoing)[number]) => {
+      outgoing.push(item);
+      if (outgoing.length === 1) deliver();
+    };
+    wire.receiveFrames((type, payload) => {
+      if (type === Frame.message) {
+        const message = decodeMessage(payload);
+        enqueue({ data: message.data, endOfRecord: message.endOfRecord });
+      } else if (type === Frame.end) enqueue('end');
+      else if (type === Frame.close) {
+        closedGracefully = true;
+        enqueue('close');
+      }
+    });
+    fake.on('error', () => {});
+    fake.on('close', () => {
+      if (!unix.destroyed) unix.end();
+    });
+    unix.on('close', () => {
+      if (closedGracefully || fake.destroyed) return;
+      hypervisor.resetConnectionOf(fake, 'the process that held this end went away');
+      fake.destroy();
+    });
+    forward();
+  }
+
+  /** A datagram socket of a joined process: bound here, its queue (and its drops) here too. */
+  async function onBindDatagram(wire: Wire, request: Record<string, unknown>): Promise<void> {
+    const endpoint = hypervisor.endpoint(num(request.from, -1) as number);
+    if (!endpoint) throw new VmciError('ENODEV', `no VM has CID ${String(request.from)}`);
+    const channel = (await endpoint.transport.bindDatagram({
+      cid: num(request.cid, CID_ANY) as number,
+      port: num(request.port, 0) as number,
+    })) as FakeDatagramChannel;
+    const unix = wire.socket;
+    if (unix.destroyed) {
+      channel.close();
+      return;
+    }
+    wire.sendLine({ ok: true, local: channel.local, maxDatagramSize: channel.maxDatagramSize });
+    const inbox = channel.inbox;
+    let closed = false;
+    // A datagram handed to the joined process still counts against the queue until it says it
+    // has read it (an ack): the queue fills, and VMCI's drops happen, as in-process.
+    const forward = (): void => {
+      if (closed) return;
+      for (let item = inbox.items.shift(); item; item = inbox.items.shift())
+        wire.sendFrame(
+          Frame.datagram,
+          encodeDatagram({ data: item.data, address: item.from, truncated: item.truncated }),
+        );
+      inbox.wait('readable', forward);
+    };
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      channel.close();
+    };
+    wire.receiveFrames((type, payload) => {
+      if (type === Frame.datagram) {
+        const datagram = decodeDatagram(payload);
+        try {
+          channel.send(datagram.data, datagram.address);
+        } catch {
+          // Refused before it crossed (the joined process checks the size): nothing to deliver.
+        }
+      } else if (type === Frame.ack) inbox.took(payload.readUInt32BE(0));
+      else if (type === Frame.close) {
+        close();
+        unix.end();
+      }
+    });
+    unix.on('close', close);
+    forward();
+  }
+
   async function onConnect(wire: Wire, request: Record<string, unknown>): Promise<void> {
     const endpoint = hypervisor.endpoint(num(request.from, -1) as number);
     if (!endpoint) throw new VmciError('ENODEV', `no VM has CID ${String(request.from)}`);
@@ -87,7 +267,7 @@ export async function serveHypervisor(
     const timeout = num(request.timeout);
     const bufferSize = num(request.bufferSize);
     const localPort = num(request.localPort);
-    const fake = await endpoint.transport.connect({
+    const connectRequest = {
       cid: num(request.cid, 0) as number,
       port: num(request.port, 0) as number,
       allowHalfOpen: true,
@@ -95,19 +275,19 @@ export async function serveHypervisor(
       ...(timeout !== undefined ? { timeout } : {}),
       ...(bufferSize !== undefined ? { bufferSize } : {}),
       ...(localPort !== undefined ? { localPort } : {}),
-    });
+    };
+    const fake =
+      request.kind === 'seqpacket'
+        ? await endpoint.transport.connectSeqpacket(connectRequest)
+        : await endpoint.transport.connect(connectRequest);
     wire.socket.off('close', onClose);
     if (wire.socket.destroyed) {
       fake.destroy();
       return;
     }
-    wire.sendLine({
-      ok: true,
-      local: fake.address(),
-      remote: { cid: fake.remoteCid, port: fake.remotePort },
-      bufferSize: fake.getBufferSize(),
-    });
-    bridge(wire, fake);
+    wire.sendLine({ ok: true, ...connectionInfo(fake) });
+    if (fake instanceof VsockMessageSocket) bridgeMessages(wire, fake);
+    else bridge(wire, fake);
   }
 
   async function onListen(wire: Wire, request: Record<string, unknown>): Promise<void> {
@@ -115,32 +295,31 @@ export async function serveHypervisor(
     if (!endpoint) throw new VmciError('ENODEV', `no VM has CID ${String(request.from)}`);
     const bufferSize = num(request.bufferSize);
     const mine = new Set<number>();
-    const listener = await endpoint.transport.listen(
-      {
-        cid: num(request.cid, CID_ANY) as number,
-        port: num(request.port, 0) as number,
-        allowHalfOpen: true,
-        ...(bufferSize !== undefined ? { bufferSize } : {}),
+    const listenRequest = {
+      cid: num(request.cid, CID_ANY) as number,
+      port: num(request.port, 0) as number,
+      allowHalfOpen: true,
+      ...(bufferSize !== undefined ? { bufferSize } : {}),
+    };
+    const handlers = {
+      connection: (fake: VsockSocket | VsockMessageSocket) => {
+        // Held until the joined process attaches: nothing may be read from it meanwhile.
+        if (fake instanceof VsockMessageSocket) fake.pause();
+        const id = nextId++;
+        pending.set(id, fake);
+        mine.add(id);
+        fake.on('close', () => {
+          pending.delete(id);
+          mine.delete(id);
+        });
+        wire.sendLine({ accept: id, ...connectionInfo(fake) });
       },
-      {
-        connection: (fake) => {
-          const id = nextId++;
-          pending.set(id, fake);
-          mine.add(id);
-          fake.on('close', () => {
-            pending.delete(id);
-            mine.delete(id);
-          });
-          wire.sendLine({
-            accept: id,
-            local: fake.address(),
-            remote: { cid: fake.remoteCid, port: fake.remotePort },
-            bufferSize: fake.getBufferSize(),
-          });
-        },
-        error: () => {},
-      },
-    );
+      error: () => {},
+    };
+    const listener =
+      request.kind === 'seqpacket'
+        ? await endpoint.transport.listenSeqpacket(listenRequest, handlers)
+        : await endpoint.transport.listen(listenRequest, handlers);
     // A close request, the control wire closing or the process dying closes the listener and
     // frees the port; connections it had not handed over yet are reset, as the kernel does.
     const unbind = () => {
@@ -167,7 +346,8 @@ export async function serveHypervisor(
     if (!fake) throw new VmciError('ECONNRESET', `accepted connection ${id} is gone`);
     pending.delete(id);
     wire.sendLine({ ok: true });
-    bridge(wire, fake);
+    if (fake instanceof VsockMessageSocket) bridgeMessages(wire, fake);
+    else bridge(wire, fake);
   }
 
   const server = net.createServer((socket) => {
@@ -186,9 +366,11 @@ export async function serveHypervisor(
             ? onListen(wire, request)
             : request.op === 'attach'
               ? Promise.resolve().then(() => onAttach(wire, request))
-              : Promise.reject(
-                  new VmciError('ERR_VMCI_UNSUPPORTED', `unknown request ${String(request.op)}`),
-                );
+              : request.op === 'bind-dgram'
+                ? onBindDatagram(wire, request)
+                : Promise.reject(
+                    new VmciError('ERR_VMCI_UNSUPPORTED', `unknown request ${String(request.op)}`),
+                  );
       handle.catch((error: unknown) => {
         if (socket.destroyed) return;
         wire.sendLine({ ok: false, error: toWireError(error) });

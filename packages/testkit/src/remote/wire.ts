@@ -15,7 +15,64 @@ export const Frame = {
   close: 0x43,
   /** The connection failed: payload is JSON `{ code, message }`. */
   reset: 0x52,
+  /** One SEQPACKET message, whole: see {@link encodeMessage}. */
+  message: 0x4d,
+  /** One datagram: see {@link encodeDatagram}. */
+  datagram: 0x47,
+  /** The joined process consumed a datagram of `u32 BE` bytes: the owner frees that much queue. */
+  ack: 0x41,
 } as const;
+
+/** A SEQPACKET message as it crosses the wire (what the receiving end's channel returns). */
+export interface WireMessage {
+  readonly data: Buffer;
+  /** The whole message's length (larger than `data` when a staged fault truncated it). */
+  readonly length: number;
+  readonly truncated: boolean;
+  readonly endOfRecord: boolean;
+}
+
+/** `[flags u8: 1 end of record, 2 truncated][length u32 BE][data]`. */
+export function encodeMessage(message: WireMessage): Buffer {
+  const header = Buffer.allocUnsafe(5);
+  header[0] = (message.endOfRecord ? 1 : 0) | (message.truncated ? 2 : 0);
+  header.writeUInt32BE(message.length, 1);
+  return Buffer.concat([header, message.data]);
+}
+
+export function decodeMessage(payload: Buffer): WireMessage {
+  const flags = payload[0] as number;
+  return {
+    data: Buffer.from(payload.subarray(5)),
+    length: payload.readUInt32BE(1),
+    truncated: (flags & 2) !== 0,
+    endOfRecord: (flags & 1) !== 0,
+  };
+}
+
+/** A datagram: the peer's address (sender toward the joined process, destination from it). */
+export interface WireDatagram {
+  readonly data: Buffer;
+  readonly address: { readonly cid: number; readonly port: number };
+  readonly truncated: boolean;
+}
+
+/** `[cid u32 BE][port u32 BE][flags u8: 1 truncated][data]`. */
+export function encodeDatagram(datagram: WireDatagram): Buffer {
+  const header = Buffer.allocUnsafe(9);
+  header.writeUInt32BE(datagram.address.cid >>> 0, 0);
+  header.writeUInt32BE(datagram.address.port >>> 0, 4);
+  header[8] = datagram.truncated ? 1 : 0;
+  return Buffer.concat([header, datagram.data]);
+}
+
+export function decodeDatagram(payload: Buffer): WireDatagram {
+  return {
+    address: { cid: payload.readUInt32BE(0), port: payload.readUInt32BE(4) },
+    truncated: ((payload[8] as number) & 1) !== 0,
+    data: Buffer.from(payload.subarray(9)),
+  };
+}
 
 const headerSize = 5;
 /** The largest payload of one data frame. */
