@@ -8,6 +8,7 @@ export {
   type CliErrorCode,
   type ErrnoCode,
   type FfiErrorCode,
+  type ShareErrorCode,
   type SocketsErrorCode,
   type TransferErrorCode,
   VmciError,
