@@ -10,6 +10,7 @@ export {
   type ReaddirEntry,
   ShareClient,
 } from './client/client.js';
+export { type MountShareOptions, mountOptions, mountShare } from './mount.js';
 export { decodeMessage, encodeMessage } from './protocol/codec.js';
 export {
   AT_REMOVEDIR,
