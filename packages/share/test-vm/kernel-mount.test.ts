@@ -3,7 +3,7 @@
  * process, `mountShare` (mount(2) with trans=fd) in this one, and the file operations a workload
  * needs done by ordinary programs on the mount, checked against the served directory.
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { requireHarnessGuest } from '@vmci/ffi/harness';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mountShare } from '../src/index.js';
+import { startShareProcess } from './share-process.js';
 
 requireHarnessGuest();
 
@@ -23,37 +24,13 @@ const step = (text: string) =>
 const base = fs.mkdtempSync('/tmp/vmci-share-vm-');
 const root = path.join(base, 'root');
 const mnt = path.join(base, 'mnt');
-const cliBin = fileURLToPath(new URL('../../cli/src/bin.ts', import.meta.url));
 let server: ChildProcess;
 let port = 0;
-
-/** Starts `vmci share root`; resolves with its port (read from its stderr). */
-async function startServer(extra: string[] = []): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', cliBin, 'share', root, '--port', '0', ...extra],
-    {
-      stdio: ['ignore', 'inherit', 'pipe'],
-      cwd: fileURLToPath(new URL('..', import.meta.url)),
-    },
-  );
-  let text = '';
-  const bound = await new Promise<number>((resolve, reject) => {
-    child.stderr?.on('data', (chunk: Buffer) => {
-      text += chunk;
-      process.stderr.write(chunk);
-      const match = /on vsock any:(\d+)/.exec(text);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`vmci share exited (${code}): ${text}`)));
-  });
-  return { child, port: bound };
-}
 
 beforeAll(async () => {
   fs.mkdirSync(root);
   fs.mkdirSync(mnt);
-  ({ child: server, port } = await startServer());
+  ({ child: server, port } = await startShareProcess(root));
   const started = Date.now();
   await mountShare({ cid: 1, port, mountpoint: mnt });
   console.log(`mounted vsock 1:${port} on ${mnt} in ${Date.now() - started} ms`);
@@ -173,7 +150,7 @@ describe('the kernel 9p client on a vmci share', () => {
   }, 300_000);
 
   it('a read-only share refuses writes in the guest (EROFS)', async () => {
-    const readOnly = await startServer(['--read-only']);
+    const readOnly = await startShareProcess(root, ['--read-only']);
     const roMnt = path.join(base, 'ro');
     fs.mkdirSync(roMnt);
     fs.writeFileSync(path.join(root, 'keep.txt'), 'keep\n');
