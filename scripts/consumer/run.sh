@@ -55,7 +55,7 @@ expect_output() {
 }
 
 # ---- build and pack -------------------------------------------------------------------------
-packages=(ffi sockets testkit header-codegen cli)
+packages=(ffi sockets testkit share header-codegen cli)
 check "pnpm build (every package)" pnpm -s build --output-logs=errors-only
 pack_all() {
   local p
@@ -104,7 +104,7 @@ install_all() {
   (cd "$app" && npm_install "${tgz[@]}") || return 1
   du -sh "$app/node_modules" | cut -f1
 }
-check "npm install of the 5 tarballs into $app" install_all
+check "npm install of the ${#packages[@]} tarballs into $app" install_all
 # Every @vmci package comes from its tarball, once (never from the registry, never nested).
 from_tarballs() {
   node -e '
@@ -122,7 +122,7 @@ from_tarballs() {
 check "every @vmci package installed from its tarball" from_tarballs
 
 in_app() { (cd "$app" && "$@"); }
-for scenario in echo http seqpacket policy; do
+for scenario in echo http seqpacket policy share; do
   check "ESM app on the testkit: $scenario" in_app node app.mjs "$scenario"
 done
 check "tsc: types.ts (module nodenext, strict, skipLibCheck false)" in_app node_modules/.bin/tsc -p tsconfig.json
@@ -189,6 +189,13 @@ codegen_without_ts_morph() {
 check "@vmci/cli alone: vmci codegen says to install ts-morph" codegen_without_ts_morph
 check "@vmci/sockets alone: installed size" alone sockets-alone "$(tarball sockets)" "$(tarball ffi)"
 check "@vmci/header-codegen alone: installed size" alone codegen-alone "$(tarball header-codegen)"
+check "@vmci/share alone: installed size" alone share-alone "$(tarball share)" "$(tarball sockets)" "$(tarball ffi)"
+check "@vmci/share alone: imports, and refuses a missing directory with ERR_VMCI_SHARE_ROOT" bash -c "cd '$work/share-alone' && node --input-type=module -e \"
+  import { createShareServer, encodeMessage, decodeMessage } from '@vmci/share';
+  const frame = encodeMessage('Tclunk', 1, { fid: 7 });
+  if (decodeMessage(frame).fid !== 7) process.exit(1);
+  try { createShareServer({ root: '/nonexistent-dir' }); process.exit(1); }
+  catch (error) { console.log(error.code); if (error.code !== 'ERR_VMCI_SHARE_ROOT') process.exit(1); }\""
 check "@vmci/sockets alone: imports and picks a kernel backend (no connect)" bash -c "cd '$work/sockets-alone' && node --input-type=module -e \"
   import { createServer, detectBackend } from '@vmci/sockets';
   const server = createServer(() => {});

@@ -42,10 +42,11 @@ esac
 
 # Kernel modules for the initramfs, in the order they are requested; dependencies are resolved
 # from modules.dep or the modules themselves. Optional names missing from a kernel (e.g.
-# virtio_pci_legacy_dev before 5.19) are skipped; built-in ones (modules.builtin) need no file.
+# virtio_pci_legacy_dev before 5.19; 9pnet_fd, the trans=fd transport that @vmci/share mounts with,
+# is part of 9pnet before 6.2) are skipped; built-in ones (modules.builtin) need no file.
 VM_MODULES=(
   virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_rng
-  netfs fscache 9pnet 9pnet_virtio 9p
+  netfs fscache 9pnet 9pnet_fd 9pnet_virtio 9p
   vsock vmw_vsock_virtio_transport_common vsock_loopback
 )
 # Modules that must be present; the others are optional.
@@ -382,9 +383,12 @@ main() {
   } | sha256sum | cut -c1-16)"
   initrd="$KDIR/initramfs-$key.cpio.gz"
   if [ ! -s "$initrd" ]; then
-    rm -f "$KDIR"/initramfs-*.cpio.gz
+    # The cache is shared by worktrees whose module lists or init scripts may differ: remove only
+    # initramfs images nobody has used for a day, never one another worktree may be booting now.
+    find "$KDIR" -maxdepth 1 -name 'initramfs-*.cpio.gz' -mtime +1 -delete
     build_initramfs "$KDIR" "$initrd"
   fi
+  touch "$initrd" # marks it as in use (see the cleanup above)
 
   if [ -s "$KDIR/vmlinux" ]; then
     echo "VM_KERNEL=$KDIR/vmlinux"

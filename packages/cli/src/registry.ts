@@ -266,6 +266,61 @@ export const commands: readonly CommandSpec[] = [
     load: () => import('./commands/recv.js'),
   },
   {
+    name: 'share',
+    summary: 'share a directory with VMs over vsock (9P2000.L; a Linux guest mounts it)',
+    synopsis: '<dir> [--port P] [--cid CID] [--read-only] [--allow-from vsock:CID...]',
+    description:
+      'Serves a directory as 9P2000.L over vsock until interrupted; a Linux guest mounts it with its own kernel (`vmci mount`). Nothing outside the directory is reachable (no `..`, symlinks are never followed by the server), set-ID bits are never set, --read-only refuses every change (EROFS), --allow-from limits which VMs may attach (others get EACCES). The port (0 or omitted: a free one) is printed on stderr.',
+    positionals: { min: 1, max: 1, complete: 'directory' },
+    options: {
+      hybrid,
+      transport,
+      port: { type: 'string', value: 'P', description: 'the vsock port (default: a free one)' },
+      cid,
+      'read-only': { type: 'boolean', description: 'refuse every change with EROFS' },
+      'allow-from': {
+        type: 'string',
+        value: 'vsock:CID',
+        multiple: true,
+        description: 'only this VM may attach (repeat for more)',
+      },
+      'max-message-size': {
+        type: 'string',
+        value: 'BYTES',
+        description: 'the largest 9P message (msize) agreed with clients (default 524288)',
+      },
+    },
+    examples: [
+      'vmci share ./shared --port 5640 --allow-from vsock:3',
+      'vmci share /srv/data --port 5640 --read-only',
+    ],
+    load: () => import('./commands/share.js'),
+  },
+  {
+    name: 'mount',
+    summary: 'mount a vmci share in a Linux guest with the kernel 9p client',
+    synopsis: '<cid>:<port> <mountpoint> [--read-only] [--msize BYTES] [--options OPTS]',
+    description:
+      'Connects to a `vmci share` and hands the connected descriptor to mount(2) as a 9p file system (trans=fd, version=9p2000.L, nosuid, nodev). The mount outlives the command; `umount MOUNTPOINT` ends it. Needs root and the kernel modules 9p and 9pnet (and 9pnet_fd from Linux 6.2).',
+    positionals: { min: 2, max: 2, complete: 'directory' },
+    options: {
+      'read-only': { type: 'boolean', description: 'mount read-only' },
+      msize: {
+        type: 'string',
+        value: 'BYTES',
+        description:
+          'the 9P message size to ask for (default 524288; the kernel allows up to 1 MiB)',
+      },
+      options: {
+        type: 'string',
+        value: 'OPTS',
+        description: 'extra 9p mount options, comma-separated (e.g. cache=loose)',
+      },
+    },
+    examples: ['vmci mount host:5640 /mnt/shared', 'vmci mount 2:5640 /mnt/data --read-only'],
+    load: () => import('./commands/mount.js'),
+  },
+  {
     name: 'bench',
     summary: 'round trip and throughput over vsock',
     synopsis: '[<cid>:<port>] [--serve PORT | --virtual] [--size MIB] [--round-trips N] [--json]',

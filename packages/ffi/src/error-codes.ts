@@ -61,10 +61,19 @@ export type TransferErrorCode =
   | 'ERR_VMCI_TRANSFER_IDLE'
   | 'ERR_VMCI_TRANSFER_NOT_CONFIRMED';
 
+/** Codes `@vmci/share` throws (9P shared folders), besides errno names a server answered. */
+export type ShareErrorCode =
+  | SocketsErrorCode
+  | 'ERR_VMCI_SHARE_PROTOCOL'
+  | 'ERR_VMCI_SHARE_MESSAGE_TOO_LARGE'
+  | 'ERR_VMCI_SHARE_UNSUPPORTED_VERSION'
+  | 'ERR_VMCI_SHARE_ROOT';
+
 /** Codes `@vmci/cli` throws. */
 export type CliErrorCode =
   | SocketsErrorCode
   | TransferErrorCode
+  | ShareErrorCode
   | 'ERR_VMCI_USAGE'
   | 'ERR_VMCI_BENCH_MISMATCH';
 

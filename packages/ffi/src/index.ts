@@ -13,6 +13,7 @@ export type {
   CliErrorCode,
   ErrnoCode,
   FfiErrorCode,
+  ShareErrorCode,
   SocketsErrorCode,
   TransferErrorCode,
   VmciErrorCode,

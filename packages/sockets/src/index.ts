@@ -9,6 +9,7 @@ export {
   type ErrnoCode,
   errorCodeOf,
   type FfiErrorCode,
+  type ShareErrorCode,
   type SocketsErrorCode,
   syscallError,
   type TransferErrorCode,

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+// Real-kernel suite: runs only inside the nested-VM harness (`pnpm test:vm`); each file refuses
+// to run without the harness marker on /proc/cmdline. One file at a time: the latency comparison
+// must not share the guest's two CPUs with the mount tests.
+export default defineConfig({
+  test: {
+    include: ['test-vm/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    fileParallelism: false,
+  },
+});
