@@ -3,7 +3,6 @@
  * to install, no stack trace. Simulated with an injected loader, and for real with the bundle in a
  * folder whose node_modules holds koffi only (nothing is uninstalled).
  */
-import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   mkdirSync,
@@ -17,6 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProcess } from '../../../test/helpers/run-process.js';
 import { buildCli } from '../build.js';
 import { CodegenDependencyError, runCodegen, tsMorphVersion } from '../src/commands/codegen.js';
 
@@ -81,11 +81,7 @@ describe('vmci codegen without ts-morph (injected loader)', () => {
 describe('the vmci bundle in a project without ts-morph', () => {
   let project: string;
   const vmci = (...args: string[]) =>
-    spawnSync(process.execPath, [join(project, 'bin', 'vmci.js'), ...args], {
-      cwd: project,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    runProcess(process.execPath, [join(project, 'bin', 'vmci.js'), ...args], { cwd: project });
 
   beforeAll(async () => {
     project = realpathSync(mkdtempSync(join(tmpdir(), 'vmci-no-ts-morph-')));
@@ -98,28 +94,34 @@ describe('the vmci bundle in a project without ts-morph', () => {
   }, 120_000);
   afterAll(() => rmSync(project, { recursive: true, force: true }));
 
-  it('has no ts-morph to resolve (the precondition)', () => {
-    const probe = spawnSync(
+  it('has no ts-morph to resolve (the precondition)', async () => {
+    const probe = await runProcess(
       process.execPath,
       ['--input-type=module', '-e', "await import('ts-morph')"],
-      { cwd: join(project, 'dist'), encoding: 'utf8', timeout: 60_000 },
+      { cwd: join(project, 'dist') },
     );
     expect(probe.stderr).toContain("Cannot find package 'ts-morph'");
     expect(probe.status).toBe(1);
   });
 
-  it('fails vmci codegen with the typed error, one line, no stack trace', () => {
-    const result = vmci('codegen', '/usr/include/linux/vm_sockets.h', '-t', 'linux-x64', '--json');
+  it('fails vmci codegen with the typed error, one line, no stack trace', async () => {
+    const result = await vmci(
+      'codegen',
+      '/usr/include/linux/vm_sockets.h',
+      '-t',
+      'linux-x64',
+      '--json',
+    );
     expect(result.stderr).toBe(`vmci: ERR_VMCI_CODEGEN_MISSING_DEPENDENCY: ${expectedMessage}\n`);
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
   });
 
-  it('still shows the generator help and runs doctor (neither loads ts-morph)', () => {
-    const help = vmci('codegen', '--help');
+  it('still shows the generator help and runs doctor (neither loads ts-morph)', async () => {
+    const help = await vmci('codegen', '--help');
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('vmci-codegen --sdk');
-    const doctor = vmci('doctor', '--json');
+    const doctor = await vmci('doctor', '--json');
     expect(doctor.status).toBe(0);
     expect(JSON.parse(doctor.stdout).sdk.searched.length).toBeGreaterThan(0);
   });

@@ -2,11 +2,11 @@
  * Completion scripts, exercised by the real shells (bash, fish; zsh checks syntax and
  * registration — its completion engine needs a terminal).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { outputOf } from '../../../test/helpers/run-process.js';
 import { completionScript, main } from '../src/index.js';
 import { streamIo } from './helpers/stream-io.js';
 
@@ -20,23 +20,18 @@ function scriptFile(shell: 'bash' | 'zsh' | 'fish') {
 }
 
 /** What bash's completion function offers for `words` (the last word is being completed). */
-function bashComplete(...words: string[]): string[] {
+async function bashComplete(...words: string[]): Promise<string[]> {
   const script = `source ${scriptFile('bash')}
 COMP_WORDS=(${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length - 1}
 _vmci; printf '%s\\n' "\${COMPREPLY[@]}"`;
-  return execFileSync('bash', ['-c', script], { cwd: dir, encoding: 'utf8' })
-    .split('\n')
-    .filter(Boolean);
+  return (await outputOf('bash', ['-c', script], { cwd: dir })).split('\n').filter(Boolean);
 }
 
-function fishComplete(line: string): string[] {
-  const out = execFileSync(
+async function fishComplete(line: string): Promise<string[]> {
+  const out = await outputOf(
     'fish',
     ['--no-config', '-c', `source ${scriptFile('fish')}; complete -C '${line}'`],
-    {
-      cwd: dir,
-      encoding: 'utf8',
-    },
+    { cwd: dir },
   );
   return out
     .split('\n')
@@ -51,16 +46,16 @@ const shellTimeout = 60_000;
 describe('vmci completion', () => {
   it(
     'bash completes command names',
-    () => {
-      expect(bashComplete('vmci', 'pr')).toEqual(['proxy']);
+    async () => {
+      expect(await bashComplete('vmci', 'pr')).toEqual(['proxy']);
     },
     shellTimeout,
   );
 
   it(
     "bash completes a command's options",
-    () => {
-      expect(bashComplete('vmci', 'proxy', '--allo').sort()).toEqual([
+    async () => {
+      expect((await bashComplete('vmci', 'proxy', '--allo')).sort()).toEqual([
         '--allow',
         '--allow-from',
         '--allowlist',
@@ -71,45 +66,44 @@ describe('vmci completion', () => {
 
   it(
     'bash completes fixed option values',
-    () => {
-      expect(bashComplete('vmci', 'proxy', '--log-format', '').sort()).toEqual(['json', 'text']);
+    async () => {
+      expect((await bashComplete('vmci', 'proxy', '--log-format', '')).sort()).toEqual([
+        'json',
+        'text',
+      ]);
     },
     shellTimeout,
   );
 
   it(
     'bash completes files for send',
-    () => {
+    async () => {
       writeFileSync(join(dir, 'payload.bin'), 'x');
-      expect(bashComplete('vmci', 'send', 'host:5000', 'payl')).toEqual(['payload.bin']);
+      expect(await bashComplete('vmci', 'send', 'host:5000', 'payl')).toEqual(['payload.bin']);
     },
     shellTimeout,
   );
 
   it(
     'fish completes command names and option values',
-    () => {
-      expect(fishComplete('vmci pro')).toEqual(['proxy']);
-      expect(fishComplete('vmci completion ').sort()).toEqual(['bash', 'fish', 'zsh']);
-      expect(fishComplete('vmci proxy --log-format ').sort()).toEqual(['json', 'text']);
+    async () => {
+      expect(await fishComplete('vmci pro')).toEqual(['proxy']);
+      expect((await fishComplete('vmci completion ')).sort()).toEqual(['bash', 'fish', 'zsh']);
+      expect((await fishComplete('vmci proxy --log-format ')).sort()).toEqual(['json', 'text']);
     },
     shellTimeout,
   );
 
   it(
     'zsh parses the script and registers _vmci for vmci',
-    () => {
+    async () => {
       const path = scriptFile('zsh');
-      execFileSync('zsh', ['-n', path]);
-      const registered = execFileSync(
-        'zsh',
-        [
-          '-f',
-          '-c',
-          `autoload -U compinit && compinit -u -D && source ${path} && print -r -- $_comps[vmci]`,
-        ],
-        { encoding: 'utf8' },
-      );
+      await outputOf('zsh', ['-n', path]);
+      const registered = await outputOf('zsh', [
+        '-f',
+        '-c',
+        `autoload -U compinit && compinit -u -D && source ${path} && print -r -- $_comps[vmci]`,
+      ]);
       expect(registered.trim()).toBe('_vmci');
     },
     shellTimeout,

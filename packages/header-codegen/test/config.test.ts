@@ -2,7 +2,6 @@
  * Config files: a .ts config loads on plain Node (no tsx) with paths relative to the config; .mjs,
  * .js and .json load too; every failure has a typed code and says what to do.
  */
-import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -16,6 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runProcess } from '../../../test/helpers/run-process.js';
 import { fixturesDir, packageDir, plainNodeCopy, runCli } from './helpers.js';
 
 const run = runCli;
@@ -56,7 +56,7 @@ describe('a .ts config on plain Node (no tsx)', () => {
   });
   afterAll(() => rmSync(dirname(dirname(bin)), { recursive: true, force: true }));
 
-  it("runs the README's codegen.config.ts example", () => {
+  it("runs the README's codegen.config.ts example", async () => {
     // The README shows this file (the root docs test keeps the two identical).
     const example = readFileSync(join(packageDir, 'examples', 'codegen.config.ts'), 'utf8');
     expect(example).toContain('export default');
@@ -64,10 +64,8 @@ describe('a .ts config on plain Node (no tsx)', () => {
     mkdirSync(join(dir, 'vendor'));
     copyFileSync(join(fixturesDir, 'rev2021.h'), join(dir, 'vendor', 'vmci_sockets.h'));
     writeFileSync(join(dir, 'codegen.config.ts'), example);
-    const result = spawnSync(process.execPath, [bin, '--config', 'codegen.config.ts'], {
+    const result = await runProcess(process.execPath, [bin, '--config', 'codegen.config.ts'], {
       cwd: dir,
-      encoding: 'utf8',
-      timeout: 120_000,
     });
     expect(result.status).toBe(0);
     expect(readdirSync(join(dir, 'src', 'generated')).sort()).toEqual([
@@ -78,23 +76,23 @@ describe('a .ts config on plain Node (no tsx)', () => {
     ]);
   }, 180_000);
 
-  it(`loads it on ${process.version}, with its paths relative to the config`, () => {
+  it(`loads it on ${process.version}, with its paths relative to the config`, async () => {
     const dir = project('codegen.config.ts', typescriptConfig);
     // Run from another folder: every path in the config is relative to the config file.
-    const result = spawnSync(process.execPath, [bin, '--config', 'config/codegen.config.ts'], {
-      cwd: dir,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const result = await runProcess(
+      process.execPath,
+      [bin, '--config', 'config/codegen.config.ts'],
+      { cwd: dir },
+    );
     expect(result.stderr).toContain(`wrote 2 file(s) to ${join(dir, 'generated')}`);
     expect(result.status).toBe(0);
     expect(readdirSync(join(dir, 'generated')).sort()).toEqual(['h.linux-x64.ts', 'index.ts']);
     // The compiled copy next to the config is removed.
     expect(readdirSync(join(dir, 'config')).sort()).toEqual(['codegen.config.ts', 'targets.mjs']);
-    const check = spawnSync(
+    const check = await runProcess(
       process.execPath,
       [bin, '--config', join(dir, 'config', 'codegen.config.ts'), '--check'],
-      { cwd: tmpdir(), encoding: 'utf8', timeout: 120_000 },
+      { cwd: tmpdir() },
     );
     expect(check.stderr).toContain('generated files are current');
     expect(check.status).toBe(0);
@@ -102,7 +100,7 @@ describe('a .ts config on plain Node (no tsx)', () => {
 
   // Node 20 cannot import a .ts file; Node 22.18+ and 23.6+ strip its types themselves.
   const nodeStripsTypes = Boolean((process.features as { typescript?: unknown }).typescript);
-  it(`${nodeStripsTypes ? 'lets Node load' : 'says how to fix'} a value import of another .ts file`, () => {
+  it(`${nodeStripsTypes ? 'lets Node load' : 'says how to fix'} a value import of another .ts file`, async () => {
     const dir = project(
       'codegen.config.ts',
       "import { x } from './other.ts';\nexport default x;\n",
@@ -111,11 +109,11 @@ describe('a .ts config on plain Node (no tsx)', () => {
       join(dir, 'config', 'other.ts'),
       "export const x = { outDir: '../o', headers: [{ header: '../include/h.h', targets: ['linux-x64'] }] };\n",
     );
-    const result = spawnSync(process.execPath, [bin, '--config', 'config/codegen.config.ts'], {
-      cwd: dir,
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
+    const result = await runProcess(
+      process.execPath,
+      [bin, '--config', 'config/codegen.config.ts'],
+      { cwd: dir },
+    );
     if (nodeStripsTypes) {
       expect(result.stderr).toContain('wrote 2 file(s)');
       expect(result.status).toBe(0);
