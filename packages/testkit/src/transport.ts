@@ -272,68 +272,48 @@ export class FakeTransport implements Transport {
   async connect(request: TransportConnectRequest): Promise<VsockSocket> {
     const { target, listener } = await this.route('stream', request);
     return this.pair<VsockSocket>('stream', request, target, listener, (e) => {
-      const options =
-        request.allowHalfOpen === undefined ? {} : { allowHalfOpen: request.allowHalfOpen };
-      const serverOptions =
-        listener.allowHalfOpen === undefined ? {} : { allowHalfOpen: listener.allowHalfOpen };
-      const client = new ChannelSocket(
-        new FakeStreamChannel(
-          e.client.local,
-          e.client.remote,
-          e.toClient as Pipe<Buffer>,
-          e.toServer as Pipe<Buffer>,
-          e.counter,
-          e.release,
-        ),
-        options,
-      );
+      const socket = (side: Side) => {
+        const end = endOf<Buffer>(e, side);
+        const { allowHalfOpen } = side === 'client' ? request : listener;
+        return new ChannelSocket(
+          new FakeStreamChannel(
+            end.local,
+            end.remote,
+            end.inbound,
+            end.outbound,
+            e.counter,
+            e.release,
+          ),
+          allowHalfOpen === undefined ? {} : { allowHalfOpen },
+        );
+      };
+      const client = socket('client');
       // A stream socket buffers what arrives until it is read: the server's is made now.
-      const server = new ChannelSocket(
-        new FakeStreamChannel(
-          e.server.local,
-          e.server.remote,
-          e.toServer as Pipe<Buffer>,
-          e.toClient as Pipe<Buffer>,
-          e.counter,
-          e.release,
-        ),
-        serverOptions,
-      );
+      const server = socket('server');
       return [client, () => server];
     });
   }
 
   async connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket> {
     const { target, listener } = await this.route('seqpacket', request);
-    const faults = this.endpoint.hypervisor.faults;
     const hypervisor = this.endpoint.hypervisor;
     return this.pair<VsockMessageSocket>('seqpacket', request, target, listener, (e) => {
-      const clientChannel = new FakeMessageChannel(
-        e.client.local,
-        e.client.remote,
-        e.toClient as Pipe<FakeMessage>,
-        e.toServer as Pipe<FakeMessage>,
-        e.counter,
-        e.release,
-        (m) => faults.stageReceive(target.cid, this.endpoint.cid, m),
-      );
-      const client = new VsockMessageSocket(clientChannel);
-      hypervisor.messageChannels.set(client, clientChannel);
-      const makeServer = () => {
-        const serverChannel = new FakeMessageChannel(
-          e.server.local,
-          e.server.remote,
-          e.toServer as Pipe<FakeMessage>,
-          e.toClient as Pipe<FakeMessage>,
+      const socket = (side: Side) => {
+        const end = endOf<FakeMessage>(e, side);
+        const channel = new FakeMessageChannel(
+          end.local,
+          end.remote,
+          end.inbound,
+          end.outbound,
           e.counter,
           e.release,
-          (m) => faults.stageReceive(this.endpoint.cid, target.cid, m),
+          (m) => hypervisor.faults.stageReceive(end.fromCid, end.toCid, m),
         );
-        const server = new VsockMessageSocket(serverChannel);
-        hypervisor.messageChannels.set(server, serverChannel);
-        return server;
+        const messageSocket = new VsockMessageSocket(channel);
+        hypervisor.messageChannels.set(messageSocket, channel);
+        return messageSocket;
       };
-      return [client, makeServer];
+      return [socket('client'), () => socket('server')];
     });
   }
 
@@ -410,6 +390,23 @@ export class FakeTransport implements Transport {
     endpoint.ports.set(key, channel);
     return channel;
   }
+}
+
+type Side = 'client' | 'server';
+
+/** One end of `ends` as its socket sees it: what it reads, what it writes, between which CIDs. */
+function endOf<T extends { length: number }>(ends: ConnectionEnds, side: Side) {
+  const self = ends[side];
+  const peer = ends[side === 'client' ? 'server' : 'client'];
+  return {
+    local: self.local,
+    remote: self.remote,
+    inbound: (side === 'client' ? ends.toClient : ends.toServer) as Pipe<T>,
+    outbound: (side === 'client' ? ends.toServer : ends.toClient) as Pipe<T>,
+    // Local CIDs: a loopback connection's remote CID is 1, but faults are staged between endpoints.
+    fromCid: peer.local.cid,
+    toCid: self.local.cid,
+  };
 }
 
 /** Both ends of a connection, as `pair` hands them to its factory. */
