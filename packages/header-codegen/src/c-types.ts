@@ -34,6 +34,7 @@ export interface DataModel {
   readonly wcharType: IntTypeName;
 }
 
+/** A C type as the parser resolved it: scalar, pointer, array, record, function or enum. */
 export type CType =
   | { readonly kind: 'void' }
   | { readonly kind: 'int'; readonly name: IntTypeName }

@@ -27,6 +27,7 @@ const loadGenerator = async () => {
   return { ...generate, ...emit, ...json };
 };
 
+/** The `vmci-codegen --help` text. */
 export const usage = `Usage:
   vmci-codegen <header> --target <target>[,<target>...] [--out <dir>] [--check] [--json]
                [-D NAME[=VALUE]]... [--pre-include <system header>]... [--name <stem>]
@@ -60,6 +61,7 @@ ${sdkInstallLocations.map((l) => `  ${l.folder}`).join('\n')}
 // loading the generator.
 export * from './sdk.js';
 
+/** Where `vmci-codegen` writes and reads: output streams, working directory and environment (replaceable in tests). */
 export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;

@@ -4,6 +4,7 @@
 import { CodegenError } from './errors.js';
 import { type TargetName, targetNames } from './targets.js';
 
+/** One header of a {@link CodegenConfig} and the target ABIs it is generated for. */
 export interface HeaderConfig {
   /** Path of the header, relative to the config file. */
   readonly header: string;
@@ -21,6 +22,7 @@ export interface HeaderConfig {
   readonly allowSkips?: readonly string[];
 }
 
+/** A `codegen.config.ts`: where the generated files go and which headers, per target, feed them. */
 export interface CodegenConfig {
   /** Output folder, relative to the config file. */
   readonly outDir: string;

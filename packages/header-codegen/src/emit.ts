@@ -77,6 +77,7 @@ export interface EmitOptions {
   readonly regenerate?: string;
 }
 
+/** The TypeScript module (written with ts-morph) for one header model on one target: constants with their C types, struct layouts and koffi definitions, under a "do not edit" header. */
 export function emitModule(model: HeaderModel, options: EmitOptions = {}): string {
   const file = project().createSourceFile(moduleFileName(model.header, model.target), '', {
     overwrite: true,

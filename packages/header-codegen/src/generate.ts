@@ -12,6 +12,7 @@ import { buildModel, type HeaderModel } from './model.js';
 import type { TargetName } from './targets.js';
 import { generatorVersion } from './version.js';
 
+/** One file the generator writes: its name inside the output folder and its text. */
 export interface GeneratedFile {
   /** File name inside the output folder. */
   readonly name: string;
@@ -119,11 +120,13 @@ function toInput(entry: HeaderConfig, path: string): HeaderInput {
   };
 }
 
+/** Writes generated files into `outDir` (created when missing). */
 export function writeFiles(outDir: string, files: readonly GeneratedFile[]): void {
   mkdirSync(outDir, { recursive: true });
   for (const file of files) writeFileSync(join(outDir, file.name), file.text);
 }
 
+/** What `--check` found: whether the committed files differ from what would be generated now. */
 export interface CheckResult {
   readonly stale: boolean;
   /** A unified diff of committed → expected, plus files that are missing or left over. */

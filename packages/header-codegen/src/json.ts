@@ -30,6 +30,7 @@ export interface CodegenJsonOutput {
 
 const bigintMarker = '\u0000bigint:';
 
+/** One or more header models as JSON (64-bit values as strings, so nothing is rounded). */
 export function modelToJson(model: HeaderModel | readonly HeaderModel[]): string {
   return toJson(model);
 }

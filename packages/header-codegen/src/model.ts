@@ -50,8 +50,10 @@ export interface StringConstant {
   readonly doc: string | undefined;
 }
 
+/** A constant the header defines: an integer with its C type, or a string. */
 export type Constant = IntegerConstant | StringConstant;
 
+/** One member of a struct or union: its offset, size and alignment on the target, and its C type. */
 export interface FieldModel {
   readonly name: string;
   readonly offset: number;
@@ -66,6 +68,7 @@ export interface FieldModel {
   readonly doc: string | undefined;
 }
 
+/** A struct or union's layout on one target: size, alignment and members. */
 export interface StructModel {
   /** Tag, or typedef name for an anonymous record. */
   readonly name: string;
@@ -80,6 +83,7 @@ export interface StructModel {
   readonly doc: string | undefined;
 }
 
+/** A function prototype the header declares (bound with koffi when it is a symbol, not `static inline`). */
 export interface FunctionModel {
   readonly name: string;
   readonly returns: string;
@@ -110,6 +114,7 @@ export interface MacroFunctionModel {
   readonly doc: string | undefined;
 }
 
+/** A definition the generator could not turn into TypeScript, with the reason and its line. */
 export interface SkipModel {
   readonly name: string;
   readonly kind: 'macro' | 'function-macro' | 'declaration' | 'struct';
@@ -118,6 +123,7 @@ export interface SkipModel {
   readonly line: number;
 }
 
+/** Everything generated from one header on one target: constants, structs, functions and what was skipped, with the header's SHA-256. */
 export interface HeaderModel {
   /** File name of the header (`vm_sockets.h`). */
   readonly header: string;
@@ -131,6 +137,7 @@ export interface HeaderModel {
   readonly warnings: readonly string[];
 }
 
+/** The input of {@link buildModel}: a header's text, its path, the target ABI and extra macros. */
 export interface BuildModelOptions {
   /** The header's path (used for `"…"` includes and messages). */
   readonly path: string;

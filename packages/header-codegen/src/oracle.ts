@@ -140,6 +140,7 @@ export function oracleSource(model: HeaderModel, options: OracleSourceOptions): 
   return lines.join('\n');
 }
 
+/** What the C-compiler oracle found: how many sizes, offsets and values it checked and whether all matched. */
 export interface OracleResult {
   readonly ok: boolean;
   /** Compiler diagnostics. */

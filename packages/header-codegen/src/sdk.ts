@@ -55,6 +55,7 @@ export const sdkInstallLocations: readonly SdkInstallLocation[] = [
   },
 ];
 
+/** Where {@link findSdkHeader} looks for VMware's `vmci_sockets.h`: a root prefix and the environment. */
 export interface SdkSearchOptions {
   /**
    * A root prefix (a chroot, a mounted disk, a test tree). With it every location of every

@@ -6,6 +6,7 @@
 import type { DataModel, FloatTypeName, IntTypeName } from './c-types.js';
 import { CodegenError } from './errors.js';
 
+/** Every target ABI the generator knows. */
 export const targetNames = [
   'linux-x64',
   'linux-arm64',
@@ -13,8 +14,10 @@ export const targetNames = [
   'darwin-arm64',
   'win32-x64',
 ] as const;
+/** A target ABI the generator knows (`linux-x64`, …). */
 export type TargetName = (typeof targetNames)[number];
 
+/** A target ABI: compiler triple, data model (sizes and alignments) and predefined macros. */
 export interface TargetProfile {
   readonly name: TargetName;
   /** Clang's `--target=` triple for this ABI. */
@@ -271,6 +274,7 @@ const windowsHeaders: Record<string, string> = {
   'string.h': posixCommon['string.h'],
 };
 
+/** The ABI profile of every target in {@link targetNames}. */
 export const targetProfiles: Readonly<Record<TargetName, TargetProfile>> = {
   'linux-x64': {
     name: 'linux-x64',
@@ -382,6 +386,7 @@ export const targetProfiles: Readonly<Record<TargetName, TargetProfile>> = {
   },
 };
 
+/** The ABI profile of a target name; throws `ERR_CODEGEN_UNKNOWN_TARGET` listing the known ones. */
 export function getTargetProfile(name: string): TargetProfile {
   if (!(targetNames as readonly string[]).includes(name)) {
     throw new CodegenError(

@@ -4,6 +4,7 @@
  * connection stays in lines) and then carries frames — `[type u8][length u32 BE][payload]`.
  */
 import type net from 'node:net';
+import { errorCodeOf } from '@vmci/sockets';
 
 /** Frame types on a data connection. */
 export const Frame = {
@@ -152,12 +153,13 @@ export interface WireError {
   readonly errno?: number;
 }
 
+/** Any thrown value as a {@link WireError} (a value without a string code becomes ERR_VMCI_REMOTE). */
 export function toWireError(error: unknown): WireError {
-  const e = error as { code?: unknown; message?: unknown; syscall?: unknown; errno?: unknown };
+  const e = error as { message?: unknown; syscall?: unknown; errno?: unknown } | null | undefined;
   return {
-    code: typeof e.code === 'string' ? e.code : 'ERR_VMCI_REMOTE',
-    message: typeof e.message === 'string' ? e.message : String(error),
-    ...(typeof e.syscall === 'string' ? { syscall: e.syscall } : {}),
-    ...(typeof e.errno === 'number' ? { errno: e.errno } : {}),
+    code: errorCodeOf(error) ?? 'ERR_VMCI_REMOTE',
+    message: typeof e?.message === 'string' ? e.message : String(error),
+    ...(typeof e?.syscall === 'string' ? { syscall: e.syscall } : {}),
+    ...(typeof e?.errno === 'number' ? { errno: e.errno } : {}),
   };
 }
