@@ -4,5 +4,5 @@ import { defineConfig } from 'vitest/config';
 // A hang guard, not a speed limit: child processes, koffi loads and servers take seconds on a loaded
 // 2-core machine (CI shares 2 cores), past vitest's 5 s default.
 export default defineConfig({
-  test: { include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+  test: { include: ['test/**/*.test.ts'], testTimeout: 300_000, hookTimeout: 300_000 },
 });

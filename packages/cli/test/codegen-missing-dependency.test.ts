@@ -91,7 +91,7 @@ describe('the vmci bundle in a project without ts-morph', () => {
     mkdirSync(join(project, 'node_modules'));
     const koffi = realpathSync(join(packageRoot, 'node_modules', 'koffi'));
     symlinkSync(koffi, join(project, 'node_modules', 'koffi'), 'dir');
-  }, 120_000);
+  });
   afterAll(() => rmSync(project, { recursive: true, force: true }));
 
   it('has no ts-morph to resolve (the precondition)', async () => {

@@ -22,7 +22,7 @@ describe('vmci codegen', () => {
     const json = JSON.stringify(model);
     expect(json).toContain('VMADDR_CID_HOST');
     expect(json).toContain('sockaddr_vm');
-  }, 30_000);
+  });
 
   it('exits 2 with the generator usage for a missing --target', async () => {
     const { io, errors } = streamIo('');

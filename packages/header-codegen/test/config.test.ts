@@ -74,7 +74,7 @@ describe('a .ts config on plain Node (no tsx)', () => {
       'vmci_sockets.linux-x64.ts',
       'vmci_sockets.win32-x64.ts',
     ]);
-  }, 180_000);
+  });
 
   it(`loads it on ${process.version}, with its paths relative to the config`, async () => {
     const dir = project('codegen.config.ts', typescriptConfig);
@@ -96,7 +96,7 @@ describe('a .ts config on plain Node (no tsx)', () => {
     );
     expect(check.stderr).toContain('generated files are current');
     expect(check.status).toBe(0);
-  }, 180_000);
+  });
 
   // Node 20 cannot import a .ts file; Node 22.18+ and 23.6+ strip its types themselves.
   const nodeStripsTypes = Boolean((process.features as { typescript?: unknown }).typescript);
@@ -128,7 +128,7 @@ describe('a .ts config on plain Node (no tsx)', () => {
       'other.ts',
       'targets.mjs',
     ]);
-  }, 180_000);
+  });
 });
 
 describe('config files', () => {
@@ -137,7 +137,7 @@ describe('config files', () => {
     const { code, stderr } = await run(['--config', 'config/codegen.config.mts'], dir);
     expect(stderr).toContain('wrote 2 file(s)');
     expect(code).toBe(0);
-  }, 30_000);
+  });
 
   it('loads a .json config', async () => {
     const dir = project(
@@ -150,7 +150,7 @@ describe('config files', () => {
     const { code } = await run(['--config', 'config/codegen.config.json'], dir);
     expect(code).toBe(0);
     expect(readdirSync(join(dir, 'out')).sort()).toEqual(['h.win32-x64.ts', 'index.ts']);
-  }, 30_000);
+  });
 
   it('loads a CommonJS .cjs config', async () => {
     const dir = project(
@@ -160,7 +160,7 @@ describe('config files', () => {
     const { code } = await run(['--config', 'config/codegen.config.cjs'], dir);
     expect(code).toBe(0);
     expect(existsSync(join(dir, 'out', 'h.linux-arm64.ts'))).toBe(true);
-  }, 30_000);
+  });
 
   const failures: [string, string, string, string, RegExp][] = [
     [

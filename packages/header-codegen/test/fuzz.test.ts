@@ -212,5 +212,5 @@ describe('buildModel under random mutations', () => {
     // Both outcomes happen, so the mutations are neither all harmless nor all fatal.
     expect(models).toBeGreaterThan(0);
     expect(errors).toBeGreaterThan(0);
-  }, 30_000);
+  });
 });
