@@ -1,9 +1,9 @@
 /**
- * Test helper: the conformance targets the in-process suites run on (conformance and kernel
- * parity), so both describe the same hypervisor.
+ * Test helper: the testkit targets the in-process runs use (conformance and kernel parity), so
+ * both describe the same hypervisor.
  */
-import type { ConformanceTarget } from '@vmci/sockets/conformance';
-import { createHypervisor } from '../../src/index.js';
+import { createHypervisor } from '@vmci/testkit';
+import type { ConformanceTarget } from '../../src/index.js';
 
 /** A CID no VM has: connects to it time out, as to an unreachable CID on the kernel. */
 export const unreachableCid = 99;

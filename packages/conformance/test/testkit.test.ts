@@ -1,9 +1,9 @@
 /**
- * The transport conformance suite from @vmci/sockets, unchanged, against the fake hypervisor.
+ * The transport conformance suite against the testkit's fake hypervisor.
  */
-import { describeTransportConformance } from '@vmci/sockets/conformance';
-import { createHypervisor } from '../src/index.js';
-import { guestToHost, unreachableCid } from './helpers/targets.js';
+import { createHypervisor } from '@vmci/testkit';
+import { describeTransportConformance } from '../src/index.js';
+import { guestToHost, unreachableCid } from './helpers/testkit-targets.js';
 
 describeTransportConformance('fake: guest → host', () => guestToHost(7), {
   hangingCid: unreachableCid,

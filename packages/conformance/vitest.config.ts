@@ -1,0 +1,8 @@
+import { defineConfig } from 'vitest/config';
+
+// Host runs of the suite (testkit, hybrid vsock): never AF_VSOCK (test-vm/ holds the kernel runs).
+// A hang guard, not a speed limit: child processes, koffi loads and servers take seconds on a loaded
+// 2-core machine (CI shares 2 cores), past vitest's 5 s default.
+export default defineConfig({
+  test: { include: ['test/**/*.test.ts'], testTimeout: 60_000, hookTimeout: 60_000 },
+});
