@@ -14,7 +14,14 @@ import ts from 'typescript';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The packages whose public entry points must be documented. */
-export const documentedPackages = ['header-codegen', 'ffi', 'sockets', 'testkit', 'share'] as const;
+export const documentedPackages = [
+  'header-codegen',
+  'ffi',
+  'sockets',
+  'testkit',
+  'share',
+  'conformance',
+] as const;
 
 /** One export without a doc comment. */
 export interface MissingDoc {

@@ -94,6 +94,7 @@ describe('the repository docs', () => {
         'packages/header-codegen/README.md',
         'packages/sockets/README.md',
         'packages/testkit/README.md',
+        'packages/conformance/README.md',
       ]),
     );
   });

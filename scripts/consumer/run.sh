@@ -55,7 +55,7 @@ expect_output() {
 }
 
 # ---- build and pack -------------------------------------------------------------------------
-packages=(ffi sockets testkit share header-codegen cli)
+packages=(ffi sockets testkit conformance share header-codegen cli)
 check "pnpm build (every package)" pnpm -s build --output-logs=errors-only
 pack_all() {
   local p
@@ -98,6 +98,8 @@ done
 # ---- a user's project with every package ------------------------------------------------------
 app="$work/app"
 cp -r "$here/fixture" "$app"
+# @vmci/conformance's README example, as a user's test file: the suite against the testkit.
+cp "$VMCI_REPO_ROOT/packages/conformance/examples/testkit.test.ts" "$app/conformance.test.ts"
 install_all() {
   local tgz=() p
   for p in "${packages[@]}"; do tgz+=("$(tarball "$p")"); done
@@ -126,7 +128,7 @@ for scenario in echo http seqpacket policy share; do
   check "ESM app on the testkit: $scenario" in_app node app.mjs "$scenario"
 done
 check "tsc: types.ts (module nodenext, strict, skipLibCheck false)" in_app node_modules/.bin/tsc -p tsconfig.json
-check "vitest on @vmci/testkit/vitest and @vmci/sockets/conformance" in_app node_modules/.bin/vitest run
+check "vitest on @vmci/testkit/vitest and @vmci/conformance (its README example)" in_app node_modules/.bin/vitest run
 
 version="$(node -p "require('$app/node_modules/@vmci/cli/package.json').version")"
 check "vmci --version prints $version" expect_output "$version" in_app node_modules/.bin/vmci --version

@@ -113,7 +113,7 @@ export interface TransportListener {
 /**
  * The seam every socket feature is written against: connect and listen for streams and
  * SEQPACKET, bind datagrams, and this end's CID. The kernel, the hybrid-vsock and the testkit's
- * transports implement it; `@vmci/sockets/conformance` checks that they behave the same.
+ * transports implement it; `@vmci/conformance` checks that they behave the same.
  */
 export interface Transport {
   /** Short name for diagnostics (`kernel/pipe`, `kernel/poll`, `fake`). */

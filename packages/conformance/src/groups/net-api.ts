@@ -5,21 +5,19 @@
  * One behaviour per test, like Node core's `test-net-*`.
  */
 import { once } from 'node:events';
+import {
+  CID_ANY,
+  connect,
+  connectSeqpacket,
+  createConnection,
+  createServer,
+  PORT_ANY,
+  type VsockSocket,
+} from '@vmci/sockets';
 import { describe, expect, it } from 'vitest';
-import { CID_ANY, PORT_ANY } from '../address.js';
-import { connect, createConnection } from '../connect.js';
-import { connectSeqpacket } from '../seqpacket.js';
-import { createServer } from '../server.js';
-import type { VsockSocket } from '../transport.js';
-import { type ConformanceContext, useConformanceContext } from './context.js';
-import type { ConformanceCapabilities, ConformanceTarget } from './index.js';
-
-const code = (value: string) => expect.objectContaining({ code: value });
-
-/** 'close' and its argument (events.once would reject on an 'error' that came first). */
-const closeOf = (socket: {
-  once(event: 'close', listener: (hadError: boolean) => void): unknown;
-}) => new Promise<boolean>((resolve) => socket.once('close', resolve));
+import { type ConformanceContext, useConformanceContext } from '../context.js';
+import { closeOf, code } from '../helpers.js';
+import type { ConformanceCapabilities, ConformanceSetup } from '../target.js';
 
 function describeListenForms(ctx: ConformanceContext) {
   describe('listen forms', () => {
@@ -254,7 +252,7 @@ function describeMessageTimeouts(ctx: ConformanceContext) {
 /** The API-level blocks; `describeTransportConformance` runs them for every transport. */
 export function describeNetApiConformance(
   name: string,
-  setup: () => ConformanceTarget | Promise<ConformanceTarget>,
+  setup: ConformanceSetup,
   capabilities: ConformanceCapabilities,
 ): void {
   describe(`${name} > net API`, () => {

@@ -1,19 +1,25 @@
 /**
- * What every conformance block needs: a fresh target per test, servers and sockets that are
- * cleaned up after it, and the check that no resource (descriptor, channel) was left open.
+ * The descriptor baseline and what every behaviour group needs: a fresh target per test, servers
+ * and sockets that are cleaned up after it, and the check that no resource (descriptor, channel)
+ * was left open.
  */
-import { afterEach, beforeEach, expect } from 'vitest';
-import { type ConnectOptions, connect } from '../connect.js';
-import type { VsockMessageSocket } from '../message-socket.js';
 import {
+  type ConnectOptions,
+  connect,
   connectSeqpacket,
   createSeqpacketServer,
+  createServer,
+  type SeqpacketConnectOptions,
+  type ServerOptions,
+  type VsockMessageSocket,
   type VsockSeqpacketServer,
-} from '../seqpacket.js';
-import { createServer, type VsockServer } from '../server.js';
-import type { VsockSocket } from '../transport.js';
-import type { ConformanceTarget } from './index.js';
+  type VsockServer,
+  type VsockSocket,
+} from '@vmci/sockets';
+import { afterEach, beforeEach, expect } from 'vitest';
+import type { ConformanceSetup, ConformanceTarget } from './target.js';
 
+/** What a test of a behaviour group works with; the block's hooks clean it up. */
 export interface ConformanceContext {
   /** This test's target. */
   readonly target: ConformanceTarget;
@@ -21,16 +27,25 @@ export interface ConformanceContext {
   track<T extends VsockSocket | VsockMessageSocket | VsockServer | VsockSeqpacketServer>(
     value: T,
   ): T;
-  /** A stream server on any port of the server transport. */
+  /** A stream server (with `options`) on any port of the server transport. */
   listen(
     onConnection?: (socket: VsockSocket) => void,
+    options?: Partial<ServerOptions>,
   ): Promise<{ server: VsockServer; port: number }>;
   /** A client connected to `port` of the server. */
   dial(port: number, options?: Partial<ConnectOptions>): Promise<VsockSocket>;
   /** A connected stream pair: [the server's accepted socket, the client]. */
   pair(): Promise<[VsockSocket, VsockSocket]>;
-  /** A connected message pair: [the server's accepted socket, the client]. */
-  messagePair(options?: Partial<ConnectOptions>): Promise<[VsockMessageSocket, VsockMessageSocket]>;
+  /** A connected stream pair and the server that accepted it. */
+  pairWithServer(): Promise<{ server: VsockServer; accepted: VsockSocket; client: VsockSocket }>;
+  /**
+   * A connected message pair: [the server's accepted socket, the client], the client connected
+   * with `options`, the server listening with `serverOptions`.
+   */
+  messagePair(
+    options?: Partial<SeqpacketConnectOptions>,
+    serverOptions?: { bufferSize?: number },
+  ): Promise<[VsockMessageSocket, VsockMessageSocket]>;
 }
 
 /** The open-resource count once it is back at `baseline` (or after ~1 s, whatever it is then). */
@@ -53,7 +68,7 @@ export interface Tracked {
  * the test started with.
  */
 export function useTargetHooks(
-  setup: () => ConformanceTarget | Promise<ConformanceTarget>,
+  setup: ConformanceSetup,
   tracked: Tracked,
   onTarget: (target: ConformanceTarget) => void,
 ): void {
@@ -73,9 +88,7 @@ export function useTargetHooks(
 }
 
 /** Registers the hooks of one conformance block; call inside its `describe`. */
-export function useConformanceContext(
-  setup: () => ConformanceTarget | Promise<ConformanceTarget>,
-): ConformanceContext {
+export function useConformanceContext(setup: ConformanceSetup): ConformanceContext {
   let target: ConformanceTarget | undefined;
   const sockets: (VsockSocket | VsockMessageSocket)[] = [];
   const servers: (VsockServer | VsockSeqpacketServer)[] = [];
@@ -93,9 +106,9 @@ export function useConformanceContext(
       else sockets.push(value);
       return value;
     },
-    async listen(onConnection) {
+    async listen(onConnection, options = {}) {
       const server = context.track(
-        createServer({ transport: context.target.server }, (socket) => {
+        createServer({ ...options, transport: context.target.server }, (socket) => {
           context.track(socket);
           onConnection?.(socket);
         }),
@@ -114,21 +127,25 @@ export function useConformanceContext(
       );
     },
     async pair() {
-      let accepted!: (socket: VsockSocket) => void;
-      const serverSide = new Promise<VsockSocket>((resolve) => {
-        accepted = resolve;
-      });
-      const { port } = await context.listen((socket) => accepted(socket));
-      const client = await context.dial(port);
-      return [await serverSide, client];
+      const { accepted, client } = await context.pairWithServer();
+      return [accepted, client];
     },
-    async messagePair(options = {}) {
+    async pairWithServer() {
+      let onAccepted!: (socket: VsockSocket) => void;
+      const serverSide = new Promise<VsockSocket>((resolve) => {
+        onAccepted = resolve;
+      });
+      const { server, port } = await context.listen((socket) => onAccepted(socket));
+      const client = await context.dial(port);
+      return { server, accepted: await serverSide, client };
+    },
+    async messagePair(options = {}, serverOptions = {}) {
       let accepted!: (socket: VsockMessageSocket) => void;
       const serverSide = new Promise<VsockMessageSocket>((resolve) => {
         accepted = resolve;
       });
       const server = context.track(
-        createSeqpacketServer({ transport: context.target.server }, (socket) => {
+        createSeqpacketServer({ ...serverOptions, transport: context.target.server }, (socket) => {
           context.track(socket);
           accepted(socket);
         }),

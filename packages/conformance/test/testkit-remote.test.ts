@@ -3,11 +3,12 @@
  * (`vmci-testkit serve`); servers join it as the host and clients as VM 3 through
  * `RemoteTransport`, so every byte and message crosses into the owning process and back.
  */
-import { describeTransportConformance } from '@vmci/sockets/conformance';
+import { RemoteTransport } from '@vmci/testkit/remote';
 import { afterAll, beforeAll } from 'vitest';
-import { RemoteTransport } from '../src/remote.js';
-import { childTestTimeoutMs } from './helpers/child.js';
-import { type ServedHypervisor, startServedHypervisor } from './helpers/served.js';
+// The served hypervisor is the testkit's own cross-process test helper: imported, not copied.
+import { childTestTimeoutMs } from '../../testkit/test/helpers/child.js';
+import { type ServedHypervisor, startServedHypervisor } from '../../testkit/test/helpers/served.js';
+import { describeTransportConformance } from '../src/index.js';
 
 let served: ServedHypervisor;
 beforeAll(async () => {

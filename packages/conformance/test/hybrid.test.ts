@@ -1,13 +1,16 @@
 /**
- * The transport conformance suite, unchanged, against the Firecracker hybrid vsock transport:
+ * The transport conformance suite against the Firecracker hybrid vsock transport:
  * servers listen in the fake muxer's "guest", clients connect with the real HybridVsockTransport
  * on the host. Unix sockets only, never AF_VSOCK.
  */
+
+import { HybridVsockTransport } from '@vmci/sockets';
 import { afterEach } from 'vitest';
-import { describeTransportConformance } from '../src/conformance/index.js';
-import { HybridVsockTransport } from '../src/index.js';
-import { HybridGuestTransport } from './hybrid-guest-transport.js';
-import { type FakeMuxer, startFakeMuxer } from './hybrid-muxer.js';
+// The fake muxer and its guest side are the hybrid transport's own test helpers: imported from
+// where that transport's tests live, not copied.
+import { HybridGuestTransport } from '../../sockets/test/hybrid-guest-transport.js';
+import { type FakeMuxer, startFakeMuxer } from '../../sockets/test/hybrid-muxer.js';
+import { describeTransportConformance } from '../src/index.js';
 
 const GUEST_CID = 3;
 let muxer: FakeMuxer | undefined;

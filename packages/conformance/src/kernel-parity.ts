@@ -5,12 +5,16 @@
  * {@link describeTransportConformance} on transports that have SEQPACKET and real buffer sizes.
  */
 import { once } from 'node:events';
+import {
+  connect,
+  createSeqpacketServer,
+  createServer,
+  type VsockSeqpacketServer,
+  type VsockServer,
+  type VsockSocket,
+} from '@vmci/sockets';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connect } from '../connect.js';
-import { createSeqpacketServer, type VsockSeqpacketServer } from '../seqpacket.js';
-import { createServer, type VsockServer } from '../server.js';
-import type { VsockSocket } from '../transport.js';
-import type { ConformanceTarget } from './index.js';
+import type { ConformanceSetup, ConformanceTarget } from './target.js';
 
 /** Resolves once `sample()` has returned the same value `rounds` times in a row (polled). */
 async function steady(sample: () => number, rounds = 5, everyMs = 20): Promise<number> {
@@ -29,10 +33,7 @@ async function steady(sample: () => number, rounds = 5, everyMs = 20): Promise<n
  * Registers the kernel-parity cases (one port space for STREAM and SEQPACKET; bytes in flight
  * capped by the smaller buffer) for a transport pair with SEQPACKET and real buffer sizes.
  */
-export function describeKernelParity(
-  name: string,
-  setup: () => ConformanceTarget | Promise<ConformanceTarget>,
-): void {
+export function describeKernelParity(name: string, setup: ConformanceSetup): void {
   describe(`kernel parity: ${name}`, () => {
     let target: ConformanceTarget;
     const servers: (VsockServer | VsockSeqpacketServer)[] = [];
