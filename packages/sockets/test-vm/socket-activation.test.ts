@@ -75,4 +75,4 @@ it('serves descriptor 3 in a process started the way systemd starts it', async (
   } finally {
     child.kill();
   }
-}, 60_000);
+});
