@@ -4,6 +4,7 @@
  * descriptors to backend A (libuv stream) or B (poll Duplex).
  */
 
+import diagnostics from 'node:diagnostics_channel';
 import {
   acceptConnection,
   adoptListeningSocket,
@@ -11,6 +12,7 @@ import {
   closeSocket,
   connectSocket,
   createSocket,
+  errorCodeOf,
   FdPoller,
   getLocalCID,
   listenSocket,
@@ -261,9 +263,11 @@ export class KernelTransport implements Transport {
 }
 
 const isOutOfDescriptors = (error: unknown) => {
-  const code = (error as { code?: string }).code;
+  const code = errorCodeOf(error);
   return code === 'EMFILE' || code === 'ENFILE';
 };
+
+const backoffChannel = diagnostics.channel('vmci:listener:backoff');
 
 /**
  * At the descriptor limit `accept4` fails with EMFILE while the connection stays queued, so the
@@ -273,6 +277,8 @@ const isOutOfDescriptors = (error: unknown) => {
  * free; queued connections wait in the kernel's backlog and are served then. One warning per
  * episode — from the first EMFILE until the backlog is empty again — (`process.emitWarning`, code
  * `VMCI_OUT_OF_DESCRIPTORS`), no 'error': the server did nothing wrong and recovers by itself.
+ * Each retry is published on the diagnostics channel `vmci:listener:backoff` as
+ * `{ fd, delayMs, code }`, so that a test or a monitor can see the listener back off, not spin.
  */
 export class DescriptorBackoff {
   /** Backoff bounds (ms). */
@@ -291,7 +297,7 @@ export class DescriptorBackoff {
     if (!this.inEpisode) {
       this.inEpisode = true;
       process.emitWarning(
-        `vsock listener (descriptor ${this.fd}) is out of file descriptors (${(error as { code?: string }).code}): connections wait in the backlog until descriptors are closed; raise the limit (ulimit -n) or close idle connections`,
+        `vsock listener (descriptor ${this.fd}) is out of file descriptors (${errorCodeOf(error)}): connections wait in the backlog until descriptors are closed; raise the limit (ulimit -n) or close idle connections`,
         { code: 'VMCI_OUT_OF_DESCRIPTORS' },
       );
     }
@@ -299,6 +305,8 @@ export class DescriptorBackoff {
       this.delay === 0 ? DescriptorBackoff.first : this.delay * 2,
       DescriptorBackoff.last,
     );
+    if (backoffChannel.hasSubscribers)
+      backoffChannel.publish({ fd: this.fd, delayMs: this.delay, code: errorCodeOf(error) });
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.retry();
