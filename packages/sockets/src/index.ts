@@ -34,8 +34,11 @@ export { type ConnectOptions, connect, createConnection } from './connect.js';
 export { ConnectingSocket } from './connecting-socket.js';
 export type { DatagramChannel, ReceivedDatagram } from './datagram-channel.js';
 export {
+  BoundDatagramSocket,
+  type BoundDatagramSocketEvents,
   createDatagramSocket,
   type DatagramSocketEvents,
+  datagramSocketOf,
   VsockDatagramSocket,
 } from './datagram-socket.js';
 export {
@@ -84,12 +87,15 @@ export {
   type SystemdListenFdsOptions,
   systemdListenFds,
 } from './systemd.js';
-export type {
-  Transport,
-  TransportConnectRequest,
-  TransportListener,
-  TransportListenRequest,
-  VsockSocket,
+export {
+  requireCapability,
+  type Transport,
+  type TransportCapability,
+  type TransportConnectRequest,
+  type TransportListener,
+  type TransportListenHandlers,
+  type TransportListenRequest,
+  type VsockSocket,
 } from './transport.js';
 export {
   parseTransportSetting,

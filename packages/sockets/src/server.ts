@@ -9,6 +9,7 @@ import { defaultTransport } from './default-transport.js';
 import type {
   Transport,
   TransportListener,
+  TransportListenHandlers,
   TransportListenRequest,
   VsockSocket,
 } from './transport.js';
@@ -88,11 +89,11 @@ export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmit
   /** Binds through the transport; the seqpacket server overrides this. */
   protected startListener(
     request: TransportListenRequest,
-    handlers: { connection(socket: S): void; error(error: Error): void },
+    handlers: TransportListenHandlers<S>,
   ): Promise<TransportListener> {
     return this.transport.listen(
       request,
-      handlers as unknown as { connection(socket: VsockSocket): void; error(error: Error): void },
+      handlers as unknown as TransportListenHandlers<VsockSocket>,
     );
   }
 

@@ -8,8 +8,9 @@
  */
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { VmciError } from '@vmci/ffi';
 import type { VsockAddress } from './address.js';
-import type { DatagramChannel } from './datagram-channel.js';
+import type { BoundDatagramSocket } from './datagram-socket.js';
 import type { VsockMessageSocket } from './message-socket.js';
 
 /**
@@ -110,27 +111,66 @@ export interface TransportListener {
   unref(): void;
 }
 
+/** What a listener reports to: each accepted socket, and errors while accepting. */
+export interface TransportListenHandlers<S> {
+  connection(socket: S): void;
+  error(error: Error): void;
+}
+
 /**
- * The seam every socket feature is written against: connect and listen for streams and
- * SEQPACKET, bind datagrams, and this end's CID. The kernel, the hybrid-vsock and the testkit's
- * transports implement it; `@vmci/sockets/conformance` checks that they behave the same.
+ * The seam every socket feature is written against. Every transport connects and listens for
+ * streams and knows this end's CID; SEQPACKET and datagrams are optional capabilities, which a
+ * transport that cannot carry them omits (hybrid vsock has streams only; the kernel has datagrams
+ * only on VMCI and reports ENODEV elsewhere). The API functions that need a missing capability
+ * throw `ERR_VMCI_UNSUPPORTED` naming the transport. Every method hands out sockets, never
+ * channels: streams as {@link VsockSocket}s, SEQPACKET as {@link VsockMessageSocket}s, datagrams
+ * as {@link BoundDatagramSocket}s. The kernel, the hybrid-vsock and the testkit's transports
+ * implement it; `@vmci/sockets/transport` has the building blocks an implementation needs.
  */
 export interface Transport {
-  /** Short name for diagnostics (`kernel/pipe`, `kernel/poll`, `fake`). */
+  /** Short name for diagnostics (`kernel/pipe`, `kernel/poll`, `hybrid`, `fake`). */
   readonly name: string;
   /** This endpoint's context id. */
   localCid(): number;
   connect(request: TransportConnectRequest): Promise<VsockSocket>;
   listen(
     request: TransportListenRequest,
-    handlers: { connection(socket: VsockSocket): void; error(error: Error): void },
+    handlers: TransportListenHandlers<VsockSocket>,
   ): Promise<TransportListener>;
-  /** SEQPACKET: a connected message socket. */
-  connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket>;
-  listenSeqpacket(
+  /** SEQPACKET: a connected message socket. Absent where the transport has no SEQPACKET. */
+  connectSeqpacket?(request: TransportConnectRequest): Promise<VsockMessageSocket>;
+  /** SEQPACKET: a listener of message sockets. Absent where the transport has no SEQPACKET. */
+  listenSeqpacket?(
     request: TransportListenRequest,
-    handlers: { connection(socket: VsockMessageSocket): void; error(error: Error): void },
+    handlers: TransportListenHandlers<VsockMessageSocket>,
   ): Promise<TransportListener>;
-  /** DGRAM: a bound datagram endpoint (the kernel has them only on VMCI; ENODEV elsewhere). */
-  bindDatagram(request: VsockAddress): Promise<DatagramChannel>;
+  /**
+   * DGRAM: a datagram socket bound to `request` (PORT_ANY: any free port). Absent where the
+   * transport has no datagrams.
+   */
+  bindDatagram?(request: VsockAddress): Promise<BoundDatagramSocket>;
+}
+
+/** The optional capabilities of a {@link Transport}. */
+export type TransportCapability = 'connectSeqpacket' | 'listenSeqpacket' | 'bindDatagram';
+
+const capabilityNames: Record<TransportCapability, string> = {
+  connectSeqpacket: 'SEQPACKET connections (connectSeqpacket)',
+  listenSeqpacket: 'SEQPACKET servers (createSeqpacketServer)',
+  bindDatagram: 'datagram sockets (createDatagramSocket)',
+};
+
+/**
+ * Throws `ERR_VMCI_UNSUPPORTED` naming the transport unless it has `capability`; afterwards the
+ * method is known to be there.
+ */
+export function requireCapability<C extends TransportCapability>(
+  transport: Transport,
+  capability: C,
+): asserts transport is Transport & Required<Pick<Transport, C>> {
+  if (typeof transport[capability] === 'function') return;
+  throw new VmciError(
+    'ERR_VMCI_UNSUPPORTED',
+    `the '${transport.name}' transport has no ${capabilityNames[capability]}: use stream sockets (connect()/createServer()) over it, or a transport that has them`,
+  );
 }

@@ -3,8 +3,10 @@ import { describe, expect, it } from 'vitest';
 import {
   createDatagramSocket,
   type DatagramChannel,
+  datagramSocketOf,
   KernelTransport,
   type ReceivedDatagram,
+  requireCapability,
   type Transport,
   type VsockAddress,
 } from '../src/index.js';
@@ -43,7 +45,9 @@ function memoryDatagrams(): Transport {
     name: 'memory',
     localCid: () => 3,
     bindDatagram: async (request) =>
-      channel({ cid: 3, port: request.port === 0xffffffff ? nextPort++ : request.port }),
+      datagramSocketOf(
+        channel({ cid: 3, port: request.port === 0xffffffff ? nextPort++ : request.port }),
+      ),
   } as Partial<Transport> as Transport;
 }
 
@@ -89,6 +93,19 @@ describe('datagram sockets', () => {
     expect(error).toMatchObject({ code: 'ERR_VMCI_MESSAGE_TRUNCATED' });
     sender.close();
     receiver.close();
+  });
+
+  it('a bound socket keeps what arrives before anyone listens for message', async () => {
+    const transport = memoryDatagrams();
+    requireCapability(transport, 'bindDatagram');
+    const bound = await transport.bindDatagram({ cid: 3, port: 7002 });
+    const sender = createDatagramSocket({ transport });
+    await sender.send('early', 3, 7002);
+    await new Promise((resolve) => setImmediate(resolve));
+    const [data] = (await once(bound, 'message')) as [Buffer];
+    expect(data.toString()).toBe('early');
+    sender.close();
+    bound.close();
   });
 
   it('refuses to bind twice', async () => {

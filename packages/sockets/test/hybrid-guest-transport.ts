@@ -99,16 +99,4 @@ export class HybridGuestTransport implements Transport {
     while (this.muxer.guestListening(this.nextPort)) this.nextPort++;
     return this.nextPort++;
   }
-
-  async connectSeqpacket(): Promise<never> {
-    throw unsupported('SEQPACKET');
-  }
-
-  async listenSeqpacket(): Promise<never> {
-    throw unsupported('SEQPACKET');
-  }
-
-  async bindDatagram(): Promise<never> {
-    throw unsupported('datagrams');
-  }
 }

@@ -2,9 +2,10 @@
  * One endpoint's Transport: what `@vmci/sockets` calls for `{ transport: vm.transport }`.
  */
 import {
+  type BoundDatagramSocket,
   ChannelSocket,
   CID_ANY,
-  type DatagramChannel,
+  datagramSocketOf,
   PORT_ANY,
   type Transport,
   type TransportConnectRequest,
@@ -373,7 +374,16 @@ export class FakeTransport implements Transport {
     return this.listenKind('seqpacket', request, handlers);
   }
 
-  async bindDatagram(request: VsockAddress): Promise<DatagramChannel> {
+  /** A datagram socket bound on this endpoint (VMCI only: ENODEV on a virtio guest). */
+  async bindDatagram(request: VsockAddress): Promise<BoundDatagramSocket> {
+    return datagramSocketOf(this.bindDatagramChannel(request));
+  }
+
+  /**
+   * The datagram channel below {@link bindDatagram}: its queue stays inspectable (`inbox`), for the
+   * served hypervisor and for tests that read a queue as it fills.
+   */
+  bindDatagramChannel(request: VsockAddress): FakeDatagramChannel {
     this.requireVmci('socket');
     const port = this.bindPort('dgram', request, 'bind');
     const { endpoint } = this;

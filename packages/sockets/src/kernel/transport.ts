@@ -23,7 +23,7 @@ import {
 } from '@vmci/ffi';
 import { CID_ANY, type VsockAddress } from '../address.js';
 import { ChannelSocket } from '../channel-socket.js';
-import type { DatagramChannel } from '../datagram-channel.js';
+import { type BoundDatagramSocket, datagramSocketOf } from '../datagram-socket.js';
 import { noteKernelConnect } from '../guest-to-guest.js';
 import { VsockMessageSocket } from '../message-socket.js';
 import type {
@@ -104,7 +104,7 @@ export class KernelTransport implements Transport {
     return this.wrapMessages(fd, { cid: request.cid, port: request.port });
   }
 
-  async bindDatagram(request: VsockAddress): Promise<DatagramChannel> {
+  async bindDatagram(request: VsockAddress): Promise<BoundDatagramSocket> {
     const fd = createSocket('dgram');
     try {
       bindSocket(fd, request);
@@ -120,7 +120,7 @@ export class KernelTransport implements Transport {
         );
         return send(data, to);
       };
-      return channel;
+      return datagramSocketOf(channel);
     } catch (error) {
       closeSocket(fd);
       throw error;

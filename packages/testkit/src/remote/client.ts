@@ -11,8 +11,10 @@
 import { statSync } from 'node:fs';
 import net from 'node:net';
 import {
+  type BoundDatagramSocket,
   ChannelSocket,
   type DatagramChannel,
+  datagramSocketOf,
   type MessageChannel,
   type ReceivedDatagram,
   type ReceivedMessage,
@@ -628,7 +630,13 @@ export class RemoteTransport implements Transport {
     };
   }
 
-  async bindDatagram(request: VsockAddress): Promise<DatagramChannel> {
+  /** A datagram socket bound in the owning process (its queue and drops are there). */
+  async bindDatagram(request: VsockAddress): Promise<BoundDatagramSocket> {
+    return datagramSocketOf(await this.bindDatagramChannel(request));
+  }
+
+  /** The datagram channel below {@link bindDatagram} (for tests that read as a queue fills). */
+  async bindDatagramChannel(request: VsockAddress): Promise<DatagramChannel> {
     const { wire, reply } = await this.request({
       op: 'bind-dgram',
       from: this.cid,
