@@ -92,6 +92,7 @@ export {
   type Transport,
   type TransportCapability,
   type TransportConnectRequest,
+  type TransportFdListenRequest,
   type TransportListener,
   type TransportListenHandlers,
   type TransportListenRequest,

@@ -9,6 +9,7 @@ import type { VsockMessageSocket } from './message-socket.js';
 import { type ServerOptions, VsockServer } from './server.js';
 import {
   requireCapability,
+  type TransportFdListenRequest,
   type TransportListener,
   type TransportListenHandlers,
   type TransportListenRequest,
@@ -53,6 +54,15 @@ export class VsockSeqpacketServer extends VsockServer<VsockMessageSocket> {
     const { transport } = this;
     requireCapability(transport, 'listenSeqpacket');
     return transport.listenSeqpacket(request, handlers);
+  }
+
+  protected override async startFdListener(
+    request: TransportFdListenRequest,
+    handlers: TransportListenHandlers<VsockMessageSocket>,
+  ): Promise<TransportListener> {
+    const { transport } = this;
+    requireCapability(transport, 'listenSeqpacketFd');
+    return transport.listenSeqpacketFd(request, handlers);
   }
 }
 

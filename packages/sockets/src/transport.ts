@@ -90,8 +90,18 @@ export interface TransportListenRequest {
   readonly cid: number;
   readonly port: number;
   readonly backlog?: number;
-  /** An open listening socket to serve instead of binding one (transports with descriptors). */
-  readonly fd?: number;
+  readonly allowHalfOpen?: boolean;
+  /** Buffer size accepted connections start with (they inherit the listener's). */
+  readonly bufferSize?: number;
+}
+
+/**
+ * What {@link Transport.listenFd} is asked for: an open listening socket to serve instead of
+ * binding one (systemd socket activation, an inherited descriptor), and the accepted sockets'
+ * settings. The listener owns the descriptor once it is accepted: closing the listener closes it.
+ */
+export interface TransportFdListenRequest {
+  readonly fd: number;
   readonly allowHalfOpen?: boolean;
   /** Buffer size accepted connections start with (they inherit the listener's). */
   readonly bufferSize?: number;
@@ -149,15 +159,40 @@ export interface Transport {
    * transport has no datagrams.
    */
   bindDatagram?(request: VsockAddress): Promise<BoundDatagramSocket>;
+  /**
+   * Serves an open listening stream socket (`server.listen({ fd })`): transports with file
+   * descriptors (the kernel's). A descriptor that is not a listening socket of the right type is
+   * refused before the listener owns it.
+   */
+  listenFd?(
+    request: TransportFdListenRequest,
+    handlers: TransportListenHandlers<VsockSocket>,
+  ): Promise<TransportListener>;
+  /** {@link listenFd} for a SEQPACKET server. */
+  listenSeqpacketFd?(
+    request: TransportFdListenRequest,
+    handlers: TransportListenHandlers<VsockMessageSocket>,
+  ): Promise<TransportListener>;
 }
 
 /** The optional capabilities of a {@link Transport}. */
-export type TransportCapability = 'connectSeqpacket' | 'listenSeqpacket' | 'bindDatagram';
+export type TransportCapability =
+  | 'connectSeqpacket'
+  | 'listenSeqpacket'
+  | 'bindDatagram'
+  | 'listenFd'
+  | 'listenSeqpacketFd';
 
-const capabilityNames: Record<TransportCapability, string> = {
-  connectSeqpacket: 'SEQPACKET connections (connectSeqpacket)',
-  listenSeqpacket: 'SEQPACKET servers (createSeqpacketServer)',
-  bindDatagram: 'datagram sockets (createDatagramSocket)',
+const streamsInstead =
+  'use stream sockets (connect()/createServer()) over it, or a transport that has them';
+const portInstead = "listen on a port instead, or use a transport with descriptors (the kernel's)";
+/** What each capability is, and what to do without it. */
+const capabilityNames: Record<TransportCapability, readonly [what: string, instead: string]> = {
+  connectSeqpacket: ['SEQPACKET connections (connectSeqpacket)', streamsInstead],
+  listenSeqpacket: ['SEQPACKET servers (createSeqpacketServer)', streamsInstead],
+  bindDatagram: ['datagram sockets (createDatagramSocket)', streamsInstead],
+  listenFd: ['descriptors to serve (listen({ fd }))', portInstead],
+  listenSeqpacketFd: ['descriptors to serve (listen({ fd }) of a SEQPACKET server)', portInstead],
 };
 
 /**
@@ -169,8 +204,9 @@ export function requireCapability<C extends TransportCapability>(
   capability: C,
 ): asserts transport is Transport & Required<Pick<Transport, C>> {
   if (typeof transport[capability] === 'function') return;
+  const [what, instead] = capabilityNames[capability];
   throw new VmciError(
     'ERR_VMCI_UNSUPPORTED',
-    `the '${transport.name}' transport has no ${capabilityNames[capability]}: use stream sockets (connect()/createServer()) over it, or a transport that has them`,
+    `the '${transport.name}' transport has no ${what}: ${instead}`,
   );
 }

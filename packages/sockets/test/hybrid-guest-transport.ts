@@ -52,7 +52,6 @@ export class HybridGuestTransport implements Transport {
     request: TransportListenRequest,
     handlers: { connection(socket: VsockSocket): void; error(error: Error): void },
   ): Promise<TransportListener> {
-    if (request.fd !== undefined) throw unsupported('descriptors');
     const address = { cid: request.cid, port: request.port };
     if (request.cid !== CID_ANY && request.cid !== this.guestCid) {
       throw new VmciError('EADDRNOTAVAIL', `the guest is CID ${this.guestCid}`, { address });

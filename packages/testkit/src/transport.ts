@@ -11,7 +11,6 @@ import {
   type TransportConnectRequest,
   type TransportListener,
   type TransportListenRequest,
-  VmciError,
   type VsockAddress,
   VsockMessageSocket,
   type VsockSocket,
@@ -323,11 +322,6 @@ export class FakeTransport implements Transport {
     request: TransportListenRequest,
     handlers: { connection(socket: never): void; error(error: Error): void },
   ): Promise<TransportListener> {
-    if (request.fd !== undefined)
-      throw new VmciError(
-        'ERR_VMCI_UNSUPPORTED',
-        'the virtual hypervisor has no file descriptors to serve (listen({ fd })): listen on a port instead',
-      );
     this.requireVmci('listen');
     const port = this.bindPort(kind, request, 'bind');
     const { endpoint } = this;

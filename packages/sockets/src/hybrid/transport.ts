@@ -87,7 +87,7 @@ async function isStaleSocketFile(path: string): Promise<boolean> {
  * - `listen({ port })` listens on `<udsPath>_<port>`, where the VMM delivers guest connections to
  *   the host (CID 2) on `port`. Accepted sockets have `remoteCid` = `guestCid` and `remotePort`
  *   `undefined` (the VMM does not tell). A stale socket file is replaced; closing removes it.
- *   `PORT_ANY` and listening on a given `fd` are not possible (`ERR_VMCI_UNSUPPORTED`).
+ *   `PORT_ANY` is not possible (`ERR_VMCI_UNSUPPORTED`), nor is serving a descriptor (no `listenFd`).
  * - SEQPACKET and datagrams do not exist on hybrid vsock: the transport has neither capability, so
  *   `connectSeqpacket()`, `createSeqpacketServer()` and `createDatagramSocket()` throw
  *   `ERR_VMCI_UNSUPPORTED` naming it.
@@ -308,12 +308,6 @@ export class HybridVsockTransport implements Transport {
     request: TransportListenRequest,
     handlers: { connection(socket: VsockSocket): void; error(error: Error): void },
   ): Promise<TransportListener> {
-    if (request.fd !== undefined) {
-      throw new VmciError(
-        'ERR_VMCI_UNSUPPORTED',
-        'the hybrid vsock transport cannot serve a descriptor: listen on a port, which binds <udsPath>_<port>',
-      );
-    }
     if (request.port === PORT_ANY) {
       throw new VmciError(
         'ERR_VMCI_UNSUPPORTED',

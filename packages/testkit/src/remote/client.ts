@@ -568,11 +568,6 @@ export class RemoteTransport implements Transport {
     handlers: { connection(socket: S): void; error(error: Error): void },
     make: (wire: Wire, notice: Record<string, unknown>) => S,
   ): Promise<TransportListener> {
-    if (request.fd !== undefined)
-      throw new VmciError(
-        'ERR_VMCI_UNSUPPORTED',
-        'the virtual hypervisor has no file descriptors to serve (listen({ fd })): listen on a port instead',
-      );
     const { wire, reply } = await this.request({
       op: 'listen',
       kind,
