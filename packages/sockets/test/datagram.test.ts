@@ -1,15 +1,13 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { createDatagramSocket, KernelTransport, type VsockAddress } from '../src/index.js';
 import {
-  createDatagramSocket,
   type DatagramChannel,
   datagramSocketOf,
-  KernelTransport,
   type ReceivedDatagram,
   requireCapability,
   type Transport,
-  type VsockAddress,
-} from '../src/index.js';
+} from '../src/transport-kit.js';
 
 /** Two datagram endpoints wired together in memory, for the socket logic. */
 function memoryDatagrams(): Transport {

@@ -6,7 +6,6 @@
 import { VmciError } from '@vmci/ffi';
 import {
   CID_ANY,
-  HybridVsockSocket,
   PORT_ANY,
   type Transport,
   type TransportConnectRequest,
@@ -15,6 +14,7 @@ import {
   type VsockSocket,
   wellKnownCids,
 } from '../src/index.js';
+import { HybridVsockSocket } from '../src/transport-kit.js';
 import type { FakeMuxer } from './hybrid-muxer.js';
 
 /** Ports PORT_ANY picks from, as the kernel's ephemeral vsock ports (above 1023). */

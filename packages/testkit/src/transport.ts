@@ -3,19 +3,18 @@
  */
 import {
   type BoundDatagramSocket,
-  ChannelSocket,
   CID_ANY,
-  datagramSocketOf,
   PORT_ANY,
   type Transport,
   type TransportConnectRequest,
   type TransportListener,
   type TransportListenRequest,
   type VsockAddress,
-  VsockMessageSocket,
+  type VsockMessageSocket,
   type VsockSocket,
   wellKnownCids,
 } from '@vmci/sockets';
+import { ChannelSocket, datagramSocketOf, messageSocketOf } from '@vmci/sockets/transport';
 import {
   FakeDatagramChannel,
   type FakeMessage,
@@ -309,7 +308,7 @@ export class FakeTransport implements Transport {
           e.release,
           (m) => hypervisor.faults.stageReceive(end.fromCid, end.toCid, m),
         );
-        const messageSocket = new VsockMessageSocket(channel);
+        const messageSocket = messageSocketOf(channel);
         hypervisor.messageChannels.set(messageSocket, channel);
         return messageSocket;
       };

@@ -16,11 +16,11 @@ import {
   createDatagramSocket,
   createSeqpacketServer,
   createServer,
-  type DatagramChannel,
   PORT_ANY,
   type VsockAddress,
   type VsockMessageSocket,
 } from '@vmci/sockets';
+import type { DatagramChannel } from '@vmci/sockets/transport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeDatagramChannel } from '../src/channels.js';
 import { createHypervisor, type Hypervisor } from '../src/index.js';

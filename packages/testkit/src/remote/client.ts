@@ -12,13 +12,6 @@ import { statSync } from 'node:fs';
 import net from 'node:net';
 import {
   type BoundDatagramSocket,
-  ChannelSocket,
-  type DatagramChannel,
-  datagramSocketOf,
-  type MessageChannel,
-  type ReceivedDatagram,
-  type ReceivedMessage,
-  type StreamChannel,
   type Transport,
   type TransportConnectRequest,
   type TransportListener,
@@ -26,9 +19,19 @@ import {
   VmciError,
   type VmciErrorCode,
   type VsockAddress,
-  VsockMessageSocket,
+  type VsockMessageSocket,
   type VsockSocket,
 } from '@vmci/sockets';
+import {
+  ChannelSocket,
+  type DatagramChannel,
+  datagramSocketOf,
+  type MessageChannel,
+  messageSocketOf,
+  type ReceivedDatagram,
+  type ReceivedMessage,
+  type StreamChannel,
+} from '@vmci/sockets/transport';
 import { kernelError } from '../errors.js';
 import {
   decodeDatagram,
@@ -536,7 +539,7 @@ export class RemoteTransport implements Transport {
 
   async connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket> {
     const { wire, reply } = await this.connectWire(request, 'seqpacket');
-    return new VsockMessageSocket(this.messageChannel(wire, reply));
+    return messageSocketOf(this.messageChannel(wire, reply));
   }
 
   listen(
@@ -554,11 +557,8 @@ export class RemoteTransport implements Transport {
     request: TransportListenRequest,
     handlers: { connection(socket: VsockMessageSocket): void; error(error: Error): void },
   ): Promise<TransportListener> {
-    return this.listenKind(
-      'seqpacket',
-      request,
-      handlers,
-      (wire, notice) => new VsockMessageSocket(this.messageChannel(wire, notice)),
+    return this.listenKind('seqpacket', request, handlers, (wire, notice) =>
+      messageSocketOf(this.messageChannel(wire, notice)),
     );
   }
 

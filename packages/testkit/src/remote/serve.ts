@@ -7,7 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import net from 'node:net';
-import { CID_ANY, VmciError, VsockMessageSocket, type VsockSocket } from '@vmci/sockets';
+import { CID_ANY, VmciError, type VsockSocket } from '@vmci/sockets';
+import { VsockMessageSocket } from '@vmci/sockets/transport';
 import type { Hypervisor } from '../hypervisor.js';
 import {
   decodeDatagram,
