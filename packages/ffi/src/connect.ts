@@ -3,7 +3,7 @@
  * through libuv → read SO_ERROR.
  */
 import { formatAddress, VmciError } from './errors.js';
-import { waitFor } from './poll.js';
+import { type Readiness, releasePoll, waitFor } from './poll.js';
 import type { SockaddrVm } from './sockaddr.js';
 import { connectError, startConnect } from './socket.js';
 
@@ -15,7 +15,10 @@ export interface ConnectOptions {
 
 /**
  * Connects a non-blocking vsock descriptor. Rejects with the kernel's error (`ECONNRESET` when no
- * one listens, `ETIMEDOUT`, `ENODEV`…) or the signal's reason.
+ * one listens, `ETIMEDOUT`, `ENODEV`…) or the signal's reason. Leaves no poll handle on the
+ * descriptor: whatever polls it next — libuv's stream (backend A), a channel's `FdPoller`
+ * (backend B), `waitFor` — starts fresh, so this is the one place a descriptor is handed between
+ * poll mechanisms.
  */
 export async function connectSocket(
   fd: number,
@@ -23,7 +26,12 @@ export async function connectSocket(
   options: ConnectOptions = {},
 ): Promise<void> {
   if (startConnect(fd, address) === 'connected') return;
-  const ready = await waitFor(fd, { writable: true, disconnect: true }, options.signal);
+  let ready: Readiness;
+  try {
+    ready = await waitFor(fd, { writable: true, disconnect: true }, options.signal);
+  } finally {
+    releasePoll(fd);
+  }
   const error = connectError(fd, address);
   if (error) throw error;
   if (!ready.writable)

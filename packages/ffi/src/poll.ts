@@ -1,7 +1,10 @@
 /**
  * Readiness through libuv (`koffi.node.poll`, a `uv_poll_t`) without a thread. koffi aborts the
- * process for a second handle on one descriptor, so this module owns a registry: one handle per fd,
- * closed before the fd is.
+ * process for a second handle on one descriptor, so this module owns the one registry of them: one
+ * {@link FdPoller} per fd — either a channel's own or the one `waitFor` shares among its waits —
+ * closed before the fd is (`closeSocket` calls {@link releasePoll}). A descriptor changes hands
+ * only with no handle: `connectSocket` releases its wait handle when it returns, so a connected
+ * descriptor goes to libuv's own stream or to a channel's poller with nothing to hand over.
  */
 
 import { VmciError } from './errors.js';
@@ -25,6 +28,7 @@ export interface PollInterest {
 
 type PollHandle = ReturnType<ReturnType<typeof koffi>['node']['poll']>;
 
+/** The registry: the one poll handle of each descriptor that has one. */
 const active = new Map<number, FdPoller>();
 
 /** Descriptors that currently have a poll handle (for leak checks). */
@@ -60,6 +64,9 @@ export class FdPoller {
 
   /** Called once when the handle closes (explicitly or because the descriptor is closed). */
   onClose: (() => void) | undefined;
+
+  /** The pending `waitFor`s when this is the handle they share (set by `waitFor` only). */
+  waiters: Set<Waiter> | undefined;
 
   /**
    * Calls `onReady` (from a fresh macrotask, so promises and nextTicks queued in it run) whenever
@@ -114,8 +121,6 @@ interface Waiter {
   readonly reject: (reason: unknown) => void;
 }
 
-/** One shared handle per descriptor for all concurrent `waitFor` calls (a reader and a writer). */
-const waiting = new Map<number, { poller: FdPoller; waiters: Set<Waiter> }>();
 /** Descriptors whose waits must not keep the event loop alive (`socket.unref()`). */
 const unreferenced = new Set<number>();
 
@@ -123,11 +128,17 @@ const unreferenced = new Set<number>();
 export function setWaitRef(fd: number, ref: boolean): void {
   if (ref) unreferenced.delete(fd);
   else unreferenced.add(fd);
-  const entry = waiting.get(fd);
-  if (entry) {
-    if (ref) entry.poller.ref();
-    else entry.poller.unref();
+  const poller = sharedPoller(fd);
+  if (poller) {
+    if (ref) poller.ref();
+    else poller.unref();
   }
+}
+
+/** The handle `waitFor` shares on `fd`, if it has one (not a channel's own). */
+function sharedPoller(fd: number): (FdPoller & { waiters: Set<Waiter> }) | undefined {
+  const poller = active.get(fd);
+  return poller?.waiters ? (poller as FdPoller & { waiters: Set<Waiter> }) : undefined;
 }
 
 const wants = (interest: PollInterest, ready: Readiness) =>
@@ -137,23 +148,23 @@ const wants = (interest: PollInterest, ready: Readiness) =>
   (interest.writable && ready.writable);
 
 function restart(fd: number) {
-  const entry = waiting.get(fd);
-  if (!entry) return;
-  if (entry.waiters.size === 0) {
+  const poller = sharedPoller(fd);
+  if (!poller) return;
+  if (poller.waiters.size === 0) {
     // Keep the handle, stopped: creating one per wait costs more than the I/O it waits for. It
     // closes with the descriptor (`closeSocket`) or `releasePoll`.
-    entry.poller.stop();
+    poller.stop();
     return;
   }
   const interest = { readable: false, writable: false, disconnect: true };
-  for (const waiter of entry.waiters) {
+  for (const waiter of poller.waiters) {
     interest.readable ||= waiter.interest.readable === true;
     interest.writable ||= waiter.interest.writable === true;
   }
-  entry.poller.start(interest, (ready) => {
-    for (const waiter of [...entry.waiters]) {
+  poller.start(interest, (ready) => {
+    for (const waiter of [...poller.waiters]) {
       if (!wants(waiter.interest, ready)) continue;
-      entry.waiters.delete(waiter);
+      poller.waiters.delete(waiter);
       waiter.resolve(ready);
     }
     restart(fd);
@@ -163,8 +174,8 @@ function restart(fd: number) {
 /**
  * Resolves once `fd` is ready for `interest` (or disconnected). Concurrent waits on one descriptor
  * share one handle, which stays (stopped) between waits and closes with the descriptor:
- * `closeSocket` rejects pending waits with `ERR_VMCI_SOCKET_CLOSED`. Call `releasePoll(fd)` before
- * handing the descriptor to anything else that polls it (libuv's own streams).
+ * `closeSocket` rejects pending waits with `ERR_VMCI_SOCKET_CLOSED`. Whoever hands the descriptor
+ * on to another poller (as `connectSocket` does when it returns) calls `releasePoll(fd)` first.
  */
 export function waitFor(
   fd: number,
@@ -176,11 +187,11 @@ export function waitFor(
       reject(signal.reason);
       return;
     }
-    let entry = waiting.get(fd);
-    if (!entry) {
-      const created = { poller: new FdPoller(fd), waiters: new Set<Waiter>() };
-      created.poller.onClose = () => {
-        waiting.delete(fd);
+    let poller = sharedPoller(fd);
+    if (!poller) {
+      // A channel's own handle on `fd` makes this throw ERR_VMCI_POLL_BUSY: one handle per fd.
+      const created = Object.assign(new FdPoller(fd), { waiters: new Set<Waiter>() });
+      created.onClose = () => {
         for (const waiter of created.waiters) {
           waiter.reject(
             new VmciError(
@@ -191,9 +202,9 @@ export function waitFor(
         }
         created.waiters.clear();
       };
-      waiting.set(fd, created);
-      entry = created;
+      poller = created;
     }
+    const entry = poller;
     const onAbort = () => {
       entry.waiters.delete(waiter);
       restart(fd);
@@ -213,6 +224,6 @@ export function waitFor(
     signal?.addEventListener('abort', onAbort, { once: true });
     entry.waiters.add(waiter);
     restart(fd);
-    if (unreferenced.has(fd)) entry.poller.unref();
+    if (unreferenced.has(fd)) entry.unref();
   });
 }

@@ -11,6 +11,7 @@ import {
   getLocalCID,
   listenSocket,
   localAddress,
+  polledDescriptors,
   remoteAddress,
   shutdownSocket,
   socketError,
@@ -84,6 +85,8 @@ describe('stream sockets on the real kernel', () => {
       connectSocket(client, { cid: LOCAL, port: server.port }),
     ]);
     track(accepted.fd);
+    // The connect's wait handle is gone: the next poller (libuv's stream, a channel's) starts fresh.
+    expect(polledDescriptors()).not.toContain(client);
     expect(localAddress(client).cid).toBe(0xffffffff);
     expect(remoteAddress(client)).toMatchObject({ cid: LOCAL, port: server.port });
     expect(accepted.address.cid).toBe(LOCAL);

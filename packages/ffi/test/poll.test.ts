@@ -39,6 +39,27 @@ it('refuses a second poll handle on one descriptor instead of aborting the proce
   expect(polledDescriptors()).toEqual([]);
 });
 
+it('has one owner per descriptor: a channel poller and the shared waits exclude each other', async () => {
+  const fd = listener();
+  const controller = new AbortController();
+  const waiting = waitFor(fd, { readable: true }, controller.signal);
+  expect(() => new FdPoller(fd)).toThrowError(
+    expect.objectContaining({ code: 'ERR_VMCI_POLL_BUSY' }),
+  );
+  controller.abort(new Error('done'));
+  await expect(waiting).rejects.toThrow('done');
+  releasePoll(fd);
+  const own = new FdPoller(fd);
+  try {
+    await expect(waitFor(fd, { readable: true })).rejects.toMatchObject({
+      code: 'ERR_VMCI_POLL_BUSY',
+    });
+  } finally {
+    own.close();
+  }
+  expect(polledDescriptors()).toEqual([]);
+});
+
 it('cancels a readiness wait with an AbortSignal, keeping the stopped handle until release', async () => {
   const fd = listener();
   const controller = new AbortController();

@@ -1,5 +1,7 @@
 /**
- * @vmci/sockets — `net`-like vsock sockets for Node.js over a pluggable Transport.
+ * @vmci/sockets — `net`-like vsock sockets for Node.js over a pluggable Transport. Implementation
+ * classes and channels (what a transport builds its sockets from) are in
+ * `@vmci/sockets/transport`, for transport implementers.
  */
 
 export {
@@ -28,12 +30,10 @@ export {
   type VsockAddress,
   wellKnownCids,
 } from './address.js';
-export type { StreamChannel, TransportClock } from './channel.js';
-export { ChannelSocket, type ChannelSocketOptions } from './channel-socket.js';
 export { type ConnectOptions, connect, createConnection } from './connect.js';
-export { ConnectingSocket } from './connecting-socket.js';
-export type { DatagramChannel, ReceivedDatagram } from './datagram-channel.js';
 export {
+  type BoundDatagramSocket,
+  type BoundDatagramSocketEvents,
   createDatagramSocket,
   type DatagramSocketEvents,
   VsockDatagramSocket,
@@ -56,15 +56,10 @@ export {
   VsockAgent,
   type VsockAgentOptions,
 } from './http.js';
-export {
-  HybridVsockSocket,
-  HybridVsockTransport,
-  type HybridVsockTransportOptions,
-} from './hybrid/index.js';
+export { HybridVsockTransport, type HybridVsockTransportOptions } from './hybrid/index.js';
 export { detectBackend, type KernelBackend } from './kernel/backend.js';
 export { KernelTransport, type KernelTransportOptions } from './kernel/transport.js';
-export type { MessageChannel, ReceivedMessage } from './message-channel.js';
-export { type MessageSocketEvents, VsockMessageSocket } from './message-socket.js';
+export type { MessageSocketEvents, VsockMessageSocket } from './message-socket.js';
 export {
   connectSeqpacket,
   createSeqpacketServer,
@@ -86,8 +81,11 @@ export {
 } from './systemd.js';
 export type {
   Transport,
+  TransportCapability,
   TransportConnectRequest,
+  TransportFdListenRequest,
   TransportListener,
+  TransportListenHandlers,
   TransportListenRequest,
   VsockSocket,
 } from './transport.js';

@@ -6,11 +6,14 @@ import { VmciError } from '@vmci/ffi';
 import type { CidName, VsockAddress } from './address.js';
 import { checkBufferSize, normalizeListenArgs } from './arguments.js';
 import { defaultTransport } from './default-transport.js';
-import type {
-  Transport,
-  TransportListener,
-  TransportListenRequest,
-  VsockSocket,
+import {
+  requireCapability,
+  type Transport,
+  type TransportFdListenRequest,
+  type TransportListener,
+  type TransportListenHandlers,
+  type TransportListenRequest,
+  type VsockSocket,
 } from './transport.js';
 
 /** Options of a {@link VsockServer}: its transport and the settings of the sockets it accepts. */
@@ -37,7 +40,8 @@ export interface ListenOptions {
   /**
    * Serve a listening socket that is already open — from systemd socket activation (see
    * `systemdListenFds()`) or inherited — instead of binding one; `port` and `cid` are ignored.
-   * The server owns it from then on: `close()` closes it.
+   * The server owns it from then on: `close()` closes it. Needs a transport with descriptors
+   * (the kernel's); others emit `'error'` with `ERR_VMCI_UNSUPPORTED`.
    */
   readonly fd?: number;
 }
@@ -88,12 +92,25 @@ export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmit
   /** Binds through the transport; the seqpacket server overrides this. */
   protected startListener(
     request: TransportListenRequest,
-    handlers: { connection(socket: S): void; error(error: Error): void },
+    handlers: TransportListenHandlers<S>,
   ): Promise<TransportListener> {
     return this.transport.listen(
       request,
-      handlers as unknown as { connection(socket: VsockSocket): void; error(error: Error): void },
+      handlers as unknown as TransportListenHandlers<VsockSocket>,
     );
+  }
+
+  /**
+   * Serves an open descriptor through the transport (rejects with `ERR_VMCI_UNSUPPORTED` when it
+   * has none to serve); the seqpacket server overrides this.
+   */
+  protected async startFdListener(
+    request: TransportFdListenRequest,
+    handlers: TransportListenHandlers<S>,
+  ): Promise<TransportListener> {
+    const { transport } = this;
+    requireCapability(transport, 'listenFd');
+    return transport.listenFd(request, handlers as unknown as TransportListenHandlers<VsockSocket>);
   }
 
   get listening(): boolean {
@@ -141,20 +158,27 @@ export class VsockServer<S extends ServedSocket = VsockSocket> extends EventEmit
     }
     this.starting = true;
     this.closing = false;
-    this.startListener(
-      {
-        cid: options.cid,
-        port: options.port,
-        ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
-        ...(options.fd !== undefined ? { fd: options.fd } : {}),
-        ...(this.allowHalfOpen !== undefined ? { allowHalfOpen: this.allowHalfOpen } : {}),
-        ...(this.bufferSize !== undefined ? { bufferSize: this.bufferSize } : {}),
-      },
-      {
-        connection: (socket) => this.accept(socket),
-        error: (error) => this.emit('error', error),
-      },
-    ).then(
+    const settings = {
+      ...(this.allowHalfOpen !== undefined ? { allowHalfOpen: this.allowHalfOpen } : {}),
+      ...(this.bufferSize !== undefined ? { bufferSize: this.bufferSize } : {}),
+    };
+    const handlers: TransportListenHandlers<S> = {
+      connection: (socket) => this.accept(socket),
+      error: (error) => this.emit('error', error),
+    };
+    const started =
+      options.fd !== undefined
+        ? this.startFdListener({ fd: options.fd, ...settings }, handlers)
+        : this.startListener(
+            {
+              cid: options.cid,
+              port: options.port,
+              ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
+              ...settings,
+            },
+            handlers,
+          );
+    started.then(
       (listener) => {
         this.starting = false;
         if (this.closing) {

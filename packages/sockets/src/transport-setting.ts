@@ -56,7 +56,7 @@ export function parseTransportSetting(value: string): TransportSetting {
 }
 
 type RemoteModule = {
-  RemoteTransport: new (options: { path: string; cid: number }) => Transport;
+  RemoteTransport: new (options: { path: string; cid: number }) => Required<Transport>;
 };
 
 /** `@vmci/testkit/remote`, from this package's view or else the application's (cwd). */
@@ -82,13 +82,13 @@ async function loadRemote(): Promise<RemoteModule> {
 /** The testkit's remote transport, loaded on first use; `localCid()` is known at once. */
 class LazyRemoteTransport implements Transport {
   readonly name: string;
-  private loaded: Promise<Transport> | undefined;
+  private loaded: Promise<Required<Transport>> | undefined;
 
   constructor(private readonly setting: { path: string; cid: number }) {
     this.name = `testkit-remote/${setting.cid}`;
   }
 
-  private transport(): Promise<Transport> {
+  private transport(): Promise<Required<Transport>> {
     this.loaded ??= loadRemote().then((m) => new m.RemoteTransport(this.setting));
     return this.loaded;
   }
@@ -98,11 +98,12 @@ class LazyRemoteTransport implements Transport {
   }
   connect: Transport['connect'] = async (r) => (await this.transport()).connect(r);
   listen: Transport['listen'] = async (r, h) => (await this.transport()).listen(r, h);
-  connectSeqpacket: Transport['connectSeqpacket'] = async (r) =>
+  connectSeqpacket: Required<Transport>['connectSeqpacket'] = async (r) =>
     (await this.transport()).connectSeqpacket(r);
-  listenSeqpacket: Transport['listenSeqpacket'] = async (r, h) =>
+  listenSeqpacket: Required<Transport>['listenSeqpacket'] = async (r, h) =>
     (await this.transport()).listenSeqpacket(r, h);
-  bindDatagram: Transport['bindDatagram'] = async (r) => (await this.transport()).bindDatagram(r);
+  bindDatagram: Required<Transport>['bindDatagram'] = async (r) =>
+    (await this.transport()).bindDatagram(r);
 }
 
 /**

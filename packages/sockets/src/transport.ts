@@ -8,8 +8,9 @@
  */
 import type net from 'node:net';
 import type { Duplex } from 'node:stream';
+import { VmciError } from '@vmci/ffi';
 import type { VsockAddress } from './address.js';
-import type { DatagramChannel } from './datagram-channel.js';
+import type { BoundDatagramSocket } from './datagram-socket.js';
 import type { VsockMessageSocket } from './message-socket.js';
 
 /**
@@ -89,8 +90,18 @@ export interface TransportListenRequest {
   readonly cid: number;
   readonly port: number;
   readonly backlog?: number;
-  /** An open listening socket to serve instead of binding one (transports with descriptors). */
-  readonly fd?: number;
+  readonly allowHalfOpen?: boolean;
+  /** Buffer size accepted connections start with (they inherit the listener's). */
+  readonly bufferSize?: number;
+}
+
+/**
+ * What {@link Transport.listenFd} is asked for: an open listening socket to serve instead of
+ * binding one (systemd socket activation, an inherited descriptor), and the accepted sockets'
+ * settings. The listener owns the descriptor once it is accepted: closing the listener closes it.
+ */
+export interface TransportFdListenRequest {
+  readonly fd: number;
   readonly allowHalfOpen?: boolean;
   /** Buffer size accepted connections start with (they inherit the listener's). */
   readonly bufferSize?: number;
@@ -110,27 +121,93 @@ export interface TransportListener {
   unref(): void;
 }
 
+/** What a listener reports to: each accepted socket, and errors while accepting. */
+export interface TransportListenHandlers<S> {
+  connection(socket: S): void;
+  error(error: Error): void;
+}
+
 /**
- * The seam every socket feature is written against: connect and listen for streams and
- * SEQPACKET, bind datagrams, and this end's CID. The kernel, the hybrid-vsock and the testkit's
- * transports implement it; `@vmci/conformance` checks that they behave the same.
+ * The seam every socket feature is written against. Every transport connects and listens for
+ * streams and knows this end's CID; SEQPACKET and datagrams are optional capabilities, which a
+ * transport that cannot carry them omits (hybrid vsock has streams only; the kernel has datagrams
+ * only on VMCI and reports ENODEV elsewhere). The API functions that need a missing capability
+ * throw `ERR_VMCI_UNSUPPORTED` naming the transport. Every method hands out sockets, never
+ * channels: streams as {@link VsockSocket}s, SEQPACKET as {@link VsockMessageSocket}s, datagrams
+ * as {@link BoundDatagramSocket}s. The kernel, the hybrid-vsock and the testkit's transports
+ * implement it; `@vmci/sockets/transport` has the building blocks an implementation needs, and
+ * `@vmci/conformance` checks that they behave the same.
  */
 export interface Transport {
-  /** Short name for diagnostics (`kernel/pipe`, `kernel/poll`, `fake`). */
+  /** Short name for diagnostics (`kernel/pipe`, `kernel/poll`, `hybrid`, `fake`). */
   readonly name: string;
   /** This endpoint's context id. */
   localCid(): number;
   connect(request: TransportConnectRequest): Promise<VsockSocket>;
   listen(
     request: TransportListenRequest,
-    handlers: { connection(socket: VsockSocket): void; error(error: Error): void },
+    handlers: TransportListenHandlers<VsockSocket>,
   ): Promise<TransportListener>;
-  /** SEQPACKET: a connected message socket. */
-  connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket>;
-  listenSeqpacket(
+  /** SEQPACKET: a connected message socket. Absent where the transport has no SEQPACKET. */
+  connectSeqpacket?(request: TransportConnectRequest): Promise<VsockMessageSocket>;
+  /** SEQPACKET: a listener of message sockets. Absent where the transport has no SEQPACKET. */
+  listenSeqpacket?(
     request: TransportListenRequest,
-    handlers: { connection(socket: VsockMessageSocket): void; error(error: Error): void },
+    handlers: TransportListenHandlers<VsockMessageSocket>,
   ): Promise<TransportListener>;
-  /** DGRAM: a bound datagram endpoint (the kernel has them only on VMCI; ENODEV elsewhere). */
-  bindDatagram(request: VsockAddress): Promise<DatagramChannel>;
+  /**
+   * DGRAM: a datagram socket bound to `request` (PORT_ANY: any free port). Absent where the
+   * transport has no datagrams.
+   */
+  bindDatagram?(request: VsockAddress): Promise<BoundDatagramSocket>;
+  /**
+   * Serves an open listening stream socket (`server.listen({ fd })`): transports with file
+   * descriptors (the kernel's). A descriptor that is not a listening socket of the right type is
+   * refused before the listener owns it.
+   */
+  listenFd?(
+    request: TransportFdListenRequest,
+    handlers: TransportListenHandlers<VsockSocket>,
+  ): Promise<TransportListener>;
+  /** {@link listenFd} for a SEQPACKET server. */
+  listenSeqpacketFd?(
+    request: TransportFdListenRequest,
+    handlers: TransportListenHandlers<VsockMessageSocket>,
+  ): Promise<TransportListener>;
+}
+
+/** The optional capabilities of a {@link Transport}. */
+export type TransportCapability =
+  | 'connectSeqpacket'
+  | 'listenSeqpacket'
+  | 'bindDatagram'
+  | 'listenFd'
+  | 'listenSeqpacketFd';
+
+const streamsInstead =
+  'use stream sockets (connect()/createServer()) over it, or a transport that has them';
+const portInstead = "listen on a port instead, or use a transport with descriptors (the kernel's)";
+/** What each capability is, and what to do without it. */
+const capabilityNames: Record<TransportCapability, readonly [what: string, instead: string]> = {
+  connectSeqpacket: ['SEQPACKET connections (connectSeqpacket)', streamsInstead],
+  listenSeqpacket: ['SEQPACKET servers (createSeqpacketServer)', streamsInstead],
+  bindDatagram: ['datagram sockets (createDatagramSocket)', streamsInstead],
+  listenFd: ['descriptors to serve (listen({ fd }))', portInstead],
+  listenSeqpacketFd: ['descriptors to serve (listen({ fd }) of a SEQPACKET server)', portInstead],
+};
+
+/**
+ * Throws `ERR_VMCI_UNSUPPORTED` naming the transport unless it has `capability`; afterwards the
+ * method is known to be there.
+ */
+export function requireCapability<C extends TransportCapability>(
+  transport: Transport,
+  capability: C,
+): asserts transport is Transport & Required<Pick<Transport, C>> {
+  if (typeof transport[capability] === 'function') return;
+  const [what, instead] = capabilityNames[capability];
+  throw new VmciError(
+    'ERR_VMCI_UNSUPPORTED',
+    `the '${transport.name}' transport has no ${what}: ${instead}`,
+  );
 }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { ChannelSocket } from '../src/index.js';
+import { ChannelSocket } from '../src/transport-kit.js';
 import { memoryPair } from './memory-channel.js';
 
 function sockets(capacity?: number, allowHalfOpen?: boolean) {

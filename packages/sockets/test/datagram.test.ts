@@ -1,13 +1,13 @@
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { createDatagramSocket, KernelTransport, type VsockAddress } from '../src/index.js';
 import {
-  createDatagramSocket,
   type DatagramChannel,
-  KernelTransport,
+  datagramSocketOf,
   type ReceivedDatagram,
+  requireCapability,
   type Transport,
-  type VsockAddress,
-} from '../src/index.js';
+} from '../src/transport-kit.js';
 
 /** Two datagram endpoints wired together in memory, for the socket logic. */
 function memoryDatagrams(): Transport {
@@ -43,7 +43,9 @@ function memoryDatagrams(): Transport {
     name: 'memory',
     localCid: () => 3,
     bindDatagram: async (request) =>
-      channel({ cid: 3, port: request.port === 0xffffffff ? nextPort++ : request.port }),
+      datagramSocketOf(
+        channel({ cid: 3, port: request.port === 0xffffffff ? nextPort++ : request.port }),
+      ),
   } as Partial<Transport> as Transport;
 }
 
@@ -89,6 +91,19 @@ describe('datagram sockets', () => {
     expect(error).toMatchObject({ code: 'ERR_VMCI_MESSAGE_TRUNCATED' });
     sender.close();
     receiver.close();
+  });
+
+  it('a bound socket keeps what arrives before anyone listens for message', async () => {
+    const transport = memoryDatagrams();
+    requireCapability(transport, 'bindDatagram');
+    const bound = await transport.bindDatagram({ cid: 3, port: 7002 });
+    const sender = createDatagramSocket({ transport });
+    await sender.send('early', 3, 7002);
+    await new Promise((resolve) => setImmediate(resolve));
+    const [data] = (await once(bound, 'message')) as [Buffer];
+    expect(data.toString()).toBe('early');
+    sender.close();
+    bound.close();
   });
 
   it('refuses to bind twice', async () => {

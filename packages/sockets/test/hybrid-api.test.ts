@@ -10,6 +10,7 @@ import {
   createSeqpacketServer,
   createServer,
   HybridVsockTransport,
+  type Transport,
 } from '../src/index.js';
 import { type FakeMuxer, startFakeMuxer } from './hybrid-muxer.js';
 
@@ -65,24 +66,32 @@ describe('public API over HybridVsockTransport', () => {
     await expect(server.listenAsync()).rejects.toMatchObject({ code: 'ERR_VMCI_UNSUPPORTED' });
   });
 
-  it('connectSeqpacket rejects with ERR_VMCI_UNSUPPORTED', async () => {
+  it('connectSeqpacket rejects with ERR_VMCI_UNSUPPORTED naming the transport', async () => {
+    expect((transport as Transport).connectSeqpacket).toBeUndefined();
     await expect(connectSeqpacket({ cid: 3, port: 1, transport })).rejects.toMatchObject({
       code: 'ERR_VMCI_UNSUPPORTED',
+      message: expect.stringContaining("'hybrid' transport has no SEQPACKET"),
     });
     expect(muxer.requests).toEqual([]);
   });
 
-  it('a seqpacket server fails to listen with ERR_VMCI_UNSUPPORTED', async () => {
-    const server = createSeqpacketServer({ transport });
-    await expect(server.listenAsync({ port: 1 })).rejects.toMatchObject({
-      code: 'ERR_VMCI_UNSUPPORTED',
-    });
+  it('createSeqpacketServer throws ERR_VMCI_UNSUPPORTED naming the transport', () => {
+    expect((transport as Transport).listenSeqpacket).toBeUndefined();
+    expect(() => createSeqpacketServer({ transport })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_VMCI_UNSUPPORTED',
+        message: expect.stringContaining("'hybrid' transport has no SEQPACKET servers"),
+      }),
+    );
   });
 
-  it('binding a datagram socket rejects with ERR_VMCI_UNSUPPORTED', async () => {
-    const socket = createDatagramSocket({ transport });
-    await expect(socket.bind({ port: 1 })).rejects.toMatchObject({
-      code: 'ERR_VMCI_UNSUPPORTED',
-    });
+  it('createDatagramSocket throws ERR_VMCI_UNSUPPORTED naming the transport', () => {
+    expect((transport as Transport).bindDatagram).toBeUndefined();
+    expect(() => createDatagramSocket({ transport })).toThrow(
+      expect.objectContaining({
+        code: 'ERR_VMCI_UNSUPPORTED',
+        message: expect.stringContaining("'hybrid' transport has no datagram sockets"),
+      }),
+    );
   });
 });

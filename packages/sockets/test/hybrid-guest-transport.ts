@@ -6,7 +6,6 @@
 import { VmciError } from '@vmci/ffi';
 import {
   CID_ANY,
-  HybridVsockSocket,
   PORT_ANY,
   type Transport,
   type TransportConnectRequest,
@@ -15,6 +14,7 @@ import {
   type VsockSocket,
   wellKnownCids,
 } from '../src/index.js';
+import { HybridVsockSocket } from '../src/transport-kit.js';
 import type { FakeMuxer } from './hybrid-muxer.js';
 
 /** Ports PORT_ANY picks from, as the kernel's ephemeral vsock ports (above 1023). */
@@ -52,7 +52,6 @@ export class HybridGuestTransport implements Transport {
     request: TransportListenRequest,
     handlers: { connection(socket: VsockSocket): void; error(error: Error): void },
   ): Promise<TransportListener> {
-    if (request.fd !== undefined) throw unsupported('descriptors');
     const address = { cid: request.cid, port: request.port };
     if (request.cid !== CID_ANY && request.cid !== this.guestCid) {
       throw new VmciError('EADDRNOTAVAIL', `the guest is CID ${this.guestCid}`, { address });
@@ -98,17 +97,5 @@ export class HybridGuestTransport implements Transport {
   private freePort(): number {
     while (this.muxer.guestListening(this.nextPort)) this.nextPort++;
     return this.nextPort++;
-  }
-
-  async connectSeqpacket(): Promise<never> {
-    throw unsupported('SEQPACKET');
-  }
-
-  async listenSeqpacket(): Promise<never> {
-    throw unsupported('SEQPACKET');
-  }
-
-  async bindDatagram(): Promise<never> {
-    throw unsupported('datagrams');
   }
 }

@@ -6,8 +6,10 @@ import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CID_ANY,
+  createServer,
   HybridVsockTransport,
   PORT_ANY,
+  type Transport,
   type TransportListener,
   type VsockSocket,
 } from '../src/index.js';
@@ -76,10 +78,13 @@ describe('HybridVsockTransport: listen', () => {
     expect((error as Error).message).toMatch(/cannot pick a port/);
   });
 
-  it('refuses a descriptor (fd) with ERR_VMCI_UNSUPPORTED', async () => {
-    await expect(
-      transport.listen({ cid: CID_ANY, port: 1, fd: 3 }, noHandlers),
-    ).rejects.toMatchObject({ code: 'ERR_VMCI_UNSUPPORTED' });
+  it('has no descriptors to serve: listen({ fd }) fails with ERR_VMCI_UNSUPPORTED naming it', async () => {
+    expect((transport as Transport).listenFd).toBeUndefined();
+    const server = createServer({ transport });
+    await expect(server.listenAsync({ fd: 3 })).rejects.toMatchObject({
+      code: 'ERR_VMCI_UNSUPPORTED',
+      message: expect.stringContaining("'hybrid' transport has no descriptors to serve"),
+    });
   });
 
   it('replaces a stale socket file that nothing listens on', async () => {

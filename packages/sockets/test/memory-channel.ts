@@ -1,5 +1,5 @@
 /** An in-memory StreamChannel pair with a bounded buffer per direction, for host tests. */
-import type { StreamChannel } from '../src/index.js';
+import type { StreamChannel } from '../src/transport-kit.js';
 
 class Pipe {
   chunks: Buffer[] = [];

@@ -9,15 +9,10 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { Agent, type buildConnector } from 'undici';
 import WebSocket from 'ws';
-import {
-  type ChannelSocket,
-  type ConnectingSocket,
-  connect,
-  createConnection,
-  type HybridVsockSocket,
-  type VsockSocket,
-} from '../src/index.js';
+import type { HybridVsockSocket } from '../src/hybrid/socket.js';
+import { connect, createConnection, type VsockSocket } from '../src/index.js';
 import type { PipeVsockSocket } from '../src/kernel/pipe-socket.js';
+import type { ChannelSocket, ConnectingSocket } from '../src/transport-kit.js';
 
 declare const socket: VsockSocket;
 declare const channelSocket: ChannelSocket;

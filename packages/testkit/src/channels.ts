@@ -2,14 +2,14 @@
  * The fake's connection endpoints: a stream, message or datagram channel over in-memory pipes.
  * `@vmci/sockets` turns them into the same socket classes the kernel transport uses.
  */
+import type { VsockAddress } from '@vmci/sockets';
 import type {
   DatagramChannel,
   MessageChannel,
   ReceivedDatagram,
   ReceivedMessage,
   StreamChannel,
-  VsockAddress,
-} from '@vmci/sockets';
+} from '@vmci/sockets/transport';
 import type { Clock } from './clock.js';
 import { kernelError } from './errors.js';
 import type { Pipe } from './pipes.js';

@@ -2,7 +2,7 @@
  * Faults a test can stage, deterministic under the hypervisor's seed: link latency and bandwidth,
  * refused or timed-out connects, partitions between CIDs, delayed accepts, and resets.
  */
-import type { ReceivedMessage } from '@vmci/sockets';
+import type { ReceivedMessage } from '@vmci/sockets/transport';
 
 /** Which connections a rule applies to: any, or those touching (or between) given CIDs. */
 export interface Scope {

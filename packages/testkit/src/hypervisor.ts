@@ -10,13 +10,13 @@ import {
   CID_ANY,
   isGuestCid,
   PORT_ANY,
-  type ReceivedDatagram,
   setDefaultTransport,
   type Transport,
   type VsockAddress,
   warnGuestToGuest,
   wellKnownCids,
 } from '@vmci/sockets';
+import type { ReceivedDatagram } from '@vmci/sockets/transport';
 import {
   type DatagramRouter,
   type FakeDatagramChannel,

@@ -2,20 +2,19 @@
  * One endpoint's Transport: what `@vmci/sockets` calls for `{ transport: vm.transport }`.
  */
 import {
-  ChannelSocket,
+  type BoundDatagramSocket,
   CID_ANY,
-  type DatagramChannel,
   PORT_ANY,
   type Transport,
   type TransportConnectRequest,
   type TransportListener,
   type TransportListenRequest,
-  VmciError,
   type VsockAddress,
-  VsockMessageSocket,
+  type VsockMessageSocket,
   type VsockSocket,
   wellKnownCids,
 } from '@vmci/sockets';
+import { ChannelSocket, datagramSocketOf, messageSocketOf } from '@vmci/sockets/transport';
 import {
   FakeDatagramChannel,
   type FakeMessage,
@@ -309,7 +308,7 @@ export class FakeTransport implements Transport {
           e.release,
           (m) => hypervisor.faults.stageReceive(end.fromCid, end.toCid, m),
         );
-        const messageSocket = new VsockMessageSocket(channel);
+        const messageSocket = messageSocketOf(channel);
         hypervisor.messageChannels.set(messageSocket, channel);
         return messageSocket;
       };
@@ -322,11 +321,6 @@ export class FakeTransport implements Transport {
     request: TransportListenRequest,
     handlers: { connection(socket: never): void; error(error: Error): void },
   ): Promise<TransportListener> {
-    if (request.fd !== undefined)
-      throw new VmciError(
-        'ERR_VMCI_UNSUPPORTED',
-        'the virtual hypervisor has no file descriptors to serve (listen({ fd })): listen on a port instead',
-      );
     this.requireVmci('listen');
     const port = this.bindPort(kind, request, 'bind');
     const { endpoint } = this;
@@ -373,7 +367,16 @@ export class FakeTransport implements Transport {
     return this.listenKind('seqpacket', request, handlers);
   }
 
-  async bindDatagram(request: VsockAddress): Promise<DatagramChannel> {
+  /** A datagram socket bound on this endpoint (VMCI only: ENODEV on a virtio guest). */
+  async bindDatagram(request: VsockAddress): Promise<BoundDatagramSocket> {
+    return datagramSocketOf(this.bindDatagramChannel(request));
+  }
+
+  /**
+   * The datagram channel below {@link bindDatagram}: its queue stays inspectable (`inbox`), for the
+   * served hypervisor and for tests that read a queue as it fills.
+   */
+  bindDatagramChannel(request: VsockAddress): FakeDatagramChannel {
     this.requireVmci('socket');
     const port = this.bindPort('dgram', request, 'bind');
     const { endpoint } = this;

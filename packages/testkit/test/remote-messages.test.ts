@@ -16,11 +16,11 @@ import {
   createDatagramSocket,
   createSeqpacketServer,
   createServer,
-  type DatagramChannel,
   PORT_ANY,
   type VsockAddress,
   type VsockMessageSocket,
 } from '@vmci/sockets';
+import type { DatagramChannel } from '@vmci/sockets/transport';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeDatagramChannel } from '../src/channels.js';
 import { createHypervisor, type Hypervisor } from '../src/index.js';
@@ -166,14 +166,16 @@ describe('datagrams over the served wire', () => {
   });
 
   it('drops what does not fit the unread queue as in-process: handed over but unread still counts', async () => {
-    const sender = await hypervisor.vm(3).transport.bindDatagram({ cid: CID_ANY, port: PORT_ANY });
+    const sender = await hypervisor
+      .vm(3)
+      .transport.bindDatagramChannel({ cid: CID_ANY, port: PORT_ANY });
     /** 40 datagrams of 60,000 bytes (numbered in their first byte) to the host's `port`. */
     const flood = (port: number) => {
       for (let i = 0; i < 40; i++) sender.send(Buffer.alloc(60_000, i), { cid: 2, port });
     };
 
     // In-process: two floods while the receiver reads nothing; what fits the queue is kept.
-    const local = await hypervisor.host.transport.bindDatagram({ cid: CID_ANY, port: 7001 });
+    const local = await hypervisor.host.transport.bindDatagramChannel({ cid: CID_ANY, port: 7001 });
     flood(7001);
     flood(7001);
     const localReceived = receiveUntil(local, 'done');
@@ -184,7 +186,7 @@ describe('datagrams over the served wire', () => {
 
     // Joined: the owner hands what it kept to the joined end, which reads nothing yet; the second
     // flood still finds the queue full, because those datagrams are not read (acknowledged) yet.
-    const joined = await host.bindDatagram({ cid: CID_ANY, port: 7002 });
+    const joined = await host.bindDatagramChannel({ cid: CID_ANY, port: 7002 });
     flood(7002);
     const queue = hypervisor.host.ports.get(portKey('dgram', 7002)) as FakeDatagramChannel;
     while (queue.inbox.items.length > 0) await new Promise((resolve) => setImmediate(resolve));

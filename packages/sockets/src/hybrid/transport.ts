@@ -9,9 +9,7 @@
 import { lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { type ErrnoCode, errorCodeOf, VmciError } from '@vmci/ffi';
-import { CID_ANY, isGuestCid, PORT_ANY, type VsockAddress, wellKnownCids } from '../address.js';
-import type { DatagramChannel } from '../datagram-channel.js';
-import type { VsockMessageSocket } from '../message-socket.js';
+import { CID_ANY, isGuestCid, PORT_ANY, wellKnownCids } from '../address.js';
 import type {
   Transport,
   TransportConnectRequest,
@@ -39,13 +37,6 @@ export interface HybridVsockTransportOptions {
   readonly udsPath: string;
   /** The guest's CID as configured on the device (default 3); sockets report it as `remoteCid`. */
   readonly guestCid?: number;
-}
-
-function unsupported(what: string): VmciError {
-  return new VmciError(
-    'ERR_VMCI_UNSUPPORTED',
-    `${what} does not exist on hybrid vsock (Firecracker / cloud-hypervisor carry only streams); use connect()/createServer()`,
-  );
 }
 
 /** Resolves once `server` listens on `path`, rejects with the listen error (e.g. EADDRINUSE). */
@@ -96,8 +87,10 @@ async function isStaleSocketFile(path: string): Promise<boolean> {
  * - `listen({ port })` listens on `<udsPath>_<port>`, where the VMM delivers guest connections to
  *   the host (CID 2) on `port`. Accepted sockets have `remoteCid` = `guestCid` and `remotePort`
  *   `undefined` (the VMM does not tell). A stale socket file is replaced; closing removes it.
- *   `PORT_ANY` and listening on a given `fd` are not possible (`ERR_VMCI_UNSUPPORTED`).
- * - SEQPACKET and datagrams do not exist on hybrid vsock: they reject with `ERR_VMCI_UNSUPPORTED`.
+ *   `PORT_ANY` is not possible (`ERR_VMCI_UNSUPPORTED`), nor is serving a descriptor (no `listenFd`).
+ * - SEQPACKET and datagrams do not exist on hybrid vsock: the transport has neither capability, so
+ *   `connectSeqpacket()`, `createSeqpacketServer()` and `createDatagramSocket()` throw
+ *   `ERR_VMCI_UNSUPPORTED` naming it.
  *
  * @example
  * ```ts
@@ -315,12 +308,6 @@ export class HybridVsockTransport implements Transport {
     request: TransportListenRequest,
     handlers: { connection(socket: VsockSocket): void; error(error: Error): void },
   ): Promise<TransportListener> {
-    if (request.fd !== undefined) {
-      throw new VmciError(
-        'ERR_VMCI_UNSUPPORTED',
-        'the hybrid vsock transport cannot serve a descriptor: listen on a port, which binds <udsPath>_<port>',
-      );
-    }
     if (request.port === PORT_ANY) {
       throw new VmciError(
         'ERR_VMCI_UNSUPPORTED',
@@ -392,23 +379,5 @@ export class HybridVsockTransport implements Transport {
         server.unref();
       },
     };
-  }
-
-  /** Rejects with `ERR_VMCI_UNSUPPORTED`: hybrid vsock has no SEQPACKET. */
-  async connectSeqpacket(_request: TransportConnectRequest): Promise<VsockMessageSocket> {
-    throw unsupported('SEQPACKET');
-  }
-
-  /** Rejects with `ERR_VMCI_UNSUPPORTED`: hybrid vsock has no SEQPACKET. */
-  async listenSeqpacket(
-    _request: TransportListenRequest,
-    _handlers: { connection(socket: VsockMessageSocket): void; error(error: Error): void },
-  ): Promise<TransportListener> {
-    throw unsupported('SEQPACKET');
-  }
-
-  /** Rejects with `ERR_VMCI_UNSUPPORTED`: hybrid vsock has no datagrams. */
-  async bindDatagram(_request: VsockAddress): Promise<DatagramChannel> {
-    throw unsupported('DGRAM (datagrams)');
   }
 }

@@ -9,7 +9,6 @@ import {
   getBufferSizes,
   type Readiness,
   readInto,
-  releasePoll,
   shutdownSocket,
   unsentBytes,
   writeFrom,
@@ -31,8 +30,6 @@ export class FdChannel implements StreamChannel {
     readonly local: VsockAddress,
     readonly remote: VsockAddress,
   ) {
-    // The connect may have left a (stopped) shared wait handle on the descriptor: one handle only.
-    releasePoll(fd);
     this.poller = new FdPoller(fd);
   }
 

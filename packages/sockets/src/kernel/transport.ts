@@ -17,7 +17,6 @@ import {
   getLocalCID,
   listenSocket,
   localAddress,
-  releasePoll,
   remoteAddress,
   setBufferSizes,
   setConnectTimeout,
@@ -25,13 +24,15 @@ import {
 } from '@vmci/ffi';
 import { CID_ANY, type VsockAddress } from '../address.js';
 import { ChannelSocket } from '../channel-socket.js';
-import type { DatagramChannel } from '../datagram-channel.js';
+import { type BoundDatagramSocket, datagramSocketOf } from '../datagram-socket.js';
 import { noteKernelConnect } from '../guest-to-guest.js';
 import { VsockMessageSocket } from '../message-socket.js';
 import type {
   Transport,
   TransportConnectRequest,
+  TransportFdListenRequest,
   TransportListener,
+  TransportListenHandlers,
   TransportListenRequest,
   VsockSocket,
 } from '../transport.js';
@@ -84,11 +85,9 @@ export class KernelTransport implements Transport {
       const local = boundAddress(fd);
       const remote = peer ?? (({ cid, port }) => ({ cid, port }))(remoteAddress(fd));
       const options = allowHalfOpen === undefined ? {} : { allowHalfOpen };
-      if (this.backend === 'pipe') {
-        // libuv polls the descriptor from now on: our (stopped) connect-time handle must go first.
-        releasePoll(fd);
-        return new PipeVsockSocket(fd, local, remote, options);
-      }
+      // No poll handle is left on a connected or accepted descriptor (connectSocket releases its
+      // own): libuv's stream or the channel's poller takes it as it is.
+      if (this.backend === 'pipe') return new PipeVsockSocket(fd, local, remote, options);
       return new ChannelSocket(new FdChannel(fd, local, remote), options);
     } catch (error) {
       closeSocket(fd);
@@ -106,7 +105,7 @@ export class KernelTransport implements Transport {
     return this.wrapMessages(fd, { cid: request.cid, port: request.port });
   }
 
-  async bindDatagram(request: VsockAddress): Promise<DatagramChannel> {
+  async bindDatagram(request: VsockAddress): Promise<BoundDatagramSocket> {
     const fd = createSocket('dgram');
     try {
       bindSocket(fd, request);
@@ -122,7 +121,7 @@ export class KernelTransport implements Transport {
         );
         return send(data, to);
       };
-      return channel;
+      return datagramSocketOf(channel);
     } catch (error) {
       closeSocket(fd);
       throw error;
@@ -159,40 +158,81 @@ export class KernelTransport implements Transport {
     return fd;
   }
 
-  listen(
+  async listen(
     request: TransportListenRequest,
-    handlers: { connection(socket: VsockSocket): void; error(error: Error): void },
+    handlers: TransportListenHandlers<VsockSocket>,
   ): Promise<TransportListener> {
-    return this.listenFd('stream', request, handlers, (fd, peer) =>
+    return this.serve(this.bindListener('stream', request), handlers, (fd, peer) =>
       this.wrap(fd, request.allowHalfOpen, peer),
     );
   }
 
-  listenSeqpacket(
+  async listenSeqpacket(
     request: TransportListenRequest,
-    handlers: { connection(socket: VsockMessageSocket): void; error(error: Error): void },
+    handlers: TransportListenHandlers<VsockMessageSocket>,
   ): Promise<TransportListener> {
-    return this.listenFd('seqpacket', request, handlers, (fd, peer) => this.wrapMessages(fd, peer));
+    return this.serve(this.bindListener('seqpacket', request), handlers, (fd, peer) =>
+      this.wrapMessages(fd, peer),
+    );
   }
 
-  private async listenFd<S>(
-    type: 'stream' | 'seqpacket',
-    request: TransportListenRequest,
-    handlers: { connection(socket: S): void; error(error: Error): void },
-    wrapAccepted: (fd: number, peer: VsockAddress) => S,
+  /** Serves an open listening stream socket (systemd socket activation, an inherited one). */
+  async listenFd(
+    request: TransportFdListenRequest,
+    handlers: TransportListenHandlers<VsockSocket>,
   ): Promise<TransportListener> {
-    // A descriptor we are handed is checked before it becomes ours; one we create is ours at once.
-    if (request.fd !== undefined) adoptListeningSocket(request.fd, type);
-    const fd = request.fd ?? createSocket(type);
-    let poller: FdPoller | undefined;
+    return this.serve(this.adoptListener('stream', request), handlers, (fd, peer) =>
+      this.wrap(fd, request.allowHalfOpen, peer),
+    );
+  }
+
+  /** Serves an open listening SEQPACKET socket. */
+  async listenSeqpacketFd(
+    request: TransportFdListenRequest,
+    handlers: TransportListenHandlers<VsockMessageSocket>,
+  ): Promise<TransportListener> {
+    return this.serve(this.adoptListener('seqpacket', request), handlers, (fd, peer) =>
+      this.wrapMessages(fd, peer),
+    );
+  }
+
+  /** A new listening descriptor bound to the request's address. */
+  private bindListener(type: 'stream' | 'seqpacket', request: TransportListenRequest): number {
+    const fd = createSocket(type);
     try {
       if (request.bufferSize !== undefined) setBufferSizes(fd, { size: request.bufferSize });
-      if (request.fd === undefined) {
-        bindSocket(fd, { cid: request.cid, port: request.port });
-        // vsock has no SYN retry: a full backlog resets the connect (ECONNRESET). Default to a
-        // deep queue (the kernel caps it at net.core.somaxconn).
-        listenSocket(fd, request.backlog ?? 4096);
-      }
+      bindSocket(fd, { cid: request.cid, port: request.port });
+      // vsock has no SYN retry: a full backlog resets the connect (ECONNRESET). Default to a
+      // deep queue (the kernel caps it at net.core.somaxconn).
+      listenSocket(fd, request.backlog ?? 4096);
+    } catch (error) {
+      closeSocket(fd);
+      throw error;
+    }
+    return fd;
+  }
+
+  /** The handed-over descriptor, checked before it becomes ours (a refused one stays the caller's). */
+  private adoptListener(type: 'stream' | 'seqpacket', request: TransportFdListenRequest): number {
+    adoptListeningSocket(request.fd, type);
+    try {
+      if (request.bufferSize !== undefined)
+        setBufferSizes(request.fd, { size: request.bufferSize });
+    } catch (error) {
+      closeSocket(request.fd);
+      throw error;
+    }
+    return request.fd;
+  }
+
+  /** Accepts on the listening descriptor `fd` (ours from now on) until the listener closes. */
+  private async serve<S>(
+    fd: number,
+    handlers: TransportListenHandlers<S>,
+    wrapAccepted: (fd: number, peer: VsockAddress) => S,
+  ): Promise<TransportListener> {
+    let poller: FdPoller;
+    try {
       poller = new FdPoller(fd);
     } catch (error) {
       closeSocket(fd);
@@ -202,7 +242,7 @@ export class KernelTransport implements Transport {
     let closed = false;
     let referenced = true;
     const outOfDescriptors = new DescriptorBackoff(fd, () => {
-      if (!closed) poller?.start({ readable: true }, acceptAll);
+      if (!closed) poller.start({ readable: true }, acceptAll);
     });
     const acceptAll = () => {
       while (!closed) {
@@ -212,7 +252,7 @@ export class KernelTransport implements Transport {
         } catch (error) {
           if (isOutOfDescriptors(error)) {
             // The connection stays queued and the listener readable: polling on would spin.
-            poller?.stop();
+            poller.stop();
             outOfDescriptors.wait(error as Error, referenced);
             return;
           }
@@ -245,17 +285,17 @@ export class KernelTransport implements Transport {
         if (closed) return;
         closed = true;
         outOfDescriptors.cancel();
-        poller?.close();
+        poller.close();
         closeSocket(fd);
       },
       ref: () => {
         referenced = true;
-        poller?.ref();
+        poller.ref();
         outOfDescriptors.setRef(true);
       },
       unref: () => {
         referenced = false;
-        poller?.unref();
+        poller.unref();
         outOfDescriptors.setRef(false);
       },
     };

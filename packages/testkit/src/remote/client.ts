@@ -11,12 +11,7 @@
 import { statSync } from 'node:fs';
 import net from 'node:net';
 import {
-  ChannelSocket,
-  type DatagramChannel,
-  type MessageChannel,
-  type ReceivedDatagram,
-  type ReceivedMessage,
-  type StreamChannel,
+  type BoundDatagramSocket,
   type Transport,
   type TransportConnectRequest,
   type TransportListener,
@@ -24,9 +19,19 @@ import {
   VmciError,
   type VmciErrorCode,
   type VsockAddress,
-  VsockMessageSocket,
+  type VsockMessageSocket,
   type VsockSocket,
 } from '@vmci/sockets';
+import {
+  ChannelSocket,
+  type DatagramChannel,
+  datagramSocketOf,
+  type MessageChannel,
+  messageSocketOf,
+  type ReceivedDatagram,
+  type ReceivedMessage,
+  type StreamChannel,
+} from '@vmci/sockets/transport';
 import { kernelError } from '../errors.js';
 import {
   decodeDatagram,
@@ -534,7 +539,7 @@ export class RemoteTransport implements Transport {
 
   async connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket> {
     const { wire, reply } = await this.connectWire(request, 'seqpacket');
-    return new VsockMessageSocket(this.messageChannel(wire, reply));
+    return messageSocketOf(this.messageChannel(wire, reply));
   }
 
   listen(
@@ -552,11 +557,8 @@ export class RemoteTransport implements Transport {
     request: TransportListenRequest,
     handlers: { connection(socket: VsockMessageSocket): void; error(error: Error): void },
   ): Promise<TransportListener> {
-    return this.listenKind(
-      'seqpacket',
-      request,
-      handlers,
-      (wire, notice) => new VsockMessageSocket(this.messageChannel(wire, notice)),
+    return this.listenKind('seqpacket', request, handlers, (wire, notice) =>
+      messageSocketOf(this.messageChannel(wire, notice)),
     );
   }
 
@@ -566,11 +568,6 @@ export class RemoteTransport implements Transport {
     handlers: { connection(socket: S): void; error(error: Error): void },
     make: (wire: Wire, notice: Record<string, unknown>) => S,
   ): Promise<TransportListener> {
-    if (request.fd !== undefined)
-      throw new VmciError(
-        'ERR_VMCI_UNSUPPORTED',
-        'the virtual hypervisor has no file descriptors to serve (listen({ fd })): listen on a port instead',
-      );
     const { wire, reply } = await this.request({
       op: 'listen',
       kind,
@@ -628,7 +625,13 @@ export class RemoteTransport implements Transport {
     };
   }
 
-  async bindDatagram(request: VsockAddress): Promise<DatagramChannel> {
+  /** A datagram socket bound in the owning process (its queue and drops are there). */
+  async bindDatagram(request: VsockAddress): Promise<BoundDatagramSocket> {
+    return datagramSocketOf(await this.bindDatagramChannel(request));
+  }
+
+  /** The datagram channel below {@link bindDatagram} (for tests that read as a queue fills). */
+  async bindDatagramChannel(request: VsockAddress): Promise<DatagramChannel> {
     const { wire, reply } = await this.request({
       op: 'bind-dgram',
       from: this.cid,

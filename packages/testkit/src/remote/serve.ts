@@ -7,8 +7,8 @@
  */
 import { existsSync } from 'node:fs';
 import net from 'node:net';
-import { CID_ANY, VmciError, VsockMessageSocket, type VsockSocket } from '@vmci/sockets';
-import type { FakeDatagramChannel } from '../channels.js';
+import { CID_ANY, VmciError, type VsockSocket } from '@vmci/sockets';
+import { VsockMessageSocket } from '@vmci/sockets/transport';
 import type { Hypervisor } from '../hypervisor.js';
 import {
   decodeDatagram,
@@ -212,10 +212,10 @@ export async function serveHypervisor(
   async function onBindDatagram(wire: Wire, request: Record<string, unknown>): Promise<void> {
     const endpoint = hypervisor.endpoint(num(request.from, -1) as number);
     if (!endpoint) throw new VmciError('ENODEV', `no VM has CID ${String(request.from)}`);
-    const channel = (await endpoint.transport.bindDatagram({
+    const channel = endpoint.transport.bindDatagramChannel({
       cid: num(request.cid, CID_ANY) as number,
       port: num(request.port, 0) as number,
-    })) as FakeDatagramChannel;
+    });
     const unix = wire.socket;
     if (unix.destroyed) {
       channel.close();
