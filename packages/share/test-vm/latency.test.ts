@@ -1,7 +1,10 @@
 /**
- * The same metadata workload (create, stat, read, readdir, unlink of small files) on a vmci share
- * mounted by the guest kernel and on the harness's own virtio-9p share of the repository, in the
- * same guest: per-phase times and their ratios (TCG makes absolute numbers meaningless).
+ * The share's bench, in one boot: the same metadata workload (create, stat, read, readdir, unlink
+ * of small files) and a sequential write and read of a large file (VMCI_SHARE_BENCH_MIB, default
+ * 64: 256 MiB took over 10 minutes on a loaded host, past the harness's default VM_TIMEOUT) on a
+ * vmci share mounted by the guest kernel (cache=none and cache=loose) and on the harness's own
+ * virtio-9p share of the repository, in the same guest: times and their ratios (TCG and a shared
+ * host make absolute numbers meaningless).
  */
 import { type ChildProcess, execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -9,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { requireHarnessGuest } from '@vmci/ffi/harness';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { mountShare } from '../src/index.js';
 import { startShareProcess } from './share-process.js';
 
@@ -21,6 +24,10 @@ const base = fs.mkdtempSync('/tmp/vmci-share-latency-');
 // On the harness's virtio-9p share (the repository), in the ignored .cache directory.
 const virtioDir = path.join(here, '../../.cache', `share-latency-${process.pid}`);
 let server: ChildProcess | undefined;
+let port = 0;
+const mnt = path.join(base, 'mnt');
+const cached = path.join(base, 'mnt-loose');
+const root = path.join(base, 'root');
 
 afterAll(async () => {
   await run('sh', ['-c', `umount -l ${base}/mnt; umount -l ${base}/mnt-loose; true`]);
@@ -43,21 +50,22 @@ async function workload(dir: string, count: number) {
   };
 }
 
-it('metadata workload: vmci share (kernel 9p client over vsock) vs virtio-9p', async () => {
-  const root = path.join(base, 'root');
-  const mnt = path.join(base, 'mnt');
+beforeAll(async () => {
   fs.mkdirSync(root);
   fs.mkdirSync(mnt);
   fs.mkdirSync(virtioDir, { recursive: true });
-  const { child, port } = await startShareProcess(root);
-  server = child;
+  const started = await startShareProcess(root);
+  server = started.child;
+  port = started.port;
   await mountShare({ cid: 1, port, mountpoint: mnt });
   // The same share mounted again with the page and dentry caches the harness's virtio-9p uses.
-  const cached = path.join(base, 'mnt-loose');
   fs.mkdirSync(cached);
   fs.mkdirSync(path.join(root, 'loose'));
   fs.mkdirSync(path.join(root, 'none'));
   await mountShare({ cid: 1, port, mountpoint: cached, extraOptions: 'cache=loose' });
+}, 300_000);
+
+it('metadata workload: vmci share (kernel 9p client over vsock) vs virtio-9p', async () => {
   const count = 200;
   const share = await workload(path.join(mnt, 'none'), count);
   const loose = await workload(path.join(cached, 'loose'), count);
@@ -83,3 +91,47 @@ it('metadata workload: vmci share (kernel 9p client over vsock) vs virtio-9p', a
     JSON.stringify(compare(loose), null, 1),
   );
 }, 900_000);
+
+/** Seconds `dd` took to copy `from` to `to` in 1 MiB blocks (`fsync`: flushed before it ends). */
+async function ddSeconds(from: string, to: string, fsync: boolean): Promise<number> {
+  const started = performance.now();
+  await run('dd', [`if=${from}`, `of=${to}`, 'bs=1M', ...(fsync ? ['conv=fsync'] : [])], {
+    timeout: 1_200_000,
+  });
+  return (performance.now() - started) / 1000;
+}
+
+/** Empties the guest's page cache, so a cache=loose mount reads from its server again. */
+const dropCaches = () => run('sh', ['-c', 'sync && echo 3 > /proc/sys/vm/drop_caches']);
+
+it('sequential write and read of a large file: vmci share vs virtio-9p', async () => {
+  const mib = Number(process.env.VMCI_SHARE_BENCH_MIB ?? 64);
+  expect(Number.isInteger(mib) && mib > 0).toBe(true);
+  const source = path.join(base, 'source');
+  await run('sh', ['-c', `head -c ${mib}M /dev/urandom > ${source}`], { timeout: 600_000 });
+  const targets = {
+    'vmci share, cache=none': path.join(mnt, 'none', 'big'),
+    'vmci share, cache=loose': path.join(cached, 'loose', 'big'),
+    'virtio-9p (harness, cache=loose)': path.join(virtioDir, 'big'),
+  };
+  const results: Record<string, { write: number; read: number }> = {};
+  for (const [name, target] of Object.entries(targets)) {
+    const write = await ddSeconds(source, target, true);
+    expect(fs.statSync(target).size).toBe(mib * 1024 * 1024);
+    await dropCaches();
+    const read = await ddSeconds(target, '/dev/null', false);
+    fs.rmSync(target);
+    results[name] = { write, read };
+  }
+  const virtio = results['virtio-9p (harness, cache=loose)'] as { write: number; read: number };
+  const line = (name: string, r: { write: number; read: number }) =>
+    `${name}: write ${r.write.toFixed(1)} s (${(mib / r.write).toFixed(1)} MiB/s, ${(r.write / virtio.write).toFixed(2)}×), read ${r.read.toFixed(1)} s (${(mib / r.read).toFixed(1)} MiB/s, ${(r.read / virtio.read).toFixed(2)}×)`;
+  console.log(
+    `${mib} MiB sequential, dd bs=1M (write with conv=fsync, read after drop_caches), time ratio to virtio-9p:\n${Object.entries(
+      results,
+    )
+      .map(([name, r]) => line(name, r))
+      .join('\n')}`,
+  );
+  fs.rmSync(source);
+}, 1_800_000);

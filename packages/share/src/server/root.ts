@@ -3,10 +3,13 @@
  * from a descriptor it already holds, one component at a time, with `O_PATH | O_NOFOLLOW` — a
  * symlink is never followed server-side, `..` is never passed to the kernel, and a component that
  * another process swaps for a link after a check is opened as the link itself (and refused), not
- * followed. Operations on a held descriptor go through `/proc/self/fd/<fd>`, which names the
+ * followed. Lookups are openat(2) on the held directory descriptor (through koffi: Node has no
+ * openat); other operations on a held descriptor go through `/proc/self/fd/<fd>`, which names the
  * object the descriptor holds, not a path that can be changed under it. Linux only.
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
+import { errnoName } from '@vmci/ffi';
 import { VmciError } from '@vmci/sockets';
 
 /** Linux's O_PATH (Node's `fs.constants` does not export it). */
@@ -39,13 +42,57 @@ export function procPath(fd: number, name?: string): string {
   return name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`;
 }
 
+/** fcntl(2)'s F_DUPFD_CLOEXEC. */
+const F_DUPFD_CLOEXEC = 1030;
+
+interface Calls {
+  openat(dirFd: number, name: string, flags: number): number;
+  fcntl(fd: number, command: number, argument: number): number;
+  errno(): number;
+}
+
+let calls: Calls | undefined;
+
+/**
+ * openat(2) and fcntl(2) from libc. A lookup used to open `/proc/self/fd/<dir>/<name>`, which
+ * makes the kernel walk procfs first; in the nested VM that was most of a Twalk's time.
+ */
+function libc(): Calls {
+  if (calls) return calls;
+  const koffi = createRequire(import.meta.url)('koffi') as typeof import('koffi').default;
+  const lib = koffi.load('libc.so.6');
+  // O_PATH never creates, so openat's variadic mode is never read: three fixed arguments.
+  const openat = lib.func('int openat(int dirfd, const char *path, int flags)');
+  const fcntl = lib.func('int fcntl(int fd, int cmd, int arg)');
+  calls = {
+    openat: (dirFd, name, flags) => openat(dirFd, name, flags) as number,
+    fcntl: (fd, command, argument) => fcntl(fd, command, argument) as number,
+    errno: () => koffi.errno(),
+  };
+  return calls;
+}
+
+/** The error a failed libc call leaves: a Node-style `code` (the errno name) the server maps. */
+function callFailed(syscall: string, errno: number): NodeJS.ErrnoException {
+  const code = errnoName(errno);
+  return Object.assign(new Error(`${syscall}: ${code}`), { code, errno: -errno, syscall });
+}
+
 /** Opens `name` inside the directory `dirFd` as an O_PATH descriptor, never following a link. */
 export function openBeneath(dirFd: number, name: string, directory = false): number {
   checkName(name);
-  return fs.openSync(
-    procPath(dirFd, name),
-    O_PATH | O_NOFOLLOW | O_CLOEXEC | (directory ? O_DIRECTORY : 0),
-  );
+  const { openat, errno } = libc();
+  const fd = openat(dirFd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
+  if (fd < 0) throw callFailed('openat', errno());
+  return fd;
+}
+
+/** A second descriptor for what `fd` holds (close-on-exec), for a caller that closes its own. */
+export function duplicate(fd: number): number {
+  const { fcntl, errno } = libc();
+  const copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (copy < 0) throw callFailed('fcntl', errno());
+  return copy;
 }
 
 /** The shared directory: its O_PATH descriptor and path resolution beneath it. */
@@ -76,7 +123,7 @@ export class ShareRoot {
    * directory, never a link. The caller closes it.
    */
   resolve(components: readonly string[]): number {
-    let fd = fs.openSync(procPath(this.fd), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    let fd = duplicate(this.fd);
     try {
       components.forEach((name, index) => {
         const next = openBeneath(fd, name, index < components.length - 1);

@@ -33,7 +33,7 @@ import {
   type RequestName,
 } from '../protocol/messages.js';
 import { type DirEntry, type Fid, FidTable } from './fids.js';
-import { checkName, FsError, openBeneath, procPath, type ShareRoot } from './root.js';
+import { checkName, duplicate, FsError, openBeneath, procPath, type ShareRoot } from './root.js';
 
 /** How a session behaves; see `ShareServerOptions` for the meaning of each. */
 export interface SessionOptions {
@@ -201,7 +201,9 @@ export class ShareSession {
       if (from.openFd !== undefined && m.names.length > 0) throw new FsError('EBADF');
       const qids: Qid[] = [];
       let path = [...from.path];
-      let fd = fs.openSync(procPath(from.pathFd), O_PATH | O_CLOEXEC);
+      // Walked from the fid's own descriptor; the ones opened on the way are ours to close.
+      let fd = from.pathFd;
+      let owned = false;
       let qid = from.qid;
       for (const name of m.names) {
         let next: number;
@@ -217,17 +219,19 @@ export class ShareSession {
             nextPath = [...path, name];
           }
         } catch (error) {
-          fs.closeSync(fd);
+          if (owned) fs.closeSync(fd);
           if (qids.length === 0) throw error;
           return this.reply('Rwalk', m.tag, { qids });
         }
-        fs.closeSync(fd);
+        if (owned) fs.closeSync(fd);
         fd = next;
+        owned = true;
         path = nextPath;
         qid = qidOf(fstat(fd));
         qids.push(qid);
       }
-      const entry: Fid = { path, pathFd: fd, qid };
+      // A walk of no names clones the fid: the new one gets its own descriptor.
+      const entry: Fid = { path, pathFd: owned ? fd : duplicate(fd), qid };
       if (m.newfid === m.fid) this.fids.set(m.fid, entry);
       else this.fids.set(m.newfid, entry);
       return this.reply('Rwalk', m.tag, { qids });
