@@ -1,7 +1,7 @@
 /**
- * Fails when a public entry point of @vmci/sockets, @vmci/ffi, @vmci/testkit or @vmci/share exports a
- * declaration without a TSDoc comment. The entry points are the `.ts` files a package's
- * `exports` names; every symbol they export (re-exports followed to where they are declared) needs
+ * Fails when a public entry point of @vmci/sockets, @vmci/ffi, @vmci/testkit, @vmci/share or
+ * @vmci/transfer exports a declaration without a TSDoc comment. The entry points are the `.ts`
+ * files a package's `exports` names; every symbol they export (re-exports followed to where they are declared) needs
  * a `/** … *\/` comment on at least one of its declarations.
  *
  * `pnpm lint` runs it: `tsx scripts/check-tsdoc.ts`. It prints `file:line  name (kind)` per missing
@@ -14,7 +14,7 @@ import ts from 'typescript';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The packages whose public entry points must be documented. */
-export const documentedPackages = ['ffi', 'sockets', 'testkit', 'share'] as const;
+export const documentedPackages = ['ffi', 'sockets', 'testkit', 'share', 'transfer'] as const;
 
 /** One export without a doc comment. */
 export interface MissingDoc {

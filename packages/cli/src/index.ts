@@ -39,23 +39,7 @@ export {
   type UnixEndpoint,
   type VsockEndpoint,
 } from './commands/proxy.js';
-export {
-  type Peer,
-  type ReceivedFile,
-  type ReceiveFailure,
-  type ReceiveFilesOptions,
-  type ReceiveSummary,
-  receiveFiles,
-} from './commands/recv.js';
-export {
-  type SendFailure,
-  type SendFilesOptions,
-  type SendSummary,
-  type SentFile,
-  sendFiles,
-} from './commands/send.js';
 export { completionScript, type Shell, shells } from './completion.js';
 export { type CliIo, processIo, type StreamIo, UsageError } from './io.js';
 export { type MainOptions, main, version } from './main.js';
 export { commands } from './registry.js';
-export { TransferError, transferErrorCodes } from './transfer/errors.js';

@@ -2,15 +2,15 @@
  * The progress bar: drawn in place, throttled, finished with a newline — and only on a terminal.
  */
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../src/io.js';
 import {
   createProgressBar,
   formatBytes,
   formatDuration,
   formatProgressLine,
   oneAtATime,
+  type ProgressIo,
   wantsProgress,
-} from '../src/transfer/progress.js';
+} from '../src/progress.js';
 
 function fakeClock() {
   let time = 0;
@@ -56,10 +56,8 @@ describe('progress bar', () => {
   });
 
   it('is wanted only when stderr is a terminal and --no-progress is absent', () => {
-    const io = (stderrIsTTY?: boolean): CliIo => ({
-      stdout() {},
+    const io = (stderrIsTTY?: boolean): ProgressIo => ({
       stderr() {},
-      isTTY: false,
       ...(stderrIsTTY === undefined ? {} : { stderrIsTTY }),
     });
     expect(wantsProgress(io(true), undefined)).toBe(true);

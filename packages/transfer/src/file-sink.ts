@@ -8,6 +8,7 @@ import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { constants, type promises as fs } from 'node:fs';
 import { link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errorCodeOf } from '@vmci/sockets';
 import { TransferError, transferCode, transferErrorCodes } from './errors.js';
 import { checkFileName, MAX_NAME_BYTES, quoteName } from './name.js';
 
@@ -51,7 +52,7 @@ async function exists(path: string): Promise<boolean> {
     await lstat(path);
     return true;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    if (errorCodeOf(error) === 'ENOENT') return false;
     throw error;
   }
 }
@@ -91,7 +92,7 @@ function storageAdvice(code: string): string | undefined {
  */
 function storageError(name: string, dir: string, error: unknown): TransferError {
   if (error instanceof TransferError) return error;
-  const code = transferCode((error as NodeJS.ErrnoException).code, 'EIO');
+  const code = transferCode(errorCodeOf(error), 'EIO');
   const advice = storageAdvice(code) ?? (error as Error).message;
   return new TransferError(code, `cannot store ${quoteName(name)} in ${dir}: ${advice}`, {
     cause: error,
@@ -240,7 +241,7 @@ export class FileSink {
       // link() fails with EEXIST if the name was taken since open(): no race, nothing replaced.
       await link(this.tempPath, this.finalPath);
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? '';
+      const code = errorCodeOf(error) ?? '';
       if (code === 'EEXIST') throw existsError(this.options.name, this.options.dir);
       if (!noHardLinks.has(code)) throw error;
       if (await exists(this.finalPath)) throw existsError(this.options.name, this.options.dir);

@@ -4,8 +4,8 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ReplyDecoder, TransferDecoder, type TransferEvent } from '../src/transfer/decoder.js';
-import { TransferError } from '../src/transfer/errors.js';
+import { ReplyDecoder, TransferDecoder, type TransferEvent } from '../src/decoder.js';
+import { TransferError } from '../src/errors.js';
 import {
   encodeAccepted,
   encodeDataStart,
@@ -16,7 +16,7 @@ import {
   encodeStored,
   encodeTrailer,
   MAX_HEADER_BYTES,
-} from '../src/transfer/protocol.js';
+} from '../src/protocol.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
 const content = Buffer.from('hello, vsock');

@@ -3,7 +3,16 @@
  * name, percent, bytes, MB/s and ETA, redrawn in place with `\r` at most ~10 times a second, and
  * ended with a newline.
  */
-import type { CliIo } from '../io.js';
+
+/**
+ * Where progress bars are drawn: `stderr` is written to, and only when `stderrIsTTY` says it is a
+ * terminal (the `vmci` command line passes its own IO).
+ */
+export interface ProgressIo {
+  stderr(text: string): void;
+  /** stderr is a terminal: progress bars go there, and only then. */
+  readonly stderrIsTTY?: boolean;
+}
 
 /** What a transfer reports its progress to. */
 export interface TransferProgress {
@@ -16,10 +25,12 @@ export interface TransferProgress {
 /** Starts the progress display of one file of `total` bytes. */
 export type ProgressFactory = (name: string, total: number) => TransferProgress;
 
+/** Progress that draws nothing (the default of {@link sendFiles} and {@link receiveFiles}). */
 export const noProgress: TransferProgress = { update() {}, finish() {} };
 
+/** What {@link createProgressBar} draws, where, and how often. */
 export interface ProgressBarOptions {
-  readonly io: Pick<CliIo, 'stderr'>;
+  readonly io: Pick<ProgressIo, 'stderr'>;
   readonly name: string;
   readonly total: number;
   /** Milliseconds between redraws (default 100). */
@@ -31,12 +42,12 @@ export interface ProgressBarOptions {
 }
 
 /** Whether a command shows progress bars: stderr is a terminal and `--no-progress` is absent. */
-export function wantsProgress(io: CliIo, noProgressOption: unknown): boolean {
+export function wantsProgress(io: ProgressIo, noProgressOption: unknown): boolean {
   return io.stderrIsTTY === true && noProgressOption !== true;
 }
 
 /** A progress factory for `io`, or one that draws nothing when `enabled` is false. */
-export function progressFactory(io: CliIo, enabled: boolean): ProgressFactory {
+export function progressFactory(io: ProgressIo, enabled: boolean): ProgressFactory {
   return enabled ? (name, total) => createProgressBar({ io, name, total }) : () => noProgress;
 }
 
@@ -63,6 +74,10 @@ export function oneAtATime(factory: ProgressFactory): ProgressFactory {
   };
 }
 
+/**
+ * A one-line progress bar for one file of `options.total` bytes, redrawn in place on
+ * `options.io.stderr` at most every `intervalMs`; `finish()` draws the last state and ends the line.
+ */
 export function createProgressBar(options: ProgressBarOptions): TransferProgress {
   const { io, name, total } = options;
   const now = options.now ?? (() => performance.now());

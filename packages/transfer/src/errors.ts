@@ -3,7 +3,7 @@
  * `ERR_VMCI_TRANSFER_HASH_MISMATCH`, …) and a message that says what happened and what to do.
  */
 import { constants as osConstants } from 'node:os';
-import { brandErrorClass, type TransferErrorCode, VmciError } from '@vmci/sockets';
+import { brandErrorClass, errorCodeOf, type TransferErrorCode, VmciError } from '@vmci/sockets';
 
 /** Every `ERR_VMCI_TRANSFER_*` code, with the situation it names. */
 export const transferErrorCodes = {
@@ -66,12 +66,8 @@ export function transferCode(code: unknown, fallback: TransferErrorCode): Transf
 
 /** `code` and `message` of anything thrown, for replies and log lines. */
 export function describeError(error: unknown): { code: string; message: string } {
-  if (error instanceof Error) {
-    const code = (error as { code?: unknown }).code;
-    return {
-      code: typeof code === 'string' ? code : 'ERR_VMCI_TRANSFER_FAILED',
-      message: error.message,
-    };
-  }
-  return { code: 'ERR_VMCI_TRANSFER_FAILED', message: String(error) };
+  return {
+    code: errorCodeOf(error) ?? 'ERR_VMCI_TRANSFER_FAILED',
+    message: error instanceof Error ? error.message : String(error),
+  };
 }

@@ -2,8 +2,8 @@
  * File names that may cross the wire: plain base names only, refused (never rewritten) otherwise.
  */
 import { describe, expect, it } from 'vitest';
-import { TransferError } from '../src/transfer/errors.js';
-import { checkFileName, fileNameForPath, fileNameProblem } from '../src/transfer/name.js';
+import { TransferError } from '../src/errors.js';
+import { checkFileName, fileNameForPath, fileNameProblem } from '../src/name.js';
 
 describe('checkFileName', () => {
   it.each([

@@ -2,7 +2,7 @@
  * Socket plumbing for transfers: writes that wait for the peer (backpressure), the sender's
  * queue of receiver replies, and closing a connection after the last reply went out.
  */
-import type { VsockSocket } from '@vmci/sockets';
+import { errorCodeOf, type VsockSocket } from '@vmci/sockets';
 import { ReplyDecoder, type ReplyEvent } from './decoder.js';
 import { TransferError, transferCode, transferErrorCodes } from './errors.js';
 import { quoteName } from './name.js';
@@ -36,7 +36,7 @@ export async function withTransferBufferSize<T>(
   try {
     return await open({ bufferSize: defaultTransferBufferSize });
   } catch (error) {
-    if (!bufferSizeRefusals.has((error as { code?: string }).code ?? '')) throw error;
+    if (!bufferSizeRefusals.has(errorCodeOf(error) ?? '')) throw error;
     return open({});
   }
 }
@@ -45,7 +45,7 @@ export async function withTransferBufferSize<T>(
 export type FileReply = Exclude<ReplyEvent, { type: 'hello' }>;
 
 function connectionClosed(cause?: Error): TransferError {
-  const code = (cause as { code?: string } | undefined)?.code;
+  const code = errorCodeOf(cause);
   return new TransferError(
     transferCode(code, 'ECONNRESET'),
     `the connection closed${cause ? ` (${cause.message})` : ''}`,
@@ -158,7 +158,7 @@ export class ReplyReader {
   private failure(name: string): TransferError {
     if (this.protocolError) return this.protocolError;
     const cause = this.closedBy;
-    const code = (cause as { code?: string } | undefined)?.code;
+    const code = errorCodeOf(cause);
     return new TransferError(
       transferErrorCodes.notConfirmed,
       `the receiver closed the connection before confirming ${quoteName(name)}${code ? ` (${code})` : ''}${this.greeted ? '' : ": is 'vmci recv' listening on that port?"}; the file may not have been stored`,

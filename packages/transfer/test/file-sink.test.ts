@@ -15,7 +15,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileSink, PARTIAL_MARKER, partialFileName } from '../src/transfer/file-sink.js';
+import { FileSink, PARTIAL_MARKER, partialFileName } from '../src/file-sink.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
 const data = Buffer.from('the quick brown fox');
