@@ -1,8 +1,8 @@
 /**
- * Fails when a public entry point of @vmci/sockets, @vmci/ffi, @vmci/testkit, @vmci/share or
- * @vmci/transfer exports a declaration without a TSDoc comment. The entry points are the `.ts`
- * files a package's `exports` names; every symbol they export (re-exports followed to where they are declared) needs
- * a `/** … *\/` comment on at least one of its declarations.
+ * Fails when a public entry point of @vmci/sockets, @vmci/ffi, @vmci/testkit, @vmci/share,
+ * @vmci/transfer or @vmci/proxy exports a declaration without a TSDoc comment. The entry points are
+ * the `.ts` files a package's `exports` names; every symbol they export (re-exports followed to
+ * where they are declared) needs a `/** … *\/` comment on at least one of its declarations.
  *
  * `pnpm lint` runs it: `tsx scripts/check-tsdoc.ts`. It prints `file:line  name (kind)` per missing
  * comment and exits 1, or prints how many exports it checked and exits 0.
@@ -14,7 +14,14 @@ import ts from 'typescript';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** The packages whose public entry points must be documented. */
-export const documentedPackages = ['ffi', 'sockets', 'testkit', 'share', 'transfer'] as const;
+export const documentedPackages = [
+  'ffi',
+  'sockets',
+  'testkit',
+  'share',
+  'transfer',
+  'proxy',
+] as const;
 
 /** One export without a doc comment. */
 export interface MissingDoc {

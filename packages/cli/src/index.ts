@@ -15,30 +15,6 @@ export {
   runDoctor,
 } from './commands/doctor.js';
 export { type ListenOptions, runListen } from './commands/listen.js';
-export {
-  type AllowDecision,
-  type Allowlist,
-  type AllowRule,
-  createProxyLog,
-  type Endpoint,
-  formatEndpoint,
-  loadAllowlist,
-  ProxyError,
-  type ProxyEvent,
-  type ProxyEventName,
-  type ProxyLogFormat,
-  type ProxyLogOptions,
-  type ProxyOptions,
-  type ProxyTotals,
-  parseAllowlist,
-  parseAllowRule,
-  parseEndpoint,
-  type RunningProxy,
-  startProxy,
-  type TcpEndpoint,
-  type UnixEndpoint,
-  type VsockEndpoint,
-} from './commands/proxy.js';
 export { completionScript, type Shell, shells } from './completion.js';
 export { type CliIo, processIo, type StreamIo, UsageError } from './io.js';
 export { type MainOptions, main, version } from './main.js';

@@ -23,14 +23,14 @@ import {
   sendFiles,
 } from '@vmci/transfer';
 import { afterEach, describe, expect, it } from 'vitest';
+import { vsockService } from '../../proxy/test/helpers/proxy.js';
 import {
   rawSender as rawSenderIn,
   receiveWith,
   useTransferDirs,
-} from '../../transfer/test/helpers.js';
+} from '../../transfer/test/helpers/transfer.js';
 import { main } from '../src/main.js';
 import { streamIo, waitForText } from './helpers/stream-io.js';
-import { vsockService } from './proxy-helpers.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
 const MiB = 2 ** 20;

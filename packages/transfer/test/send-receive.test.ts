@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeDataStart, encodeFileHeader, encodePreamble } from '../src/protocol.js';
 import { receiveFiles } from '../src/receive.js';
 import { sendFiles } from '../src/send.js';
-import { rawSender, receiveWith, useTransferDirs } from './helpers.js';
+import { rawSender, receiveWith, useTransferDirs } from './helpers/transfer.js';
 
 const MiB = 2 ** 20;
 

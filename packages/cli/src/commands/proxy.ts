@@ -3,39 +3,20 @@
  * Unix sockets to vsock and back, deny by default, one JSON log line per event on stderr. Serves
  * until the context's signal aborts (SIGINT/SIGTERM in the binary), then stops gracefully.
  *
- * The work is done by {@link startProxy} (src/proxy/); this file turns arguments into its options.
+ * The work is done by `startProxy` (@vmci/proxy); this file turns arguments into its options and
+ * reports bad ones as usage errors (exit 2).
  */
+import {
+  createProxyLog,
+  ProxyError,
+  type ProxyLogFormat,
+  type ProxyOptions,
+  startProxy,
+} from '@vmci/proxy';
 import { listOption, optionalPositiveInteger, stringOption } from '../args.js';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import { UsageError } from '../io.js';
-import { createProxyLog, type ProxyLogFormat } from '../proxy/log.js';
-import { type ProxyOptions, startProxy } from '../proxy/start-proxy.js';
 import { untilAborted } from '../until-aborted.js';
-
-export type { AllowDecision, Allowlist, AllowRule } from '../proxy/allowlist.js';
-export { loadAllowlist, parseAllowlist, parseAllowRule } from '../proxy/allowlist.js';
-export {
-  type Endpoint,
-  formatEndpoint,
-  parseEndpoint,
-  type TcpEndpoint,
-  type UnixEndpoint,
-  type VsockEndpoint,
-} from '../proxy/endpoint.js';
-export { ProxyError } from '../proxy/errors.js';
-export {
-  createProxyLog,
-  type ProxyEvent,
-  type ProxyEventName,
-  type ProxyLogFormat,
-  type ProxyLogOptions,
-} from '../proxy/log.js';
-export {
-  type ProxyOptions,
-  type ProxyTotals,
-  type RunningProxy,
-  startProxy,
-} from '../proxy/start-proxy.js';
 
 function required(parsed: ParsedCommand, name: 'from' | 'to'): string {
   const value = stringOption(parsed, name);
@@ -79,11 +60,19 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
     format: logFormat(parsed),
     quiet: parsed.values.quiet === true,
   });
-  const proxy = await startProxy({
-    ...options,
-    onEvent,
-    ...(context.transport ? { transport: context.transport } : {}),
-  });
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  try {
+    proxy = await startProxy({
+      ...options,
+      onEvent,
+      ...(context.transport ? { transport: context.transport } : {}),
+    });
+  } catch (error) {
+    // Bad endpoints, rules and limits are the library's ERR_VMCI_INVALID_ARGUMENT: usage errors here.
+    if (error instanceof ProxyError && error.exitCode === 2)
+      throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
   await untilAborted(context.signal);
   await proxy.close();
   return 0;

@@ -6,11 +6,10 @@
 import { performance } from 'node:perf_hooks';
 import type { Duplex } from 'node:stream';
 import { defaultTransport, type Transport } from '@vmci/sockets';
-import { UsageError } from '../io.js';
 import { type Allowlist, loadAllowlist } from './allowlist.js';
 import { dial } from './dial.js';
 import { type Endpoint, formatEndpoint, parseEndpoint, sameEndpoint } from './endpoint.js';
-import { errorCode, errorMessage } from './errors.js';
+import { errorCode, errorMessage, invalidArgument } from './errors.js';
 import { listenOn, type ProxyListener } from './listener.js';
 import type { ProxyEvent } from './log.js';
 import { type Relay, relay, resetOrDestroy, whenClosed } from './relay.js';
@@ -21,6 +20,7 @@ export const defaultMaxConnections = 256;
 /** How long {@link RunningProxy.close} lets open connections finish before destroying them. */
 export const defaultCloseGraceMs = 1000;
 
+/** What {@link startProxy} listens on, where it connects, what it allows, and its limits. */
 export interface ProxyOptions {
   /** Where to listen: `vsock:[CID:]PORT`, `tcp:[HOST:]PORT` or `unix:PATH` (port 0: any free). */
   readonly from: string | Endpoint;
@@ -60,6 +60,7 @@ export interface ProxyTotals {
   readonly bytesOut: number;
 }
 
+/** A started proxy: its bound endpoints, its totals, and `close()`. */
 export interface RunningProxy {
   /** Where it listens, with the port picked for port 0. */
   readonly from: Endpoint;
@@ -90,13 +91,24 @@ interface Connection {
 function positive(name: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
   if (!Number.isSafeInteger(value) || value <= 0)
-    throw new UsageError(`vmci proxy: ${name} must be a positive whole number, got ${value}`);
+    throw invalidArgument(`vmci proxy: ${name} must be a positive whole number, got ${value}`);
   return value;
 }
 
+/** This machine's CID, when a vsock-to-vsock proxy needs it to spot a loop (an ioctl, no traffic). */
+function vsockLocalCid(from: Endpoint, to: Endpoint, transport: Transport | undefined) {
+  if (from.kind !== 'vsock' || to.kind !== 'vsock') return undefined;
+  try {
+    return (transport ?? defaultTransport()).localCid();
+  } catch {
+    return undefined; // no vsock here: the proxy's own listen will say so
+  }
+}
+
 /**
- * Checks the options (a {@link UsageError} for bad endpoints, no allowlist, or a target the
- * allowlist does not allow), listens, and serves until `close()`.
+ * Starts a proxy: checks the options (an `ERR_VMCI_INVALID_ARGUMENT` {@link ProxyError} for bad
+ * endpoints, no allowlist, or a target the allowlist does not allow), listens, and serves until
+ * `close()`.
  *
  * ```ts
  * const proxy = await startProxy({
@@ -109,16 +121,6 @@ function positive(name: string, value: number | undefined): number | undefined {
  * await proxy.close();
  * ```
  */
-/** This machine's CID, when a vsock-to-vsock proxy needs it to spot a loop (an ioctl, no traffic). */
-function vsockLocalCid(from: Endpoint, to: Endpoint, transport: Transport | undefined) {
-  if (from.kind !== 'vsock' || to.kind !== 'vsock') return undefined;
-  try {
-    return (transport ?? defaultTransport()).localCid();
-  } catch {
-    return undefined; // no vsock here: the proxy's own listen will say so
-  }
-}
-
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const from =
     typeof options.from === 'string'
@@ -130,7 +132,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       : options.to;
   const target = formatEndpoint(to);
   if (sameEndpoint(from, to, vsockLocalCid(from, to, options.transport)))
-    throw new UsageError(
+    throw invalidArgument(
       `vmci proxy: --from and --to are both ${target}: it would connect to itself`,
     );
   const maxConnections = positive('--max-connections', options.maxConnections);
@@ -140,7 +142,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const sources = parseSourceFilter(options.allowFrom ?? [], from);
 
   if ((options.allow ?? []).length === 0 && options.allowlistFile === undefined)
-    throw new UsageError(
+    throw invalidArgument(
       `vmci proxy: outbound targets are denied by default; allow this one with --allow ${target}, or list allowed targets in a file (one per line) and pass --allowlist FILE`,
     );
   const allowlist: Allowlist = await loadAllowlist({
@@ -153,7 +155,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       options.allowlistFile !== undefined
         ? `add the line ${target} to ${options.allowlistFile}`
         : `pass --allow ${target}`;
-    throw new UsageError(
+    throw invalidArgument(
       `vmci proxy: the target ${target} is not allowed: ${decision.reason}; to allow it, ${fix}`,
     );
   }

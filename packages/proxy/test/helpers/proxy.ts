@@ -17,9 +17,8 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { createServer as createVsockServer, type Transport, type VsockServer } from '@vmci/sockets';
 import { afterEach } from 'vitest';
-import type { CliIo } from '../src/io.js';
-import type { ProxyEvent, ProxyEventName } from '../src/proxy/log.js';
-import { type ProxyOptions, type RunningProxy, startProxy } from '../src/proxy/start-proxy.js';
+import type { ProxyEvent, ProxyEventName } from '../../src/log.js';
+import { type ProxyOptions, type RunningProxy, startProxy } from '../../src/start-proxy.js';
 
 /**
  * The route most proxy tests take: from a free TCP port on 127.0.0.1 to vsock port 5000 of VM 3,
@@ -82,17 +81,20 @@ export class EventLog {
   }
 }
 
-/** A CliIo that keeps stderr; `lines()` parses it as JSON lines into an {@link EventLog}. */
+/**
+ * An IO (the CLI's shape) that keeps stderr; `lines()` parses it as JSON lines into an
+ * {@link EventLog}.
+ */
 export function captureIo() {
   let stdout = '';
   let stderr = '';
   const log = new EventLog();
   let pending = '';
-  const io: CliIo = {
-    stdout: (text) => {
+  const io = {
+    stdout: (text: string) => {
       stdout += text;
     },
-    stderr: (text) => {
+    stderr: (text: string) => {
       stderr += text;
       pending += text;
       let newline = pending.indexOf('\n');

@@ -7,9 +7,10 @@
  */
 import { isIPv4, isIPv6 } from 'node:net';
 import { resolve as resolvePath } from 'node:path';
-import { CID_ANY, resolveCid } from '@vmci/sockets';
-import { UsageError } from '../io.js';
+import { CID_ANY, parseVsockAddress, resolveCid, resolvePort, wellKnownCids } from '@vmci/sockets';
+import { invalidArgument } from './errors.js';
 
+/** `vsock:CID:PORT` (`vsock:PORT` where to listen: any CID). */
 export interface VsockEndpoint {
   readonly kind: 'vsock';
   /** A context id; {@link CID_ANY} only where to listen. */
@@ -18,6 +19,7 @@ export interface VsockEndpoint {
   readonly port: number;
 }
 
+/** `tcp:HOST:PORT` (`tcp:PORT` where to listen: 127.0.0.1). */
 export interface TcpEndpoint {
   readonly kind: 'tcp';
   /** An IPv4 or IPv6 address (without brackets) or a host name, lower case. */
@@ -26,12 +28,14 @@ export interface TcpEndpoint {
   readonly port: number;
 }
 
+/** `unix:PATH`. */
 export interface UnixEndpoint {
   readonly kind: 'unix';
   /** Absolute path of the socket file. */
   readonly path: string;
 }
 
+/** Where a proxy listens or connects: vsock, TCP or a Unix socket. */
 export type Endpoint = VsockEndpoint | TcpEndpoint | UnixEndpoint;
 
 /** Whether the endpoint is where to listen (`--from`) or where to connect (`--to`). */
@@ -40,14 +44,20 @@ export type EndpointRole = 'listen' | 'connect';
 /** The host `tcp:PORT` listens on. */
 export const defaultTcpListenHost = '127.0.0.1';
 
-const maxVsockPort = 0xffffffff;
 const maxTcpPort = 65535;
 /** sun_path holds 108 bytes on Linux, including the terminating NUL. */
 const maxUnixPathBytes = 107;
 
 /** The pieces of `scheme:…` before their values are checked (shared with allowlist rules). */
 export type EndpointParts =
-  | { readonly kind: 'vsock'; readonly cid: string | undefined; readonly port: string }
+  | {
+      readonly kind: 'vsock';
+      /** The whole endpoint, for the sockets package's address grammar. */
+      readonly text: string;
+      /** `*` in an allowlist rule; a vsock address reads it with {@link parseVsockAddress}. */
+      readonly cid: string | undefined;
+      readonly port: string;
+    }
   | { readonly kind: 'tcp'; readonly host: string | undefined; readonly port: string }
   | { readonly kind: 'unix'; readonly path: string };
 
@@ -65,9 +75,10 @@ export function splitEndpoint(text: string): EndpointParts | string {
   }
   if (scheme === 'vsock') {
     const pieces = rest.split(':');
-    if (pieces.length === 1) return { kind: 'vsock', cid: undefined, port: pieces[0] as string };
+    if (pieces.length === 1)
+      return { kind: 'vsock', text, cid: undefined, port: pieces[0] as string };
     if (pieces.length === 2)
-      return { kind: 'vsock', cid: pieces[0] as string, port: pieces[1] as string };
+      return { kind: 'vsock', text, cid: pieces[0] as string, port: pieces[1] as string };
     return 'expected vsock:[CID:]PORT, e.g. vsock:3:5000 or vsock:host:1024';
   }
   if (scheme === 'tcp') {
@@ -97,6 +108,15 @@ export function parsePortNumber(text: string, max: number): number | undefined {
 export function parseCid(text: string): number | undefined {
   try {
     return resolveCid(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A vsock port from decimal text (0 to PORT_ANY), or undefined. */
+export function parseVsockPort(text: string): number | undefined {
+  try {
+    return resolvePort(text);
   } catch {
     return undefined;
   }
@@ -137,26 +157,34 @@ function checkUnixPath(path: string): string | UnixEndpoint {
   return { kind: 'unix', path: absolute };
 }
 
+/**
+ * A vsock endpoint: `vsock:CID:PORT` in the sockets package's address grammar (the one every
+ * package reads), or `vsock:PORT` where to listen (any CID).
+ */
+function checkVsock(text: string, role: EndpointRole): VsockEndpoint | string {
+  const portOnly = /^vsock:([^:]*)$/i.exec(text)?.[1];
+  let address: { cid: number; port: number };
+  try {
+    address =
+      portOnly === undefined
+        ? parseVsockAddress(text)
+        : { cid: CID_ANY, port: resolvePort(portOnly, 'the vsock port') };
+  } catch (error) {
+    return (error as Error).message;
+  }
+  if (role === 'connect') {
+    if (portOnly !== undefined)
+      return 'where to connect needs a CID: vsock:CID:PORT, e.g. vsock:3:80';
+    if (address.cid === CID_ANY) return 'cannot connect to CID any; name the CID, e.g. vsock:3:80';
+    if (address.port === 0) return 'cannot connect to port 0';
+  }
+  return { kind: 'vsock', ...address };
+}
+
 /** Checks the pieces for one role; returns the endpoint or a sentence saying what is wrong. */
 function checkEndpoint(parts: EndpointParts, role: EndpointRole): Endpoint | string {
   if (parts.kind === 'unix') return checkUnixPath(parts.path);
-  if (parts.kind === 'vsock') {
-    const port = parsePortNumber(parts.port, maxVsockPort);
-    if (port === undefined)
-      return `the vsock port must be a whole number from 0 to ${maxVsockPort}, got '${parts.port}'`;
-    if (parts.cid === undefined) {
-      if (role === 'connect')
-        return 'where to connect needs a CID: vsock:CID:PORT, e.g. vsock:3:80';
-      return { kind: 'vsock', cid: CID_ANY, port };
-    }
-    const cid = parseCid(parts.cid);
-    if (cid === undefined)
-      return `the CID must be a number or one of host, local, hypervisor, any; got '${parts.cid}'`;
-    if (role === 'connect' && cid === CID_ANY)
-      return 'cannot connect to CID any; name the CID, e.g. vsock:3:80';
-    if (role === 'connect' && port === 0) return 'cannot connect to port 0';
-    return { kind: 'vsock', cid, port };
-  }
+  if (parts.kind === 'vsock') return checkVsock(parts.text, role);
   const port = parsePortNumber(parts.port, maxTcpPort);
   if (port === undefined)
     return `the TCP port must be a whole number from 0 to ${maxTcpPort}, got '${parts.port}'`;
@@ -173,7 +201,7 @@ function checkEndpoint(parts: EndpointParts, role: EndpointRole): Endpoint | str
 }
 
 /**
- * Parses an endpoint for a role; throws a {@link UsageError} that starts with `context` (e.g.
+ * Parses an endpoint for a role; throws a `ERR_VMCI_INVALID_ARGUMENT` {@link ProxyError} that starts with `context` (e.g.
  * `vmci proxy: --to`) and quotes the text.
  *
  * ```ts
@@ -184,7 +212,7 @@ function checkEndpoint(parts: EndpointParts, role: EndpointRole): Endpoint | str
 export function parseEndpoint(text: string, role: EndpointRole, context = 'endpoint'): Endpoint {
   const parts = splitEndpoint(text.trim());
   const result = typeof parts === 'string' ? parts : checkEndpoint(parts, role);
-  if (typeof result === 'string') throw new UsageError(`${context} '${text}': ${result}`);
+  if (typeof result === 'string') throw invalidArgument(`${context} '${text}': ${result}`);
   return result;
 }
 
@@ -213,7 +241,7 @@ const loopbackHost = (host: string) =>
 export function sameEndpoint(from: Endpoint, to: Endpoint, localCid?: number): boolean {
   if (formatEndpoint(from) === formatEndpoint(to)) return true;
   if (from.kind === 'vsock' && to.kind === 'vsock' && from.port === to.port) {
-    const ownCid = to.cid === 1 || to.cid === localCid;
+    const ownCid = to.cid === wellKnownCids.local || to.cid === localCid;
     return from.cid === CID_ANY ? ownCid : from.cid === to.cid || (ownCid && from.cid === localCid);
   }
   if (from.kind === 'tcp' && to.kind === 'tcp' && from.port === to.port)

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { connect, type Transport, type VsockSocket } from '@vmci/sockets';
 import type { Hypervisor } from '@vmci/testkit';
 import { afterEach, beforeEach } from 'vitest';
-import { waitForText } from '../../../test/helpers/wait-for-text.js';
-import { type ReceiveFilesOptions, type ReceiveSummary, receiveFiles } from '../src/receive.js';
-import { ReplyReader } from '../src/wire.js';
+import { waitForText } from '../../../../test/helpers/wait-for-text.js';
+import { type ReceiveFilesOptions, type ReceiveSummary, receiveFiles } from '../../src/receive.js';
+import { ReplyReader } from '../../src/wire.js';
 
 /**
  * Runs receiveFiles into `dir` on `transport`; `whenListening` gets the port (its rejection fails

@@ -15,19 +15,20 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
-import { UsageError } from '../io.js';
 import {
   type Endpoint,
   formatTcpHost,
   normalizeTcpHost,
   parseCid,
   parsePortNumber,
+  parseVsockPort,
   splitEndpoint,
 } from './endpoint.js';
-import { errorCode, errorMessage } from './errors.js';
+import { errorCode, errorMessage, invalidArgument, isInvalidArgument } from './errors.js';
 
 type Wildcard = '*';
 
+/** One allowlist rule: an endpoint where `*` may stand for the CID, host or port. */
 export type AllowRule =
   | { readonly kind: 'vsock'; readonly cid: number | Wildcard; readonly port: number | Wildcard }
   | { readonly kind: 'tcp'; readonly host: string | Wildcard; readonly port: number | Wildcard }
@@ -52,7 +53,7 @@ function checkRule(text: string, relativeUnixPaths: boolean): AllowRule | string
     const cid = parts.cid === '*' ? '*' : parseCid(parts.cid);
     if (cid === undefined)
       return `the CID must be a number, one of host, local, hypervisor, or *; got '${parts.cid}'`;
-    const port = parts.port === '*' ? '*' : parsePortNumber(parts.port, 0xffffffff);
+    const port = parts.port === '*' ? '*' : parseVsockPort(parts.port);
     if (port === undefined)
       return `the vsock port must be a whole number from 0 to 4294967295 or *, got '${parts.port}'`;
     return { kind: 'vsock', cid, port };
@@ -69,12 +70,12 @@ function checkRule(text: string, relativeUnixPaths: boolean): AllowRule | string
 }
 
 /**
- * Parses one rule (an `--allow` value); throws a {@link UsageError} that starts with `context`.
+ * Parses one rule (an `--allow` value); throws a `ERR_VMCI_INVALID_ARGUMENT` {@link ProxyError} that starts with `context`.
  * Relative Unix paths resolve against the current directory.
  */
 export function parseAllowRule(text: string, context = 'allow rule'): AllowRule {
   const rule = checkRule(text.trim(), true);
-  if (typeof rule === 'string') throw new UsageError(`${context} '${text}': ${rule}`);
+  if (typeof rule === 'string') throw invalidArgument(`${context} '${text}': ${rule}`);
   return rule;
 }
 
@@ -85,7 +86,7 @@ function stripComment(line: string): string {
 }
 
 /**
- * Parses an allowlist file's text. Every bad line throws a {@link UsageError} naming
+ * Parses an allowlist file's text. Every bad line throws a `ERR_VMCI_INVALID_ARGUMENT` {@link ProxyError} naming
  * `source:line`, e.g. `vmci proxy: allow.list:3: 'tcp:*': a tcp rule names the host …`.
  */
 export function parseAllowlist(content: string, source: string): AllowRule[] {
@@ -96,9 +97,9 @@ export function parseAllowlist(content: string, source: string): AllowRule[] {
     if (text === '') continue;
     const where = `vmci proxy: ${source}:${index + 1}:`;
     if (/\s/.test(text))
-      throw new UsageError(`${where} '${text}': one rule per line (a # starts a comment)`);
+      throw invalidArgument(`${where} '${text}': one rule per line (a # starts a comment)`);
     const rule = checkRule(text, false);
-    if (typeof rule === 'string') throw new UsageError(`${where} '${text}': ${rule}`);
+    if (typeof rule === 'string') throw invalidArgument(`${where} '${text}': ${rule}`);
     rules.push(rule);
   }
   return rules;
@@ -177,7 +178,7 @@ function describeReadError(path: string, error: unknown): string {
 }
 
 /**
- * Loads the rules (throws a {@link UsageError} for a missing file or a bad rule, naming the line).
+ * Loads the rules (throws a `ERR_VMCI_INVALID_ARGUMENT` {@link ProxyError} for a missing file or a bad rule, naming the line).
  * With neither a file nor rules, everything is denied; the command refuses that earlier.
  */
 export async function loadAllowlist(options: AllowlistOptions): Promise<Allowlist> {
@@ -190,8 +191,8 @@ export async function loadAllowlist(options: AllowlistOptions): Promise<Allowlis
     try {
       state = await readRules(path);
     } catch (error) {
-      if (error instanceof UsageError) throw error;
-      throw new UsageError(`vmci proxy: ${describeReadError(path, error)}`);
+      if (isInvalidArgument(error)) throw error;
+      throw invalidArgument(`vmci proxy: ${describeReadError(path, error)}`);
     }
   }
   const sources = [
@@ -211,10 +212,9 @@ export async function loadAllowlist(options: AllowlistOptions): Promise<Allowlis
     try {
       return await readRules(filePath);
     } catch (error) {
-      const problem =
-        error instanceof UsageError
-          ? error.message.replace(/^vmci proxy: /, '')
-          : describeReadError(filePath, error);
+      const problem = isInvalidArgument(error)
+        ? error.message.replace(/^vmci proxy: /, '')
+        : describeReadError(filePath, error);
       return { signature, rules: [], problem };
     }
   }

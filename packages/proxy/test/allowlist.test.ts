@@ -10,9 +10,9 @@ import {
   parseAllowlist,
   parseAllowRule,
   ruleAllows,
-} from '../src/proxy/allowlist.js';
-import { parseEndpoint } from '../src/proxy/endpoint.js';
-import { tempDir } from './proxy-helpers.js';
+} from '../src/allowlist.js';
+import { parseEndpoint } from '../src/endpoint.js';
+import { tempDir } from './helpers/proxy.js';
 
 const target = (text: string) => parseEndpoint(text, 'connect');
 
@@ -54,7 +54,7 @@ describe('parseAllowlist', () => {
     } catch (caught) {
       error = caught;
     }
-    expect(error).toMatchObject({ code: 'ERR_VMCI_USAGE', exitCode: 2 });
+    expect(error).toMatchObject({ code: 'ERR_VMCI_INVALID_ARGUMENT', exitCode: 2 });
     expect((error as Error).message).toMatch(
       new RegExp(`^vmci proxy: /etc/vmci/allow\\.list:${lineNumber}: `),
     );
@@ -100,7 +100,7 @@ describe('loadAllowlist', () => {
 
   it('refuses a missing file as a usage error', async () => {
     await expect(loadAllowlist({ file: '/nonexistent/allow.list' })).rejects.toMatchObject({
-      code: 'ERR_VMCI_USAGE',
+      code: 'ERR_VMCI_INVALID_ARGUMENT',
       message: 'vmci proxy: cannot read the allowlist /nonexistent/allow.list: no such file',
     });
   });

@@ -4,7 +4,7 @@
 import { resolve } from 'node:path';
 import { CID_ANY } from '@vmci/sockets';
 import { describe, expect, it } from 'vitest';
-import { formatEndpoint, parseEndpoint, sameEndpoint } from '../src/proxy/endpoint.js';
+import { formatEndpoint, parseEndpoint, sameEndpoint } from '../src/endpoint.js';
 
 describe('parseEndpoint', () => {
   it('reads vsock with a number or a named CID', () => {
@@ -73,8 +73,8 @@ describe('parseEndpoint', () => {
     ['http://x:80', 'expected vsock:[CID:]PORT, tcp:[HOST:]PORT or unix:PATH'],
     ['8080', 'expected vsock:[CID:]PORT'],
     ['vsock:3:80:1', 'expected vsock:[CID:]PORT'],
-    ['vsock:guest:80', 'the CID must be a number'],
-    ['vsock:3:-1', 'the vsock port must be a whole number'],
+    ['vsock:guest:80', 'cid must be a number or one of'],
+    ['vsock:3:-1', 'expected vsock://CID:PORT, vsock:CID:PORT or CID:PORT'],
     ['tcp:::1:443', 'IPv6 addresses go in brackets'],
     ['tcp:[::1:443', 'with the address in brackets'],
     ['tcp:127.0.0.1:65536', 'the TCP port must be a whole number from 0 to 65535'],
@@ -89,7 +89,7 @@ describe('parseEndpoint', () => {
     } catch (caught) {
       error = caught;
     }
-    expect(error).toMatchObject({ code: 'ERR_VMCI_USAGE', exitCode: 2 });
+    expect(error).toMatchObject({ code: 'ERR_VMCI_INVALID_ARGUMENT', exitCode: 2 });
     expect((error as Error).message).toContain(`vmci proxy: --from '${text}': `);
     expect((error as Error).message).toContain(problem);
   });

@@ -2,7 +2,7 @@
  * The proxy's log lines: JSON by default, text for people, errors only when quiet.
  */
 import { describe, expect, it } from 'vitest';
-import { createProxyLog, type ProxyLogOptions } from '../src/proxy/log.js';
+import { createProxyLog, type ProxyLogOptions } from '../src/log.js';
 
 const time = new Date('2026-05-01T12:00:00.000Z');
 

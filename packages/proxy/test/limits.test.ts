@@ -17,7 +17,7 @@ import {
   tcpConnectionTurnedAway,
   tcpToVm3,
   useProxyFixture,
-} from './proxy-helpers.js';
+} from './helpers/proxy.js';
 
 describe('vmci proxy limits and failures', () => {
   const hv = useHypervisor();

@@ -4,8 +4,8 @@
  * by address or subnet. Without rules every client that reaches the listener is served.
  */
 import { BlockList, isIP } from 'node:net';
-import { UsageError } from '../io.js';
 import type { Endpoint } from './endpoint.js';
+import { invalidArgument } from './errors.js';
 
 export interface SourceFilter {
   /** Whether the client at `peer` (`vsock:3:1034`, `tcp:10.0.0.7:50514`) may connect. */
@@ -15,7 +15,7 @@ export interface SourceFilter {
 const ruleSyntax = 'vsock:CID, vsock:*, tcp:ADDRESS or tcp:ADDRESS/PREFIX (e.g. tcp:10.0.0.0/8)';
 
 function invalid(rule: string, why: string): never {
-  throw new UsageError(`vmci proxy: --allow-from '${rule}': ${why}; expected ${ruleSyntax}`);
+  throw invalidArgument(`vmci proxy: --allow-from '${rule}': ${why}; expected ${ruleSyntax}`);
 }
 
 /** `::ffff:10.0.0.7` (a dual-stack listener's view of an IPv4 client) → `10.0.0.7`. */
@@ -35,7 +35,7 @@ export function parseSourceFilter(
 ): SourceFilter | undefined {
   if (rules.length === 0) return undefined;
   if (from.kind === 'unix')
-    throw new UsageError(
+    throw invalidArgument(
       'vmci proxy: --allow-from does not apply to a Unix socket listener: set its permissions (chmod/chown) instead',
     );
   const cids = new Set<number>();

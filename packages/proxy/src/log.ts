@@ -27,8 +27,10 @@ export type ProxyEventName =
   /** The proxy stopped; totals over its life. */
   | 'stopped';
 
+/** The level of a log line: `info`, `warn` (denied, refused) or `error`. */
 export type ProxyLogLevel = 'info' | 'warn' | 'error';
 
+/** One thing that happened: `event` names it, the other fields say to whom and how much. */
 export interface ProxyEvent {
   readonly event: ProxyEventName;
   /** The connection's number (from 1, in order of arrival). */
@@ -59,8 +61,10 @@ export function eventLevel(event: ProxyEventName): ProxyLogLevel {
   return 'info';
 }
 
+/** `json` (one object per line) or `text` (one readable line). */
 export type ProxyLogFormat = 'json' | 'text';
 
+/** Where {@link createProxyLog} writes, in which format, and whether quietly. */
 export interface ProxyLogOptions {
   /** Receives each line, newline included (the CLI passes `io.stderr`). */
   readonly write: (line: string) => void;

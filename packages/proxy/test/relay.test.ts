@@ -21,7 +21,7 @@ import {
   tcpToVm3,
   unixClient,
   useProxyFixture,
-} from './proxy-helpers.js';
+} from './helpers/proxy.js';
 
 describe('vmci proxy relays', () => {
   const hv = useHypervisor();
