@@ -4,7 +4,7 @@
  */
 import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/index.js';
+import { main } from '../src/main.js';
 import { streamIo } from './helpers/stream-io.js';
 
 describe('vmci proxy --allow-from', () => {

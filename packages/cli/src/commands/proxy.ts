@@ -11,11 +11,13 @@ import {
   ProxyError,
   type ProxyLogFormat,
   type ProxyOptions,
+  parseEndpoint,
   startProxy,
 } from '@vmci/proxy';
 import { listOption, optionalPositiveInteger, stringOption } from '../args.js';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import { UsageError } from '../io.js';
+import { guestCidOf, withTransportOptions } from '../transport-option.js';
 import { untilAborted } from '../until-aborted.js';
 
 function required(parsed: ParsedCommand, name: 'from' | 'to'): string {
@@ -34,7 +36,9 @@ function logFormat(parsed: ParsedCommand): ProxyLogFormat {
 }
 
 /** The proxy's options from the command line (throws {@link UsageError} for bad values). */
-export function proxyOptionsFromArgs(parsed: ParsedCommand): ProxyOptions {
+export function proxyOptionsFromArgs(
+  parsed: ParsedCommand,
+): ProxyOptions & { readonly from: string; readonly to: string } {
   const optionalInteger = (name: string) => optionalPositiveInteger('proxy', parsed, name);
   const allowlistFile = stringOption(parsed, 'allowlist');
   const maxConnections = optionalInteger('max-connections');
@@ -53,17 +57,22 @@ export function proxyOptionsFromArgs(parsed: ParsedCommand): ProxyOptions {
 }
 
 /** `vmci proxy`: serves until `context.signal` aborts; 0 after a clean stop. */
-export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
+export async function run(parsed: ParsedCommand, given: CommandContext): Promise<number> {
   const options = proxyOptionsFromArgs(parsed);
   const onEvent = createProxyLog({
-    write: (line) => context.io.stderr(line),
+    write: (line) => given.io.stderr(line),
     format: logFormat(parsed),
     quiet: parsed.values.quiet === true,
   });
   let proxy: Awaited<ReturnType<typeof startProxy>>;
   try {
+    // Where to connect, read once: its CID is the guest a --hybrid device leads to.
+    const to = parseEndpoint(options.to, 'connect', 'vmci proxy: --to');
+    const vsockCid = to.kind === 'vsock' ? to.cid : undefined;
+    const context = withTransportOptions('proxy', parsed, given, guestCidOf(vsockCid));
     proxy = await startProxy({
       ...options,
+      to,
       onEvent,
       ...(context.transport ? { transport: context.transport } : {}),
     });
@@ -73,7 +82,7 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
       throw new UsageError(error.message, { cause: error });
     throw error;
   }
-  await untilAborted(context.signal);
+  await untilAborted(given.signal);
   await proxy.close();
   return 0;
 }

@@ -17,9 +17,11 @@ import { optionalPositiveInteger, stringOption } from '../args.js';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import { UsageError } from '../io.js';
 import { listenPort } from '../ports.js';
+import { withTransportOptions } from '../transport-option.js';
 
 /** `vmci recv` as the CLI runs it. */
-export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
+export async function run(parsed: ParsedCommand, given: CommandContext): Promise<number> {
+  const context = withTransportOptions('recv', parsed, given);
   const { io } = context;
   const port = listenPort(parsed.positionals[0] as string);
   const cidOption = stringOption(parsed, 'cid');

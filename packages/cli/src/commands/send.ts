@@ -17,12 +17,14 @@ import {
 import { optionalPositiveInteger, stringOption } from '../args.js';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import { UsageError } from '../io.js';
+import { guestCidOf, withTransportOptions } from '../transport-option.js';
 
 /** `vmci send` as the CLI runs it. */
-export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
-  const { io } = context;
+export async function run(parsed: ParsedCommand, given: CommandContext): Promise<number> {
   const [address, ...files] = parsed.positionals as [string, ...string[]];
   const { cid, port } = parseVsockAddress(address);
+  const context = withTransportOptions('send', parsed, given, guestCidOf(cid));
+  const { io } = context;
   const name = stringOption(parsed, 'name');
   const connectTimeout = optionalPositiveInteger('send', parsed, 'timeout');
   const bufferSize = optionalPositiveInteger('send', parsed, 'buffer-size');

@@ -3,7 +3,7 @@
  * stdout/stderr captured.
  */
 import { PassThrough } from 'node:stream';
-import type { StreamIo } from '../../src/index.js';
+import type { StreamIo } from '../../src/io.js';
 
 export function streamIo(input?: string, options: { stderrIsTTY?: boolean } = {}) {
   const stdin = new PassThrough();
