@@ -21,6 +21,8 @@ export const documentedPackages = [
   'testkit',
   'share',
   'conformance',
+  'transfer',
+  'proxy',
 ] as const;
 
 /** One export without a doc comment. */

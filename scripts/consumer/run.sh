@@ -55,7 +55,7 @@ expect_output() {
 }
 
 # ---- build and pack -------------------------------------------------------------------------
-packages=(ffi sockets testkit conformance share header-codegen cli)
+packages=(ffi sockets testkit conformance share transfer proxy header-codegen cli)
 check "pnpm build (every package)" pnpm -s build --output-logs=errors-only
 pack_all() {
   local p
@@ -198,6 +198,31 @@ check "@vmci/share alone: imports, and refuses a missing directory with ERR_VMCI
   if (decodeMessage(frame).fid !== 7) process.exit(1);
   try { createShareServer({ root: '/nonexistent-dir' }); process.exit(1); }
   catch (error) { console.log(error.code); if (error.code !== 'ERR_VMCI_SHARE_ROOT') process.exit(1); }\""
+check "@vmci/transfer alone: installed size" alone transfer-alone "$(tarball transfer)" "$(tarball sockets)" "$(tarball ffi)"
+check "@vmci/transfer alone: imports, encodes a preamble, refuses an empty batch before connecting" bash -c "cd '$work/transfer-alone' && node --input-type=module -e \"
+  import { encodePreamble, PROTOCOL_VERSION, sendFiles, TransferError } from '@vmci/transfer';
+  if (encodePreamble().toString('latin1', 0, 4) !== 'VMXF' || PROTOCOL_VERSION !== 1) process.exit(1);
+  try { await sendFiles({ cid: 'host', port: 5001, files: [] }); process.exit(1); }
+  catch (error) { console.log(error.code); if (!TransferError.isInstance(error) || error.code !== 'ERR_VMCI_INVALID_ARGUMENT') process.exit(1); }\""
+check "@vmci/proxy alone: installed size" alone proxy-alone "$(tarball proxy)" "$(tarball sockets)" "$(tarball ffi)"
+check "@vmci/proxy alone: relays TCP to TCP, and denies a target no rule allows" bash -c "cd '$work/proxy-alone' && node --input-type=module -e \"
+  import { createServer, connect } from 'node:net';
+  import { text } from 'node:stream/consumers';
+  import { parseEndpoint, startProxy } from '@vmci/proxy';
+  if (parseEndpoint('vsock:host:1024', 'connect').cid !== 2) process.exit(1);
+  const echo = createServer((socket) => socket.pipe(socket));
+  await new Promise((resolve) => echo.listen(0, '127.0.0.1', resolve));
+  const to = 'tcp:127.0.0.1:' + echo.address().port;
+  try { await startProxy({ from: 'tcp:0', to }); process.exit(1); }
+  catch (error) { console.log(error.code); if (error.code !== 'ERR_VMCI_INVALID_ARGUMENT') process.exit(1); }
+  const proxy = await startProxy({ from: 'tcp:0', to, allow: [to] });
+  const client = connect(proxy.from.port, '127.0.0.1');
+  client.end('hello');
+  const reply = await text(client);
+  console.log(reply);
+  await proxy.close();
+  echo.close();
+  if (reply !== 'hello') process.exit(1);\""
 check "@vmci/sockets alone: imports and picks a kernel backend (no connect)" bash -c "cd '$work/sockets-alone' && node --input-type=module -e \"
   import { createServer, detectBackend } from '@vmci/sockets';
   const server = createServer(() => {});

@@ -9,7 +9,6 @@ import type { CommandContext } from './command.js';
 import { commandHelp, generalHelp } from './help.js';
 import { type CliIo, UsageError } from './io.js';
 import { findCommand } from './registry.js';
-import { withHybridTransport } from './transport-option.js';
 
 export const version: string = JSON.parse(
   readFileSync(new URL('../package.json', import.meta.url), 'utf8'),
@@ -61,7 +60,7 @@ export async function main(
       return 0;
     }
     const module = await command.load();
-    return await module.run(parsed, await withHybridTransport(command.name, parsed, context));
+    return await module.run(parsed, context);
   } catch (error) {
     return reportError(io, error);
   }

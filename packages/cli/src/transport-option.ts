@@ -1,64 +1,50 @@
 /**
- * `--hybrid UDS`: commands talk through a Firecracker / cloud-hypervisor hybrid vsock device (a
- * Unix socket on the host) instead of the kernel's AF_VSOCK.
+ * `--transport SETTING` and `--hybrid UDS`, as each command that offers them reads them from its
+ * own parsed options: commands talk through the transport a setting names (`kernel`,
+ * `testkit:PATH[?cid=CID]`; see @vmci/sockets' transport setting) or through a Firecracker /
+ * cloud-hypervisor hybrid vsock device (a Unix socket on the host) instead of the kernel's AF_VSOCK.
  */
+import {
+  HybridVsockTransport,
+  isGuestCid,
+  KernelTransport,
+  transportFromSetting,
+} from '@vmci/sockets';
 import type { CommandContext, ParsedCommand } from './command.js';
 import { UsageError } from './io.js';
 
-/**
- * The guest CID the command addresses (`3:5000`, `--to vsock:3:5000`), if it names one; read with
- * the sockets package's address grammar. A malformed address is the command's own error to report.
- */
-async function addressedCid(command: string, parsed: ParsedCommand): Promise<number | undefined> {
-  const text = command === 'proxy' ? parsed.values.to : parsed.positionals[0];
-  if (typeof text !== 'string') return undefined;
-  const { isGuestCid, parseVsockAddress } = await import('@vmci/sockets');
-  let cid: number;
-  try {
-    ({ cid } = parseVsockAddress(text));
-  } catch {
-    return undefined;
-  }
-  return isGuestCid(cid) ? cid : undefined;
+/** `cid` when it is a guest's (the VM a hybrid device leads to), else undefined. */
+export function guestCidOf(cid: number | undefined): number | undefined {
+  return cid !== undefined && isGuestCid(cid) ? cid : undefined;
 }
 
 /**
- * `--transport SETTING` (`kernel`, `testkit:PATH[?cid=CID]`; see @vmci/sockets' transport
- * setting): a malformed or unreachable setting is an error, never a fallback to the kernel.
+ * The context with the transport `--transport` or `--hybrid` names, if the command was given
+ * one; `guestCid` is the guest the command addresses (from the address it parsed), which a hybrid
+ * device needs. A malformed or unreachable setting is an error, never a fallback to the kernel.
  */
-async function withTransportSetting(
-  command: string,
-  setting: string,
-  parsed: ParsedCommand,
-  context: CommandContext,
-): Promise<CommandContext> {
-  if (typeof parsed.values.hybrid === 'string')
-    throw new UsageError(`vmci ${command}: --transport and --hybrid cannot be combined`);
-  if (context.transport)
-    throw new UsageError(
-      `vmci ${command}: --transport cannot replace the transport this run was given`,
-    );
-  const { KernelTransport, transportFromSetting } = await import('@vmci/sockets');
-  return { ...context, transport: transportFromSetting(setting) ?? new KernelTransport() };
-}
-
-/** The context with the transport `--transport` or `--hybrid` names, if any. */
-export async function withHybridTransport(
+export function withTransportOptions(
   command: string,
   parsed: ParsedCommand,
   context: CommandContext,
-): Promise<CommandContext> {
-  if (typeof parsed.values.transport === 'string')
-    return withTransportSetting(command, parsed.values.transport, parsed, context);
+  guestCid?: number,
+): CommandContext {
+  const setting = parsed.values.transport;
   const udsPath = parsed.values.hybrid;
+  if (typeof setting === 'string') {
+    if (typeof udsPath === 'string')
+      throw new UsageError(`vmci ${command}: --transport and --hybrid cannot be combined`);
+    if (context.transport)
+      throw new UsageError(
+        `vmci ${command}: --transport cannot replace the transport this run was given`,
+      );
+    return { ...context, transport: transportFromSetting(setting) ?? new KernelTransport() };
+  }
   if (typeof udsPath !== 'string') return context;
   if (context.transport)
     throw new UsageError(
       `vmci ${command}: --hybrid cannot replace the transport this run was given`,
     );
-  // Loaded only here: `vmci --version` and `--help` stay free of the sockets package.
-  const { HybridVsockTransport } = await import('@vmci/sockets');
-  const guestCid = await addressedCid(command, parsed);
   return {
     ...context,
     transport: new HybridVsockTransport({

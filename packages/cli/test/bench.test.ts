@@ -3,7 +3,7 @@
  */
 import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/index.js';
+import { main } from '../src/main.js';
 import { streamIo, waitForText } from './helpers/stream-io.js';
 
 describe('vmci bench', () => {

@@ -1,6 +1,6 @@
 import { getLocalCID } from '@vmci/ffi';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/index.js';
+import { main } from '../src/main.js';
 
 async function run(...argv: string[]) {
   let stdout = '';

@@ -3,7 +3,7 @@
  */
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/index.js';
+import { main } from '../src/main.js';
 import { streamIo } from './helpers/stream-io.js';
 
 describe('vmci codegen', () => {

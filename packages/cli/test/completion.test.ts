@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { outputOf } from '../../../test/helpers/run-process.js';
-import { completionScript, main } from '../src/index.js';
+import { completionScript } from '../src/completion.js';
+import { main } from '../src/main.js';
 import { streamIo } from './helpers/stream-io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vmci-completion-'));

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { vmciTransportMarkers } from '@vmci/sockets';
 import { describe, expect, it } from 'vitest';
 import { guestToGuestNote } from '../src/commands/doctor.js';
-import { main } from '../src/index.js';
+import { main } from '../src/main.js';
 
 async function run(...argv: string[]) {
   let stdout = '';

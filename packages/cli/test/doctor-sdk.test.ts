@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sdkInstallLocations } from '@vmci/header-codegen/cli';
 import { describe, expect, it } from 'vitest';
-import { runDoctor } from '../src/index.js';
+import { runDoctor } from '../src/commands/doctor.js';
 
 function doctor(json: boolean, sdk: { root: string; env?: Record<string, string> }) {
   let stdout = '';

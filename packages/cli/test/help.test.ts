@@ -2,7 +2,8 @@
  * `--help` for every command, and usage errors that say what to do.
  */
 import { describe, expect, it } from 'vitest';
-import { commands, main } from '../src/index.js';
+import { main } from '../src/main.js';
+import { commands } from '../src/registry.js';
 import { streamIo } from './helpers/stream-io.js';
 
 async function run(...argv: string[]) {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHypervisor } from '@vmci/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../src/index.js';
+import { main } from '../src/main.js';
 import { hybridLoopback } from './helpers/hybrid-loopback.js';
 import { streamIo, waitForText } from './helpers/stream-io.js';
 

@@ -4,7 +4,9 @@
 import { connect, createServer } from '@vmci/sockets';
 import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
-import { main, runConnect, runListen } from '../src/index.js';
+import { runConnect } from '../src/commands/connect.js';
+import { runListen } from '../src/commands/listen.js';
+import { main } from '../src/main.js';
 import { streamIo } from './helpers/stream-io.js';
 
 async function collect(socket: Awaited<ReturnType<typeof connect>>): Promise<string> {

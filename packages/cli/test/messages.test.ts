@@ -10,7 +10,7 @@ import {
 } from '@vmci/sockets';
 import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/index.js';
+import { main } from '../src/main.js';
 import { streamIo, waitForText } from './helpers/stream-io.js';
 
 const listeningPort = (stderr: string) => Number(/listening on .*:(\d+)/.exec(stderr)?.[1]);

@@ -6,8 +6,6 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
-import { main } from '../src/main.js';
-import { waitForText } from './helpers/stream-io.js';
 import {
   captureIo,
   echo,
@@ -16,7 +14,9 @@ import {
   tcpClient,
   unixClient,
   useProxyFixture,
-} from './proxy-helpers.js';
+} from '../../proxy/test/helpers/proxy.js';
+import { main } from '../src/main.js';
+import { waitForText } from './helpers/stream-io.js';
 
 describe('vmci proxy (main)', () => {
   const hv = useHypervisor();

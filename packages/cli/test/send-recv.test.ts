@@ -1,19 +1,16 @@
 /**
  * `vmci send` / `vmci recv` end to end in-process: a VM (CID 3) sends to the host on the
- * testkit's virtual hypervisor. One behaviour per test.
+ * testkit's virtual hypervisor. One behaviour per test; what the library does on its own
+ * (sendFiles / receiveFiles without the commands) is tested in @vmci/transfer.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { connect, PORT_ANY, type Transport, type VsockSocket } from '@vmci/sockets';
+import { connect, PORT_ANY, type Transport } from '@vmci/sockets';
 import { useHypervisor } from '@vmci/testkit/vitest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { receiveFiles } from '../src/commands/recv.js';
-import { sendFiles } from '../src/commands/send.js';
-import { main } from '../src/main.js';
 import {
+  defaultTransferBufferSize,
   encodeAccepted,
   encodeDataStart,
   encodeEnd,
@@ -22,36 +19,28 @@ import {
   encodePreamble,
   encodeStored,
   encodeTrailer,
-} from '../src/transfer/protocol.js';
-import { defaultTransferBufferSize, ReplyReader } from '../src/transfer/wire.js';
+  receiveFiles,
+  sendFiles,
+} from '@vmci/transfer';
+import { afterEach, describe, expect, it } from 'vitest';
+import { vsockService } from '../../proxy/test/helpers/proxy.js';
+import {
+  rawSender as rawSenderIn,
+  receiveWith,
+  useTransferDirs,
+} from '../../transfer/test/helpers/transfer.js';
+import { main } from '../src/main.js';
 import { streamIo, waitForText } from './helpers/stream-io.js';
-import { vsockService } from './proxy-helpers.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest();
 const MiB = 2 ** 20;
 
 let dir: string;
 let sourceDir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vmci-recv-'));
-  sourceDir = mkdtempSync(join(tmpdir(), 'vmci-send-'));
+const { sourceFile, listing, partialFileAppears } = useTransferDirs((receiving, sending) => {
+  dir = receiving;
+  sourceDir = sending;
 });
-afterEach(() => {
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(sourceDir, { recursive: true, force: true });
-});
-
-function sourceFile(name: string, content: Buffer | string): string {
-  const path = join(sourceDir, name);
-  writeFileSync(path, content);
-  return path;
-}
-
-/** What is in the receiving directory (temporary files included). */
-const listing = () => readdirSync(dir).sort();
-
-/** Resolves once the receiver has created its temporary file (it is writing data). */
-const partialFileAppears = () => waitForText(() => listing().join('\n'), '.vmci-partial-');
 
 describe('vmci send / recv', () => {
   const hv = useHypervisor();
@@ -90,18 +79,8 @@ describe('vmci send / recv', () => {
     return { exit, output, errors };
   }
 
-  /** A hand-driven sender: writes frames from the encoder and reads the receiver's replies. */
-  async function rawSender(port: number): Promise<{ socket: VsockSocket; replies: ReplyReader }> {
-    const vm = hv().endpoint(3) ?? hv().addVM({ cid: 3 });
-    const socket = await connect({
-      cid: 'host',
-      port,
-      transport: vm.transport,
-      allowHalfOpen: true,
-    });
-    socket.on('error', () => {});
-    return { socket, replies: new ReplyReader(socket) };
-  }
+  /** A hand-driven sender in VM 3: writes frames from the encoder and reads the replies. */
+  const rawSender = (port: number) => rawSenderIn(hv(), port);
 
   it('sends an 8 MiB random file intact: same SHA-256, no temporary file left', async () => {
     const vm = hv().addVM({ cid: 3 });
@@ -118,40 +97,6 @@ describe('vmci send / recv', () => {
       ),
     );
     expect(recv.errors()).toMatch(/connection from 3:\d+\nstored disk\.img \(8\.0 MiB\)/);
-  });
-
-  /** Runs receiveFiles on the host; `whenListening` gets the port (its rejection fails the test). */
-  function receiveWith<T>(
-    options: Omit<Parameters<typeof receiveFiles>[0], 'dir' | 'transport'>,
-    whenListening: (port: number) => Promise<T>,
-  ) {
-    let sending: Promise<T> | undefined;
-    const received = receiveFiles({
-      dir,
-      transport: hv().host.transport,
-      ...options,
-      onListening: ({ port }) => {
-        sending = whenListening(port);
-        // Awaited below; this keeps a failure before the receiver ends from being "unhandled".
-        sending.catch(() => {});
-      },
-    });
-    return received.then(async (summary) => ({ summary, sent: (await sending) as T }));
-  }
-
-  it('sends several files in order over one connection, an empty one included', async () => {
-    const vm = hv().addVM({ cid: 3 });
-    const files = { 'a.txt': 'alpha', 'empty.bin': '', 'c.log': 'x'.repeat(300_000) };
-    const paths = Object.entries(files).map(([name, content]) => sourceFile(name, content));
-    const { summary, sent } = await receiveWith({}, (port) =>
-      sendFiles({ cid: 'host', port, files: paths, transport: vm.transport }),
-    );
-    expect(sent.sent.map((file) => file.name)).toEqual(['a.txt', 'empty.bin', 'c.log']);
-    expect(summary.stored.map((file) => file.name)).toEqual(['a.txt', 'empty.bin', 'c.log']);
-    expect(summary).toMatchObject({ failed: [], senders: 1 });
-    for (const [name, content] of Object.entries(files))
-      expect(readFileSync(join(dir, name), 'utf8')).toBe(content);
-    expect(listing()).toEqual(['a.txt', 'c.log', 'empty.bin']);
   });
 
   it('stores a single file under --name', async () => {
@@ -235,40 +180,6 @@ describe('vmci send / recv', () => {
     expect(readFileSync(join(dir, 'config.json'), 'utf8')).toBe('new');
   });
 
-  it('refuses a file over --max-size before its data is sent, and goes on with the next', async () => {
-    const vm = hv().addVM({ cid: 3 });
-    const big = sourceFile('big.bin', randomBytes(2 * MiB));
-    const small = sourceFile('small.txt', 'fits');
-    const dataSent: string[] = [];
-    const { summary, sent: result } = await receiveWith({ maxSize: 1000 }, (port) =>
-      sendFiles({
-        cid: 'host',
-        port,
-        files: [big, small],
-        transport: vm.transport,
-        // Called only when a file's data starts going out.
-        progress: (name) => {
-          dataSent.push(name);
-          return { update() {}, finish() {} };
-        },
-      }),
-    );
-    expect(result.failed).toEqual([
-      {
-        name: 'big.bin',
-        path: big,
-        code: 'ERR_VMCI_TRANSFER_TOO_LARGE',
-        message:
-          "'big.bin' is 2097152 bytes, more than the receiver's --max-size of 1000: not stored",
-      },
-    ]);
-    expect(result.sent.map((file) => file.name)).toEqual(['small.txt']);
-    expect(summary.failed.map((failure) => failure.code)).toEqual(['ERR_VMCI_TRANSFER_TOO_LARGE']);
-    expect(listing()).toEqual(['small.txt']);
-    // The 2 MiB were never put on the wire.
-    expect(dataSent).toEqual(['small.txt']);
-  });
-
   it('exits 1 with ERR_VMCI_TRANSFER_TOO_LARGE through the CLI', async () => {
     const vm = hv().addVM({ cid: 3 });
     const recv = await startRecv(['--max-size', '3']);
@@ -276,64 +187,6 @@ describe('vmci send / recv', () => {
     expect(await sender.exit).toBe(1);
     expect(await recv.exit).toBe(1);
     expect(sender.errors()).toMatch(/^vmci: ERR_VMCI_TRANSFER_TOO_LARGE: 'four' is 4 bytes/);
-    expect(listing()).toEqual([]);
-  });
-
-  it('deletes the partial file when the sender dies mid-file, and reports the truncation', async () => {
-    const { summary } = await receiveWith({}, async (port) => {
-      const { socket, replies } = await rawSender(port);
-      socket.write(
-        Buffer.concat([encodePreamble(), encodeFileHeader({ name: 'x.bin', size: MiB })]),
-      );
-      expect(await replies.next('x.bin')).toEqual({ type: 'accepted' });
-      socket.write(Buffer.concat([encodeDataStart(), randomBytes(100_000)]));
-      // Let the receiver write some of it before the sender dies.
-      await partialFileAppears();
-      socket.destroy();
-    });
-    expect(summary.stored).toEqual([]);
-    expect(summary.failed).toEqual([
-      expect.objectContaining({
-        name: 'x.bin',
-        code: 'ERR_VMCI_TRANSFER_TRUNCATED',
-        message: expect.stringMatching(
-          /^the sender disconnected after \d+ of 1048576 bytes of 'x\.bin'/,
-        ),
-      }),
-    ]);
-    expect(listing()).toEqual([]);
-  });
-
-  it('drops a sender that stalls mid-file after --idle-timeout, deleting the partial file', async () => {
-    let sender: VsockSocket | undefined;
-    // Everything the sender will ever send goes in one write right after the connect, so the
-    // receiver's idle timer has no gap of the test's own to misread as a stall on a loaded machine.
-    const { summary } = await receiveWith({ idleTimeoutMs: 1000 }, async (port) => {
-      const { socket, replies } = await rawSender(port);
-      sender = socket;
-      socket.write(
-        Buffer.concat([
-          encodePreamble(),
-          encodeFileHeader({ name: 'stalled.bin', size: MiB }),
-          encodeDataStart(),
-          randomBytes(10_000),
-        ]),
-      );
-      await partialFileAppears();
-      expect(await replies.next('stalled.bin')).toEqual({ type: 'accepted' });
-      // …and then nothing more: the receiver must not wait forever.
-    });
-    sender?.destroy();
-    expect(summary.stored).toEqual([]);
-    expect(summary.failed).toEqual([
-      expect.objectContaining({
-        name: 'stalled.bin',
-        code: 'ERR_VMCI_TRANSFER_IDLE',
-        message: expect.stringMatching(
-          /sent nothing for 1000 ms: dropped it and deleted the partial file/,
-        ),
-      }),
-    ]);
     expect(listing()).toEqual([]);
   });
 
@@ -345,38 +198,6 @@ describe('vmci send / recv', () => {
       /vmci: ERR_VMCI_TRANSFER_IDLE: the sender at 3:\d+ sent nothing for 50 ms/,
     );
     socket.destroy();
-  });
-
-  it('rejects with the error an onStored callback throws, instead of hanging', async () => {
-    const vm = hv().addVM({ cid: 3 });
-    const mistake = new Error('a bug in the caller');
-    let sending: Promise<unknown> | undefined;
-    const received = receiveFiles({
-      dir,
-      transport: hv().host.transport,
-      onListening: ({ port }) => {
-        const files = [sourceFile('a.txt', 'alpha')];
-        sending = sendFiles({ cid: 'host', port, files, transport: vm.transport }).catch((e) => e);
-      },
-      onStored: () => {
-        throw mistake;
-      },
-    });
-    await expect(received).rejects.toBe(mistake);
-    await sending; // the sender is cut off when the receiver stops; it must settle, too
-  });
-
-  it('rejects with the error an onListening callback throws, and stops listening', async () => {
-    const mistake = new Error('cannot announce');
-    await expect(
-      receiveFiles({
-        dir,
-        transport: hv().host.transport,
-        onListening: () => {
-          throw mistake;
-        },
-      }),
-    ).rejects.toBe(mistake);
   });
 
   it('rejects a tampered hash: the sender is told, nothing is stored, recv exits 1', async () => {
@@ -679,60 +500,13 @@ describe('vmci send / recv', () => {
     first.socket.destroy();
   });
 
-  it('stops sending and rejects when the signal aborts', async () => {
-    const vm = hv().addVM({ cid: 3 });
-    const stop = new AbortController();
-    const { summary } = await receiveWith({}, async (port) => {
-      const sending = sendFiles({
-        cid: 'host',
-        port,
-        files: [sourceFile('huge', randomBytes(16 * MiB))],
-        transport: vm.transport,
-        signal: stop.signal,
-        progress: () => ({
-          update: (done) => {
-            if (done > MiB) stop.abort();
-          },
-          finish() {},
-        }),
-      });
-      await expect(sending).rejects.toMatchObject({ name: 'AbortError' });
-    });
-    expect(summary.failed).toEqual([
-      expect.objectContaining({ name: 'huge', code: 'ERR_VMCI_TRANSFER_TRUNCATED' }),
-    ]);
-    expect(listing()).toEqual([]);
-  });
-
-  it('names a file that disappeared after the check when its turn comes', async () => {
-    const vm = hv().addVM({ cid: 3 });
-    const first = sourceFile('first', '1');
-    const second = sourceFile('second', '2');
-    const { summary } = await receiveWith({}, async (port) => {
-      const sending = sendFiles({
-        cid: 'host',
-        port,
-        files: [first, second],
-        transport: vm.transport,
-        onSent: () => rmSync(second),
-      });
-      await expect(sending).rejects.toMatchObject({
-        code: 'ENOENT',
-        message: `cannot read '${second}': no such file; check the path`,
-      });
-    });
-    expect(summary.failed).toEqual([
-      expect.objectContaining({ name: 'second', code: 'ERR_VMCI_TRANSFER_TRUNCATED' }),
-    ]);
-    expect(listing()).toEqual(['first']);
-  });
-
   it('vmci send stopped by the signal mid-file exits 1 saying what was stored (no crash)', async () => {
     const vm = hv().addVM({ cid: 3 });
     const stop = new AbortController();
     const path = sourceFile('huge', randomBytes(16 * MiB));
     let errors = () => '';
     const { summary, sent: code } = await receiveWith(
+      { dir, transport: hv().host.transport },
       {
         progress: () => ({
           update: (done) => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { connectShare } from '@vmci/share';
 import { useHypervisor } from '@vmci/testkit/vitest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../src/index.js';
+import { main } from '../src/main.js';
 import { streamIo } from './helpers/stream-io.js';
 
 let dir: string;

@@ -13,6 +13,7 @@ import {
   parseVsockAddress,
   type Transport,
   type VsockAddress,
+  wellKnownCids,
 } from '@vmci/sockets';
 import { optionalPositiveInteger, positiveInteger, stringOption } from '../args.js';
 import {
@@ -25,6 +26,7 @@ import { serveBenchConnection } from '../bench/protocol.js';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import { type CliIo, UsageError } from '../io.js';
 import { listenPort } from '../ports.js';
+import { guestCidOf, withTransportOptions } from '../transport-option.js';
 
 export interface BenchReport {
   readonly target: VsockAddress;
@@ -117,7 +119,7 @@ async function runVirtual(options: Omit<BenchClientOptions, 'target'>): Promise<
   try {
     return await runBenchClient({
       ...options,
-      target: { cid: 2, port: server.address.port },
+      target: { cid: wellKnownCids.host, port: server.address.port },
       transport: vm.transport,
       transportName: 'testkit virtual hypervisor (in-process, VM 3 → host)',
     });
@@ -128,11 +130,13 @@ async function runVirtual(options: Omit<BenchClientOptions, 'target'>): Promise<
 }
 
 /** `vmci bench [<cid>:<port>] [--serve PORT | --virtual] [--size MIB] [--round-trips N] [--json]`. */
-export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
-  const { io } = context;
+export async function run(parsed: ParsedCommand, given: CommandContext): Promise<number> {
   const serve = stringOption(parsed, 'serve');
   const address = parsed.positionals[0];
   const virtual = parsed.values.virtual === true;
+  const target = address === undefined ? undefined : parseVsockAddress(address);
+  const context = withTransportOptions('bench', parsed, given, guestCidOf(target?.cid));
+  const { io } = context;
   if ([serve !== undefined, address !== undefined, virtual].filter(Boolean).length !== 1)
     throw new UsageError(
       'vmci bench: give exactly one of CID:PORT (measure), --serve PORT (answer) or --virtual (in-process)',
@@ -157,7 +161,7 @@ export async function run(parsed: ParsedCommand, context: CommandContext): Promi
     ? await runVirtual(common)
     : await runBenchClient({
         ...common,
-        target: parseVsockAddress(address as string),
+        target: target as VsockAddress,
         ...(context.transport
           ? { transport: context.transport, transportName: context.transport.name }
           : {}),

@@ -14,6 +14,7 @@ import type { CommandContext, ParsedCommand } from '../command.js';
 import { hasStreams, type StreamIo, UsageError } from '../io.js';
 import { printMessage, sendLines } from '../message-lines.js';
 import { closed, pipeWithStdio, reportSocketError } from '../stdio-pipe.js';
+import { guestCidOf, withTransportOptions } from '../transport-option.js';
 
 export type SocketKind = 'stream' | 'seqpacket' | 'dgram';
 
@@ -74,12 +75,19 @@ export function socketKind(parsed: ParsedCommand, command: string): SocketKind {
 }
 
 /** `vmci connect <cid>:<port> [--timeout MS] [--seqpacket | --dgram] [--json]`. */
-export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
+export async function run(parsed: ParsedCommand, given: CommandContext): Promise<number> {
+  const address = parsed.positionals[0] as string;
+  const context = withTransportOptions(
+    'connect',
+    parsed,
+    given,
+    guestCidOf(parseVsockAddress(address).cid),
+  );
   if (!hasStreams(context.io))
     throw new UsageError('vmci connect: needs standard input and output streams');
   const connectTimeout = optionalPositiveInteger('connect', parsed, 'timeout');
   return runConnect(context.io, {
-    address: parsed.positionals[0] as string,
+    address,
     kind: socketKind(parsed, 'connect'),
     json: parsed.values.json === true,
     ...(connectTimeout !== undefined ? { connectTimeout } : {}),

@@ -22,6 +22,7 @@ import { type CliIo, hasStreams, type StreamIo, UsageError } from '../io.js';
 import { printMessage, sendLines } from '../message-lines.js';
 import { listenPort } from '../ports.js';
 import { closed, pipeWithStdio, reportSocketError } from '../stdio-pipe.js';
+import { withTransportOptions } from '../transport-option.js';
 import { untilAborted } from '../until-aborted.js';
 import { type SocketKind, socketKind } from './connect.js';
 
@@ -175,7 +176,8 @@ async function listenDatagrams(
 }
 
 /** `vmci listen <port> [--cid C] [--echo | --exec CMD] [--keep] [--seqpacket | --dgram]`. */
-export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
+export async function run(parsed: ParsedCommand, given: CommandContext): Promise<number> {
+  const context = withTransportOptions('listen', parsed, given);
   if (!hasStreams(context.io))
     throw new UsageError('vmci listen: needs standard input and output streams');
   const cid = stringOption(parsed, 'cid');

@@ -3,39 +3,22 @@
  * Unix sockets to vsock and back, deny by default, one JSON log line per event on stderr. Serves
  * until the context's signal aborts (SIGINT/SIGTERM in the binary), then stops gracefully.
  *
- * The work is done by {@link startProxy} (src/proxy/); this file turns arguments into its options.
+ * The work is done by `startProxy` (@vmci/proxy); this file turns arguments into its options and
+ * reports bad ones as usage errors (exit 2).
  */
+import {
+  createProxyLog,
+  ProxyError,
+  type ProxyLogFormat,
+  type ProxyOptions,
+  parseEndpoint,
+  startProxy,
+} from '@vmci/proxy';
 import { listOption, optionalPositiveInteger, stringOption } from '../args.js';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import { UsageError } from '../io.js';
-import { createProxyLog, type ProxyLogFormat } from '../proxy/log.js';
-import { type ProxyOptions, startProxy } from '../proxy/start-proxy.js';
+import { guestCidOf, withTransportOptions } from '../transport-option.js';
 import { untilAborted } from '../until-aborted.js';
-
-export type { AllowDecision, Allowlist, AllowRule } from '../proxy/allowlist.js';
-export { loadAllowlist, parseAllowlist, parseAllowRule } from '../proxy/allowlist.js';
-export {
-  type Endpoint,
-  formatEndpoint,
-  parseEndpoint,
-  type TcpEndpoint,
-  type UnixEndpoint,
-  type VsockEndpoint,
-} from '../proxy/endpoint.js';
-export { ProxyError } from '../proxy/errors.js';
-export {
-  createProxyLog,
-  type ProxyEvent,
-  type ProxyEventName,
-  type ProxyLogFormat,
-  type ProxyLogOptions,
-} from '../proxy/log.js';
-export {
-  type ProxyOptions,
-  type ProxyTotals,
-  type RunningProxy,
-  startProxy,
-} from '../proxy/start-proxy.js';
 
 function required(parsed: ParsedCommand, name: 'from' | 'to'): string {
   const value = stringOption(parsed, name);
@@ -53,7 +36,9 @@ function logFormat(parsed: ParsedCommand): ProxyLogFormat {
 }
 
 /** The proxy's options from the command line (throws {@link UsageError} for bad values). */
-export function proxyOptionsFromArgs(parsed: ParsedCommand): ProxyOptions {
+export function proxyOptionsFromArgs(
+  parsed: ParsedCommand,
+): ProxyOptions & { readonly from: string; readonly to: string } {
   const optionalInteger = (name: string) => optionalPositiveInteger('proxy', parsed, name);
   const allowlistFile = stringOption(parsed, 'allowlist');
   const maxConnections = optionalInteger('max-connections');
@@ -72,19 +57,32 @@ export function proxyOptionsFromArgs(parsed: ParsedCommand): ProxyOptions {
 }
 
 /** `vmci proxy`: serves until `context.signal` aborts; 0 after a clean stop. */
-export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
+export async function run(parsed: ParsedCommand, given: CommandContext): Promise<number> {
   const options = proxyOptionsFromArgs(parsed);
   const onEvent = createProxyLog({
-    write: (line) => context.io.stderr(line),
+    write: (line) => given.io.stderr(line),
     format: logFormat(parsed),
     quiet: parsed.values.quiet === true,
   });
-  const proxy = await startProxy({
-    ...options,
-    onEvent,
-    ...(context.transport ? { transport: context.transport } : {}),
-  });
-  await untilAborted(context.signal);
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  try {
+    // Where to connect, read once: its CID is the guest a --hybrid device leads to.
+    const to = parseEndpoint(options.to, 'connect', 'vmci proxy: --to');
+    const vsockCid = to.kind === 'vsock' ? to.cid : undefined;
+    const context = withTransportOptions('proxy', parsed, given, guestCidOf(vsockCid));
+    proxy = await startProxy({
+      ...options,
+      to,
+      onEvent,
+      ...(context.transport ? { transport: context.transport } : {}),
+    });
+  } catch (error) {
+    // Bad endpoints, rules and limits are the library's ERR_VMCI_INVALID_ARGUMENT: usage errors here.
+    if (error instanceof ProxyError && error.exitCode === 2)
+      throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+  await untilAborted(given.signal);
   await proxy.close();
   return 0;
 }

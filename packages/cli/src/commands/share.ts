@@ -10,6 +10,7 @@ import { optionalPositiveInteger, stringOption } from '../args.js';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import { UsageError } from '../io.js';
 import { listenPort } from '../ports.js';
+import { withTransportOptions } from '../transport-option.js';
 import { untilAborted } from '../until-aborted.js';
 
 /** `--allow-from vsock:CID` (or a bare CID / host / local) → the CID. */
@@ -20,7 +21,8 @@ export function allowFromCid(rule: string): number {
   return resolveCid(match[1] as string, '--allow-from');
 }
 
-export async function run(parsed: ParsedCommand, context: CommandContext): Promise<number> {
+export async function run(parsed: ParsedCommand, given: CommandContext): Promise<number> {
+  const context = withTransportOptions('share', parsed, given);
   const { io } = context;
   const dir = resolvePath(parsed.positionals[0] as string);
   const info = await stat(dir).catch(() => undefined);

@@ -18,6 +18,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { exchange, tcpClient, unixClient } from '../../../proxy/test/helpers/proxy.js';
 import {
   exited,
   killLeftovers,
@@ -28,7 +29,6 @@ import {
   vmci,
   watchStderr,
 } from '../../test-vm/helpers/vmci-process.js';
-import { exchange, tcpClient, unixClient } from '../proxy-helpers.js';
 
 export interface ProcessSetup {
   /** How a process that waits for vsock connections starts (listen, recv, bench --serve, proxy --from vsock). */

@@ -3,7 +3,7 @@
  * stdout/stderr captured.
  */
 import { PassThrough } from 'node:stream';
-import type { StreamIo } from '../../src/index.js';
+import type { StreamIo } from '../../src/io.js';
 
 export function streamIo(input?: string, options: { stderrIsTTY?: boolean } = {}) {
   const stdin = new PassThrough();
@@ -29,13 +29,4 @@ export function streamIo(input?: string, options: { stderrIsTTY?: boolean } = {}
   return { io, stdin, output: () => out, errors: () => err };
 }
 
-/** Resolves once `read()` contains `text` (polling; for output written from other callbacks). */
-export async function waitForText(read: () => string, text: string | RegExp, ms = 5000) {
-  const deadline = Date.now() + ms;
-  const found = () => (typeof text === 'string' ? read().includes(text) : text.test(read()));
-  while (!found()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${String(text)}; have: ${JSON.stringify(read())}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+export { waitForText } from '../../../../test/helpers/wait-for-text.js';
