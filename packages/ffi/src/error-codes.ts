@@ -42,7 +42,7 @@ export type SocketsErrorCode =
   | 'ERR_VMCI_TRANSPORT_UNAVAILABLE'
   | 'ERR_VMCI_TRANSPORT_UNREACHABLE';
 
-/** Codes of `vmci send` / `vmci recv` file transfers (`TransferError` in `@vmci/cli`). */
+/** Codes of file transfers (`TransferError` in `@vmci/transfer`, what `vmci send` / `recv` run). */
 export type TransferErrorCode =
   | ErrnoCode
   | 'ERR_VMCI_INVALID_ARGUMENT'
@@ -69,11 +69,22 @@ export type ShareErrorCode =
   | 'ERR_VMCI_SHARE_UNSUPPORTED_VERSION'
   | 'ERR_VMCI_SHARE_ROOT';
 
+/**
+ * Codes `@vmci/proxy` throws (`ProxyError`): a failed leg's code (errno names and the sockets
+ * codes), bad options, a cancelled connect, or `ERR_UNKNOWN` for a failure that carried no code.
+ */
+export type ProxyErrorCode =
+  | SocketsErrorCode
+  | 'ERR_VMCI_INVALID_ARGUMENT'
+  | 'ABORT_ERR'
+  | 'ERR_UNKNOWN';
+
 /** Codes `@vmci/cli` throws. */
 export type CliErrorCode =
   | SocketsErrorCode
   | TransferErrorCode
   | ShareErrorCode
+  | ProxyErrorCode
   | 'ERR_VMCI_USAGE'
   | 'ERR_VMCI_BENCH_MISMATCH';
 

@@ -13,6 +13,7 @@ export type {
   CliErrorCode,
   ErrnoCode,
   FfiErrorCode,
+  ProxyErrorCode,
   ShareErrorCode,
   SocketsErrorCode,
   TransferErrorCode,

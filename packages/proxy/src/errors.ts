@@ -3,25 +3,24 @@
  * sentence, so `vmci` prints `vmci: CODE: sentence` and programs can branch on the code. Bad
  * options are `ERR_VMCI_INVALID_ARGUMENT` (exit code 2; `vmci proxy` reports them as usage errors).
  */
-import { exitCodeFor } from '@vmci/ffi';
-import { errorCodeOf } from '@vmci/sockets';
+import { brandErrorClass, errorCodeOf, type ProxyErrorCode, VmciError } from '@vmci/sockets';
 
-/** A proxy failure: `code` to branch on, a message that says what to do. */
-export class ProxyError extends Error {
+/**
+ * A proxy failure: `code` to branch on, a message that says what to do. A `VmciError` (one
+ * hierarchy with the other vmci packages; `exitCode` is 2 for bad options, else 1), branded so
+ * `ProxyError.isInstance` holds across duplicate installs.
+ */
+export class ProxyError extends VmciError {
   /** An errno name, `ERR_VMCI_INVALID_ARGUMENT` for bad options, or `ABORT_ERR`. */
-  readonly code: string;
+  declare readonly code: ProxyErrorCode;
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ProxyErrorCode | string, message: string, options: { cause?: unknown } = {}) {
+    // A failed leg's code comes from another library: carried as it was, typed as ours.
+    super(code as ProxyErrorCode, message, options);
     this.name = 'ProxyError';
-    this.code = code;
-  }
-
-  /** The `vmci` exit code: 2 when it wraps a bad argument or address, 1 otherwise. */
-  get exitCode(): 1 | 2 {
-    return exitCodeFor(this.code);
   }
 }
+brandErrorClass(ProxyError, 'ProxyError');
 
 /** The code of bad options: an endpoint, a rule, a limit, a missing allowlist. */
 export const invalidArgumentCode = 'ERR_VMCI_INVALID_ARGUMENT';

@@ -4,6 +4,7 @@
  * event per connection step.
  */
 
+export type { ProxyErrorCode } from '@vmci/sockets';
 export {
   type AllowDecision,
   type Allowlist,

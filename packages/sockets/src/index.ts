@@ -11,6 +11,7 @@ export {
   type ErrnoCode,
   errorCodeOf,
   type FfiErrorCode,
+  type ProxyErrorCode,
   type ShareErrorCode,
   type SocketsErrorCode,
   syscallError,
