@@ -16,7 +16,7 @@ import {
   vsockDevicePaths,
 } from '@vmci/ffi';
 import { type SdkSearchOptions, sdkHeaderInfo, searchSdk } from '@vmci/header-codegen/cli';
-import { detectBackend, kernelUsesVmci } from '@vmci/sockets';
+import { CID_ANY, detectBackend, kernelUsesVmci, wellKnownCids } from '@vmci/sockets';
 import type { CommandContext, ParsedCommand } from '../command.js';
 import type { CliIo } from '../io.js';
 
@@ -99,10 +99,13 @@ export function guestToGuestNote(vmci: boolean): string {
 }
 
 function meaningOf(cid: number): string {
-  if (cid === 0xffffffff) return 'no vsock transport is loaded';
-  if (cid === 1) return 'loopback only (vsock_loopback): this machine talks to itself';
-  if (cid === 2) return 'this is the host: guests reach it at CID 2';
-  return 'this is a guest: the host is CID 2, and the host reaches this VM at this CID';
+  const host = wellKnownCids.host;
+  // The local-CID ioctl answers VMADDR_CID_ANY when no transport is loaded.
+  if (cid === CID_ANY) return 'no vsock transport is loaded';
+  if (cid === wellKnownCids.local)
+    return 'loopback only (vsock_loopback): this machine talks to itself';
+  if (cid === host) return `this is the host: guests reach it at CID ${host}`;
+  return `this is a guest: the host is CID ${host}, and the host reaches this VM at this CID`;
 }
 
 /** CAP_NET_BIND_SERVICE (bit 10) in the effective set, or root. */
