@@ -21,6 +21,7 @@ export const documentedPackages = [
   'testkit',
   'share',
   'conformance',
+  'hybrid',
 ] as const;
 
 /** One export without a doc comment. */

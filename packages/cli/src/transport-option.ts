@@ -57,7 +57,7 @@ export async function withHybridTransport(
       `vmci ${command}: --hybrid cannot replace the transport this run was given`,
     );
   // Loaded only here: `vmci --version` and `--help` stay free of the sockets package.
-  const { HybridVsockTransport } = await import('@vmci/sockets');
+  const { HybridVsockTransport } = await import('@vmci/hybrid');
   const guestCid = await addressedCid(command, parsed);
   return {
     ...context,
