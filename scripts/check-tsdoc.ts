@@ -23,6 +23,7 @@ export const documentedPackages = [
   'conformance',
   'transfer',
   'proxy',
+  'hybrid',
 ] as const;
 
 /** One export without a doc comment. */

@@ -95,6 +95,7 @@ describe('the repository docs', () => {
         'packages/sockets/README.md',
         'packages/testkit/README.md',
         'packages/conformance/README.md',
+        'packages/hybrid/README.md',
       ]),
     );
   });

@@ -55,7 +55,7 @@ expect_output() {
 }
 
 # ---- build and pack -------------------------------------------------------------------------
-packages=(ffi sockets testkit conformance share transfer proxy header-codegen cli)
+packages=(ffi sockets hybrid testkit conformance share transfer proxy header-codegen cli)
 check "pnpm build (every package)" pnpm -s build --output-logs=errors-only
 pack_all() {
   local p
@@ -127,6 +127,7 @@ in_app() { (cd "$app" && "$@"); }
 for scenario in echo http seqpacket policy share; do
   check "ESM app on the testkit: $scenario" in_app node app.mjs "$scenario"
 done
+check "ESM app on @vmci/hybrid: a fake VMM's Unix socket, echo, ERR_VMCI_UNSUPPORTED" in_app node hybrid.mjs
 check "tsc: types.ts (module nodenext, strict, skipLibCheck false)" in_app node_modules/.bin/tsc -p tsconfig.json
 check "vitest on @vmci/testkit/vitest and @vmci/conformance (its README example)" in_app node_modules/.bin/vitest run
 
@@ -190,6 +191,9 @@ codegen_without_ts_morph() {
 }
 check "@vmci/cli alone: vmci codegen says to install ts-morph" codegen_without_ts_morph
 check "@vmci/sockets alone: installed size" alone sockets-alone "$(tarball sockets)" "$(tarball ffi)"
+check "@vmci/hybrid alone: installed size" alone hybrid-alone "$(tarball hybrid)" "$(tarball sockets)" "$(tarball ffi)"
+check "@vmci/hybrid alone: connects through a fake VMM's Unix socket (no AF_VSOCK)" bash -c \
+  "cp '$here/fixture/hybrid.mjs' '$work/hybrid-alone/' && cd '$work/hybrid-alone' && node hybrid.mjs"
 check "@vmci/header-codegen alone: installed size" alone codegen-alone "$(tarball header-codegen)"
 check "@vmci/share alone: installed size" alone share-alone "$(tarball share)" "$(tarball sockets)" "$(tarball ffi)"
 check "@vmci/share alone: imports, and refuses a missing directory with ERR_VMCI_SHARE_ROOT" bash -c "cd '$work/share-alone' && node --input-type=module -e \"

@@ -4,12 +4,8 @@
  * `testkit:PATH[?cid=CID]`; see @vmci/sockets' transport setting) or through a Firecracker /
  * cloud-hypervisor hybrid vsock device (a Unix socket on the host) instead of the kernel's AF_VSOCK.
  */
-import {
-  HybridVsockTransport,
-  isGuestCid,
-  KernelTransport,
-  transportFromSetting,
-} from '@vmci/sockets';
+import { HybridVsockTransport } from '@vmci/hybrid';
+import { isGuestCid, KernelTransport, transportFromSetting } from '@vmci/sockets';
 import type { CommandContext, ParsedCommand } from './command.js';
 import { UsageError } from './io.js';
 

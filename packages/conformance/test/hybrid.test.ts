@@ -4,12 +4,12 @@
  * on the host. Unix sockets only, never AF_VSOCK.
  */
 
-import { HybridVsockTransport } from '@vmci/sockets';
+import { HybridVsockTransport } from '@vmci/hybrid';
 import { afterEach } from 'vitest';
 // The fake muxer and its guest side are the hybrid transport's own test helpers: imported from
 // where that transport's tests live, not copied.
-import { HybridGuestTransport } from '../../sockets/test/hybrid-guest-transport.js';
-import { type FakeMuxer, startFakeMuxer } from '../../sockets/test/hybrid-muxer.js';
+import { HybridGuestTransport } from '../../hybrid/test/hybrid-guest-transport.js';
+import { type FakeMuxer, startFakeMuxer } from '../../hybrid/test/hybrid-muxer.js';
 import { describeTransportConformance } from '../src/index.js';
 
 const GUEST_CID = 3;

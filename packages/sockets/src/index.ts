@@ -57,7 +57,6 @@ export {
   VsockAgent,
   type VsockAgentOptions,
 } from './http.js';
-export { HybridVsockTransport, type HybridVsockTransportOptions } from './hybrid/index.js';
 export { detectBackend, type KernelBackend } from './kernel/backend.js';
 export { KernelTransport, type KernelTransportOptions } from './kernel/transport.js';
 export type { MessageSocketEvents, VsockMessageSocket } from './message-socket.js';

@@ -11,8 +11,8 @@
  * - A transport whose connections are `net.Socket`s (a Unix socket, a libuv pipe) makes them
  *   report vsock addresses with {@link vsockAddressProperties}, checks `setTimeout` as `net` does
  *   with {@link validateSetTimeout}, and rejects `flushed()` with {@link cannotTellFlushed} where
- *   it cannot tell. `HybridVsockSocket` is such a socket over a hybrid vsock device's Unix socket
- *   (what a fake VMM's guest side hands out in tests).
+ *   it cannot tell. `@vmci/hybrid`'s `HybridVsockSocket` (over a hybrid vsock device's Unix
+ *   socket) is built this way.
  * - Optional capabilities (SEQPACKET, datagrams, serving a descriptor) are left out where the
  *   transport cannot do them; {@link requireCapability} is the check the API runs.
  */
@@ -30,7 +30,6 @@ export {
   datagramSocketOf,
 } from './datagram-socket.js';
 export { cannotTellFlushed } from './flushed.js';
-export { HybridVsockSocket } from './hybrid/socket.js';
 export type { MessageChannel, ReceivedMessage } from './message-channel.js';
 export { type MessageSocketEvents, VsockMessageSocket } from './message-socket.js';
 export { vsockAddressProperties } from './net-socket-addresses.js';

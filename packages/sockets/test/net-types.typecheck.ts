@@ -9,7 +9,6 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { Agent, type buildConnector } from 'undici';
 import WebSocket from 'ws';
-import type { HybridVsockSocket } from '../src/hybrid/socket.js';
 import { connect, createConnection, type VsockSocket } from '../src/index.js';
 import type { PipeVsockSocket } from '../src/kernel/pipe-socket.js';
 import type { ChannelSocket, ConnectingSocket } from '../src/transport-kit.js';
@@ -18,15 +17,8 @@ declare const socket: VsockSocket;
 declare const channelSocket: ChannelSocket;
 declare const connectingSocket: ConnectingSocket;
 declare const pipeSocket: PipeVsockSocket;
-declare const hybridSocket: HybridVsockSocket;
 
-export const asNetSocket: net.Socket[] = [
-  socket,
-  channelSocket,
-  connectingSocket,
-  pipeSocket,
-  hybridSocket,
-];
+export const asNetSocket: net.Socket[] = [socket, channelSocket, connectingSocket, pipeSocket];
 export const asDuplex: Duplex = socket;
 
 export function overTls(): tls.TLSSocket {

@@ -13,8 +13,8 @@ import {
   type TransportListenRequest,
   type VsockSocket,
   wellKnownCids,
-} from '../src/index.js';
-import { HybridVsockSocket } from '../src/transport-kit.js';
+} from '@vmci/sockets';
+import { HybridVsockSocket } from '../src/index.js';
 import type { FakeMuxer } from './hybrid-muxer.js';
 
 /** Ports PORT_ANY picks from, as the kernel's ephemeral vsock ports (above 1023). */

@@ -9,14 +9,14 @@
 import { lstatSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import { type ErrnoCode, errorCodeOf, VmciError } from '@vmci/ffi';
-import { CID_ANY, isGuestCid, PORT_ANY, wellKnownCids } from '../address.js';
+import { CID_ANY, isGuestCid, PORT_ANY, wellKnownCids } from '@vmci/sockets';
 import type {
   Transport,
   TransportConnectRequest,
   TransportListener,
   TransportListenRequest,
   VsockSocket,
-} from '../transport.js';
+} from '@vmci/sockets/transport';
 import { HYBRID_DEFAULT_BUFFER_SIZE, HybridVsockSocket } from './socket.js';
 
 const HOST_CID = wellKnownCids.host;

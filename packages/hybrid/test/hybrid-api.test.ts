@@ -1,7 +1,6 @@
 /** The public API (`createServer`, `connect`, …) over HybridVsockTransport and a fake muxer. */
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   connect,
   connectSeqpacket,
@@ -9,9 +8,10 @@ import {
   createDatagramSocket,
   createSeqpacketServer,
   createServer,
-  HybridVsockTransport,
   type Transport,
-} from '../src/index.js';
+} from '@vmci/sockets';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HybridVsockTransport } from '../src/index.js';
 import { type FakeMuxer, startFakeMuxer } from './hybrid-muxer.js';
 
 describe('public API over HybridVsockTransport', () => {

@@ -4,11 +4,13 @@
  */
 import net from 'node:net';
 import { VmciError } from '@vmci/ffi';
-import type { VsockAddress } from '../address.js';
-import { validateSetTimeout } from '../arguments.js';
-import { cannotTellFlushed } from '../flushed.js';
-import { vsockAddressProperties } from '../net-socket-addresses.js';
-import type { VsockSocket } from '../transport.js';
+import type { VsockAddress } from '@vmci/sockets';
+import {
+  cannotTellFlushed,
+  type VsockSocket,
+  validateSetTimeout,
+  vsockAddressProperties,
+} from '@vmci/sockets/transport';
 
 /** The stream buffer size sockets report when none was asked for (the vsock default). */
 export const HYBRID_DEFAULT_BUFFER_SIZE = 262144;

@@ -2,8 +2,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type net from 'node:net';
+import type { VsockSocket } from '@vmci/sockets';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HybridVsockTransport, type VsockSocket } from '../src/index.js';
+import { HybridVsockTransport } from '../src/index.js';
 import { type FakeMuxer, startFakeMuxer, waitFor } from './hybrid-muxer.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');

@@ -1,4 +1,5 @@
-import { connect, createServer, HybridVsockTransport } from '@vmci/sockets';
+import { HybridVsockTransport } from '@vmci/hybrid';
+import { connect, createServer } from '@vmci/sockets';
 
 // The VM was started with vsock { guest_cid: 3, uds_path: '/run/vm1/v.sock' }.
 const transport = new HybridVsockTransport({ udsPath: '/run/vm1/v.sock', guestCid: 3 });

@@ -3,16 +3,16 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, lstatSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CID_ANY,
   createServer,
-  HybridVsockTransport,
   PORT_ANY,
   type Transport,
   type TransportListener,
   type VsockSocket,
-} from '../src/index.js';
+} from '@vmci/sockets';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HybridVsockTransport } from '../src/index.js';
 import { type FakeMuxer, startFakeMuxer } from './hybrid-muxer.js';
 
 describe('HybridVsockTransport: listen', () => {
