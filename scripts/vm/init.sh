@@ -12,13 +12,14 @@
 #    and stdout/stderr on the console (a terminal only when the host's stdout is one);
 # 4. writes the exit status to the harness directory ("status") and prints
 #    "@@VSOCK_HARNESS_EXIT <status>@@" on the console, then powers off.
-# The console (ttyS0) is the host's stdout; "@@VSOCK_HARNESS_READY <uptime>@@" marks the moment
+# ttyS0 is the host's stdout; "@@VSOCK_HARNESS_READY <uptime>@@" marks the moment
 # user space is ready (run.sh turns both markers into its timing summary and exit status).
 export PATH=/bin
 
-# No /dev/console may exist before devtmpfs is mounted: reopen the console afterwards.
+# No /dev/ttyS0 may exist before devtmpfs is mounted: open it afterwards. The first serial port
+# is the host's stdout; the kernel's console (/dev/console) is the second, a log file on the host.
 mount -t devtmpfs devtmpfs /dev
-exec </dev/console >/dev/console 2>&1
+exec </dev/ttyS0 >/dev/ttyS0 2>&1
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 # LF, not CRLF, on the serial console: the host reads plain lines.

@@ -7,13 +7,19 @@
 # The guest sees the host's /usr and /etc read-only and the repository read-write, all at their
 # host paths, and starts in the current directory. Output streams to stdout as it happens.
 # Environment:
-#   VM_TIMEOUT    seconds before qemu is killed (default 900); exit status 124 then
+#   VM_TIMEOUT    seconds before qemu is killed (default 900); exit status 124 then. Counts from
+#                 the start of the boot that runs the command (not the kernel download/initramfs)
+#   VM_BOOT_TIMEOUT  seconds the guest may take to reach user space (default 300; idle ~5 s,
+#                 ~10 s under heavy load). A boot that hangs before the command starts is killed
+#                 and retried once; the guest kernel's log (loglevel 5, on a second serial port,
+#                 kept in the run directory) is printed when that happens
 #   VM_PASS_ENV   extra variable names to pass into the guest (CI, VMCI_*, TURBO_* and a few
 #                 others always pass)
 #   VM_SHARES     extra host directories to share, colon-separated; "dir=rw" for read-write
 #   VM_SMP / VM_MEMORY   guest CPUs (default 2) / memory in MiB (default 2048)
 #   VM_QUIET=1    no timing summary on stderr
 #   VM_KERNEL_ARGS  appended to the guest kernel command line (e.g. "loglevel=7" to debug boot)
+#   VM_KERNEL_LOG   a file to copy the guest kernel's console log to after the run
 #
 # SAFETY: the guest gets no network device and no vsock device (no vhost-vsock): its only vsock
 # transport is vsock_loopback. Its kernel command line carries vsock_harness_guest=1, which every
@@ -29,7 +35,9 @@ say() { printf 'vm: %s\n' "$*" >&2; }
 die() { printf 'vm: error: %s\n' "$*" >&2; exit 125; }
 
 [ "$#" -gt 0 ] || die "usage: scripts/vm/run.sh <command> [args...]"
+BOOT_TIMEOUT="${VM_BOOT_TIMEOUT:-300}"
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "VM_TIMEOUT must be a number of seconds (got '$TIMEOUT')"
+[[ "$BOOT_TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "VM_BOOT_TIMEOUT must be a number of seconds (got '$BOOT_TIMEOUT')"
 
 # ---------------------------------------------------------------------------------------------
 # Kernel and initramfs
@@ -168,7 +176,10 @@ fi
 # ---------------------------------------------------------------------------------------------
 # Boot. The serial console is qemu's stdout (a pipe into console_filter), stdin is /dev/null:
 # no terminal needed, nothing reads from the caller's stdin.
-cmdline="console=ttyS0 panic=-1 quiet loglevel=0 vsock_harness_guest=1 tsc=reliable no_timer_check"
+# The kernel's own console is the second serial port (a file, kernel.log): warnings such as a
+# soft lockup or an RCU stall stay out of the command's output but explain a boot that hangs.
+# init.sh writes the command's output to the first serial port (ttyS0, our stdout).
+cmdline="console=ttyS1 panic=-1 quiet loglevel=5 vsock_harness_guest=1 tsc=reliable no_timer_check"
 # Boot-time savings under TCG: pci=noacpi skips the ACPI interrupt-link evaluation (~0.12 s per
 # PCI device), cryptomgr.notests the crypto self-tests (~0.6 s); the rest avoids probing.
 cmdline+=" pci=noacpi cryptomgr.notests i8042.noaux i8042.nokbd i8042.nopnp mitigations=off"
@@ -201,6 +212,7 @@ qemu=(
   -M pc -accel tcg -cpu qemu64 -smp "${VM_SMP:-2}" -m "${VM_MEMORY:-2048}"
   -nodefaults -display none -no-reboot -nic none
   -chardev stdio,id=console,signal=off -serial chardev:console
+  -serial "file:$run/kernel.log"
   -kernel "$VM_KERNEL" -initrd "$VM_INITRD" -append "$cmdline"
   -device virtio-rng-pci # entropy: the first node start waits ~1 s for the CRNG without it
   -fsdev "local,id=harness,path=${guest//,/,,},security_model=none"
@@ -216,20 +228,47 @@ for ((i = 1; i < ${#qemu[@]}; i++)); do
   esac
 done
 
-{
-  timeout --foreground -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null
-  echo "$?" 2>/dev/null >"$run/qemu_rc"
-} | console_filter &
-pipeline_pid=$!
-# Learn qemu's pid so an interrupted run does not leave it behind.
-for _ in $(seq 50); do
-  [ -s "$run/qemu.pid" ] && { qemu_pid="$(cat "$run/qemu.pid")"; break; }
-  kill -0 "$pipeline_pid" 2>/dev/null || break
-  sleep 0.1
-done
-wait "$pipeline_pid"
+boot() { # one qemu run; returns 3 when the guest did not reach user space in BOOT_TIMEOUT
+  rm -f "$run/qemu.pid" "$run/qemu_rc" "$run/ready_time" "$run/kernel.log"
+  qemu_pid="" qemu_done=""
+  t_boot="$EPOCHREALTIME"
+  {
+    timeout --foreground -k 10 "$TIMEOUT" "${qemu[@]}" </dev/null
+    echo "$?" 2>/dev/null >"$run/qemu_rc"
+  } | console_filter &
+  pipeline_pid=$!
+  # Learn qemu's pid so an interrupted run does not leave it behind.
+  for _ in $(seq 50); do
+    [ -s "$run/qemu.pid" ] && { qemu_pid="$(cat "$run/qemu.pid")"; break; }
+    kill -0 "$pipeline_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  # Boot watchdog: the command has not started before the ready marker, so a hung boot can be
+  # killed and retried without running anything twice.
+  local deadline=$((SECONDS + BOOT_TIMEOUT))
+  while [ ! -e "$run/ready_time" ] && kill -0 "$pipeline_pid" 2>/dev/null; do
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      say "error: the guest did not reach user space in ${BOOT_TIMEOUT} s (VM_BOOT_TIMEOUT); qemu was killed"
+      [ -z "$qemu_pid" ] || kill "$qemu_pid" 2>/dev/null
+      wait "$pipeline_pid"
+      qemu_done=1
+      say "the guest kernel's log (loglevel 5), last 40 lines:"
+      tail -n 40 "$run/kernel.log" 2>/dev/null | sed 's/^/vm:   /' >&2
+      return 3
+    fi
+    sleep 0.1
+  done
+  wait "$pipeline_pid"
+  qemu_done=1
+}
+boot
+if [ "$?" = 3 ]; then
+  say "booting again (attempt 2 of 2)"
+  boot
+  [ "$?" != 3 ] || exit 124
+fi
 t_end="$EPOCHREALTIME"
-qemu_done=1
+[ -z "${VM_KERNEL_LOG:-}" ] || cp "$run/kernel.log" "$VM_KERNEL_LOG" 2>/dev/null || say "warning: no kernel log to copy to $VM_KERNEL_LOG"
 
 qemu_rc="$(cat "$run/qemu_rc" 2>/dev/null || echo 255)"
 status=""

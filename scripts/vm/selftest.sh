@@ -27,6 +27,10 @@ check "guest: marker, /dev/vsock, vsock_loopback, node" 0 sh -c \
   'grep -q vsock_harness_guest=1 /proc/cmdline && test -e /dev/vsock && grep vsock_loopback /proc/modules && node -e "console.log(process.version)"'
 check "false fails" nonzero false
 check "exit status 42 comes back" 42 sh -c 'exit 42'
+# The boot watchdog: no guest reaches user space in 1 s under TCG (~2 s of kernel alone), so
+# both boots are killed, the command never runs and run.sh says 124.
+VM_BOOT_TIMEOUT=1 check "a boot past VM_BOOT_TIMEOUT is killed, retried once, then fails" 124 \
+  sh -c 'echo the command ran; exit 0'
 if [ -x /usr/bin/python3 ]; then
   check "AF_VSOCK stream over loopback in the guest (python3)" 0 sh -c \
     'grep -q vsock_harness_guest=1 /proc/cmdline && /usr/bin/python3 -c "
