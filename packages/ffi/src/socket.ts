@@ -201,39 +201,37 @@ export function closeSocket(fd: number): void {
   if (libc.close(fd) < 0) throw errnoError('close', libc.errno());
 }
 
-/** Reads into `buffer`: bytes read, 0 at end of stream, `null` when nothing is ready. */
-export function readInto(
+/** `recv` or `send` over `length` bytes (default: the rest) at `offset` (default 0) of `buffer`. */
+type RangeTransfer = (
   fd: number,
   buffer: Buffer,
-  offset = 0,
-  length = buffer.length - offset,
-): number | null {
-  checkFd(fd);
-  checkRange(buffer, offset, length);
-  const libc = getLibc();
-  const target = buffer.subarray(offset, offset + length);
-  return transferred(
-    retryInterrupted(() => libc.recv(fd, target, length, 0)),
-    'recv',
-  );
+  offset?: number,
+  length?: number,
+) => number | null;
+
+/** One non-blocking `recv` or `send` over a range of a buffer, after the checks both make. */
+function rangeTransfer(syscall: 'recv' | 'send'): RangeTransfer {
+  return (fd, buffer, offset = 0, length = buffer.length - offset) => {
+    checkFd(fd);
+    checkRange(buffer, offset, length);
+    const libc = getLibc();
+    const range = buffer.subarray(offset, offset + length);
+    return transferred(
+      retryInterrupted(() =>
+        syscall === 'recv'
+          ? libc.recv(fd, range, length, 0)
+          : libc.send(fd, range, length, C.MSG_NOSIGNAL),
+      ),
+      syscall,
+    );
+  };
 }
 
+/** Reads into `buffer`: bytes read, 0 at end of stream, `null` when nothing is ready. */
+export const readInto: RangeTransfer = rangeTransfer('recv');
+
 /** Writes from `buffer` (never raising SIGPIPE): bytes written, or `null` when the send buffer is full. */
-export function writeFrom(
-  fd: number,
-  buffer: Buffer,
-  offset = 0,
-  length = buffer.length - offset,
-): number | null {
-  checkFd(fd);
-  checkRange(buffer, offset, length);
-  const libc = getLibc();
-  const source = buffer.subarray(offset, offset + length);
-  return transferred(
-    retryInterrupted(() => libc.send(fd, source, length, C.MSG_NOSIGNAL)),
-    'send',
-  );
-}
+export const writeFrom: RangeTransfer = rangeTransfer('send');
 
 // struct msghdr and struct iovec on LP64 Linux (checked against <sys/socket.h> by gcc in the tests).
 /** `struct msghdr` on LP64 Linux: size and member offsets. */

@@ -7,7 +7,7 @@ import { Duplex } from 'node:stream';
 import { VSOCK_FAMILY, type VsockAddress, vsockHost } from './address.js';
 import type { StreamChannel } from './channel.js';
 import { cannotTellFlushed, waitUntilFlushed } from './flushed.js';
-import { IdleTimer } from './idle-timer.js';
+import { IdleTimer, setReferenced } from './idle-timer.js';
 import { addNetSocketMembers } from './net-socket-stubs.js';
 import type { VsockSocket } from './transport.js';
 
@@ -250,15 +250,11 @@ export class ChannelSocket extends Duplex implements VsockSocket {
   }
 
   ref(): this {
-    this.channel.setRef(true);
-    this.idle.ref(true);
-    return this;
+    return setReferenced(this, this.channel, this.idle, true);
   }
 
   unref(): this {
-    this.channel.setRef(false);
-    this.idle.ref(false);
-    return this;
+    return setReferenced(this, this.channel, this.idle, false);
   }
 
   destroySoon(): void {

@@ -70,3 +70,18 @@ export class IdleTimer {
     else timer?.unref?.();
   }
 }
+
+/**
+ * `ref()` / `unref()` of a socket over a channel: the channel and the idle timer hold the event
+ * loop together, or neither does. Returns `socket`, as the methods do.
+ */
+export function setReferenced<T>(
+  socket: T,
+  channel: { setRef(ref: boolean): void },
+  idle: IdleTimer,
+  ref: boolean,
+): T {
+  channel.setRef(ref);
+  idle.ref(ref);
+  return socket;
+}

@@ -6,7 +6,7 @@
 import { EventEmitter, on } from 'node:events';
 import { VmciError } from '@vmci/ffi';
 import type { VsockAddress } from './address.js';
-import { IdleTimer } from './idle-timer.js';
+import { IdleTimer, setReferenced } from './idle-timer.js';
 import type { MessageChannel } from './message-channel.js';
 
 /** The events of a {@link VsockMessageSocket}. */
@@ -293,15 +293,11 @@ export class VsockMessageSocket extends EventEmitter<MessageSocketEvents> {
   }
 
   ref(): this {
-    this.channel.setRef(true);
-    this.idle.ref(true);
-    return this;
+    return setReferenced(this, this.channel, this.idle, true);
   }
 
   unref(): this {
-    this.channel.setRef(false);
-    this.idle.ref(false);
-    return this;
+    return setReferenced(this, this.channel, this.idle, false);
   }
 
   /** Messages until end of stream. */

@@ -56,12 +56,14 @@ export interface FakeMessage {
   readonly length: number;
 }
 
-abstract class FakeConnectionEnd {
+abstract class FakeConnectionEnd<T extends { length: number }> {
   protected closed = false;
 
   constructor(
     readonly local: VsockAddress,
     readonly remote: VsockAddress,
+    protected readonly incoming: Pipe<T>,
+    protected readonly outgoing: Pipe<T>,
     protected readonly counter: ResourceCounter,
     private readonly onClose: () => void,
   ) {
@@ -71,23 +73,20 @@ abstract class FakeConnectionEnd {
     );
   }
 
-  protected abstract incomingPipe(): Pipe<{ length: number }>;
-  protected abstract outgoingPipe(): Pipe<{ length: number }>;
-
   /** The hypervisor's clock: the socket's idle timer (`setTimeout`) follows it, as faults do. */
   get clock(): Clock {
-    return this.incomingPipe().clock;
+    return this.incoming.clock;
   }
 
   wait(interest: 'readable' | 'writable', callback: () => void): void {
     if (this.closed) return;
-    (interest === 'readable' ? this.incomingPipe() : this.outgoingPipe()).wait(interest, () => {
+    (interest === 'readable' ? this.incoming : this.outgoing).wait(interest, () => {
       if (!this.closed) callback();
     });
   }
 
   shutdownWrite(): void {
-    const outgoing = this.outgoingPipe();
+    const outgoing = this.outgoing;
     // Like shutdown(2): fine after the peer closed; only a reset connection reports an error.
     if (outgoing.reset && outgoing.reset.code !== 'EPIPE') throw outgoing.reset;
     outgoing.end();
@@ -97,9 +96,9 @@ abstract class FakeConnectionEnd {
     if (this.closed) return;
     this.closed = true;
     this.counter.remove(this);
-    this.outgoingPipe().end();
+    this.outgoing.end();
     // The peer can no longer write to us.
-    this.incomingPipe().fail(
+    this.incoming.fail(
       kernelError('EPIPE', 'send', 'the peer has closed its end: no more data can be sent'),
     );
     this.onClose();
@@ -110,29 +109,11 @@ abstract class FakeConnectionEnd {
   }
 
   bufferSize(): number {
-    return this.incomingPipe().bufferSize;
+    return this.incoming.bufferSize;
   }
 }
 
-export class FakeStreamChannel extends FakeConnectionEnd implements StreamChannel {
-  constructor(
-    local: VsockAddress,
-    remote: VsockAddress,
-    private readonly incoming: Pipe<Buffer>,
-    private readonly outgoing: Pipe<Buffer>,
-    counter: ResourceCounter,
-    onClose: () => void,
-  ) {
-    super(local, remote, counter, onClose);
-  }
-
-  protected incomingPipe() {
-    return this.incoming;
-  }
-  protected outgoingPipe() {
-    return this.outgoing;
-  }
-
+export class FakeStreamChannel extends FakeConnectionEnd<Buffer> implements StreamChannel {
   read(buffer: Buffer): number | null {
     const pipe = this.incoming;
     if (pipe.items.length === 0) {
@@ -178,25 +159,18 @@ export const fakeMaxMessageSize = 256 * 1024;
  * As on the kernel: a message may be no larger than the sender's buffer nor the receiver's
  * (each end's buffer is its incoming pipe's capacity); larger ones fail with EMSGSIZE.
  */
-export class FakeMessageChannel extends FakeConnectionEnd implements MessageChannel {
+export class FakeMessageChannel extends FakeConnectionEnd<FakeMessage> implements MessageChannel {
   constructor(
     local: VsockAddress,
     remote: VsockAddress,
-    private readonly incoming: Pipe<FakeMessage>,
-    private readonly outgoing: Pipe<FakeMessage>,
+    incoming: Pipe<FakeMessage>,
+    outgoing: Pipe<FakeMessage>,
     counter: ResourceCounter,
     onClose: () => void,
     /** Staged faults on what this end receives (a truncated message). */
     private readonly staged: (message: ReceivedMessage) => ReceivedMessage = (m) => m,
   ) {
-    super(local, remote, counter, onClose);
-  }
-
-  protected incomingPipe() {
-    return this.incoming;
-  }
-  protected outgoingPipe() {
-    return this.outgoing;
+    super(local, remote, incoming, outgoing, counter, onClose);
   }
 
   /** This end's own buffer size. */

@@ -275,14 +275,7 @@ export class FakeTransport implements Transport {
         const end = endOf<Buffer>(e, side);
         const { allowHalfOpen } = side === 'client' ? request : listener;
         return new ChannelSocket(
-          new FakeStreamChannel(
-            end.local,
-            end.remote,
-            end.inbound,
-            end.outbound,
-            e.counter,
-            e.release,
-          ),
+          new FakeStreamChannel(...end.channel),
           allowHalfOpen === undefined ? {} : { allowHalfOpen },
         );
       };
@@ -299,14 +292,8 @@ export class FakeTransport implements Transport {
     return this.pair<VsockMessageSocket>('seqpacket', request, target, listener, (e) => {
       const socket = (side: Side) => {
         const end = endOf<FakeMessage>(e, side);
-        const channel = new FakeMessageChannel(
-          end.local,
-          end.remote,
-          end.inbound,
-          end.outbound,
-          e.counter,
-          e.release,
-          (m) => hypervisor.faults.stageReceive(end.fromCid, end.toCid, m),
+        const channel = new FakeMessageChannel(...end.channel, (m) =>
+          hypervisor.faults.stageReceive(end.fromCid, end.toCid, m),
         );
         const messageSocket = messageSocketOf(channel);
         hypervisor.messageChannels.set(messageSocket, channel);
@@ -401,11 +388,11 @@ type Side = 'client' | 'server';
 function endOf<T extends { length: number }>(ends: ConnectionEnds, side: Side) {
   const self = ends[side];
   const peer = ends[side === 'client' ? 'server' : 'client'];
+  const inbound = (side === 'client' ? ends.toClient : ends.toServer) as Pipe<T>;
+  const outbound = (side === 'client' ? ends.toServer : ends.toClient) as Pipe<T>;
   return {
-    local: self.local,
-    remote: self.remote,
-    inbound: (side === 'client' ? ends.toClient : ends.toServer) as Pipe<T>,
-    outbound: (side === 'client' ? ends.toServer : ends.toClient) as Pipe<T>,
+    /** The arguments both fake channels' constructors start with. */
+    channel: [self.local, self.remote, inbound, outbound, ends.counter, ends.release] as const,
     // Local CIDs: a loopback connection's remote CID is 1, but faults are staged between endpoints.
     fromCid: peer.local.cid,
     toCid: self.local.cid,
