@@ -201,37 +201,47 @@ export function closeSocket(fd: number): void {
   if (libc.close(fd) < 0) throw errnoError('close', libc.errno());
 }
 
-/** `recv` or `send` over `length` bytes (default: the rest) at `offset` (default 0) of `buffer`. */
-type RangeTransfer = (
+/** One non-blocking `recv` or `send` over a range of a buffer, after the checks both make. */
+function transferRange(
+  syscall: 'recv' | 'send',
   fd: number,
   buffer: Buffer,
-  offset?: number,
-  length?: number,
-) => number | null;
-
-/** One non-blocking `recv` or `send` over a range of a buffer, after the checks both make. */
-function rangeTransfer(syscall: 'recv' | 'send'): RangeTransfer {
-  return (fd, buffer, offset = 0, length = buffer.length - offset) => {
-    checkFd(fd);
-    checkRange(buffer, offset, length);
-    const libc = getLibc();
-    const range = buffer.subarray(offset, offset + length);
-    return transferred(
-      retryInterrupted(() =>
-        syscall === 'recv'
-          ? libc.recv(fd, range, length, 0)
-          : libc.send(fd, range, length, C.MSG_NOSIGNAL),
-      ),
-      syscall,
-    );
-  };
+  offset: number,
+  length: number,
+): number | null {
+  checkFd(fd);
+  checkRange(buffer, offset, length);
+  const libc = getLibc();
+  const range = buffer.subarray(offset, offset + length);
+  return transferred(
+    retryInterrupted(() =>
+      syscall === 'recv'
+        ? libc.recv(fd, range, length, 0)
+        : libc.send(fd, range, length, C.MSG_NOSIGNAL),
+    ),
+    syscall,
+  );
 }
 
 /** Reads into `buffer`: bytes read, 0 at end of stream, `null` when nothing is ready. */
-export const readInto: RangeTransfer = rangeTransfer('recv');
+export function readInto(
+  fd: number,
+  buffer: Buffer,
+  offset = 0,
+  length = buffer.length - offset,
+): number | null {
+  return transferRange('recv', fd, buffer, offset, length);
+}
 
 /** Writes from `buffer` (never raising SIGPIPE): bytes written, or `null` when the send buffer is full. */
-export const writeFrom: RangeTransfer = rangeTransfer('send');
+export function writeFrom(
+  fd: number,
+  buffer: Buffer,
+  offset = 0,
+  length = buffer.length - offset,
+): number | null {
+  return transferRange('send', fd, buffer, offset, length);
+}
 
 // struct msghdr and struct iovec on LP64 Linux (checked against <sys/socket.h> by gcc in the tests).
 /** `struct msghdr` on LP64 Linux: size and member offsets. */
