@@ -201,13 +201,13 @@ export function closeSocket(fd: number): void {
   if (libc.close(fd) < 0) throw errnoError('close', libc.errno());
 }
 
+/** `fd`, `buffer`, and the range of it: `length` bytes (default: the rest) at `offset` (default 0). */
+type BufferRange = [fd: number, buffer: Buffer, offset?: number, length?: number];
+
 /** One non-blocking `recv` or `send` over a range of a buffer, after the checks both make. */
 function transferRange(
   syscall: 'recv' | 'send',
-  fd: number,
-  buffer: Buffer,
-  offset: number,
-  length: number,
+  ...[fd, buffer, offset = 0, length = buffer.length - offset]: BufferRange
 ): number | null {
   checkFd(fd);
   checkRange(buffer, offset, length);
@@ -224,23 +224,13 @@ function transferRange(
 }
 
 /** Reads into `buffer`: bytes read, 0 at end of stream, `null` when nothing is ready. */
-export function readInto(
-  fd: number,
-  buffer: Buffer,
-  offset = 0,
-  length = buffer.length - offset,
-): number | null {
-  return transferRange('recv', fd, buffer, offset, length);
+export function readInto(...range: BufferRange): number | null {
+  return transferRange('recv', ...range);
 }
 
 /** Writes from `buffer` (never raising SIGPIPE): bytes written, or `null` when the send buffer is full. */
-export function writeFrom(
-  fd: number,
-  buffer: Buffer,
-  offset = 0,
-  length = buffer.length - offset,
-): number | null {
-  return transferRange('send', fd, buffer, offset, length);
+export function writeFrom(...range: BufferRange): number | null {
+  return transferRange('send', ...range);
 }
 
 // struct msghdr and struct iovec on LP64 Linux (checked against <sys/socket.h> by gcc in the tests).
