@@ -8,7 +8,10 @@ import { createHypervisor, type Hypervisor, type HypervisorOptions } from './hyp
 
 /** Options of `useHypervisor`: the hypervisor's, plus the leak check's patience and tracing. */
 export interface UseHypervisorOptions extends HypervisorOptions {
-  /** How long to wait for closes to settle before calling something a leak (ms). Default 200. */
+  /**
+   * How long to wait for closes to settle before calling something a leak (ms; default 200), and
+   * never fewer than 40 event-loop turns.
+   */
   readonly settleMs?: number;
   /** Print the traffic record when a test fails. Default true. */
   readonly traceOnFailure?: boolean;
@@ -41,8 +44,14 @@ export function useHypervisor(options: UseHypervisorOptions = {}): () => Hypervi
     restoreDefault?.();
     restoreDefault = undefined;
     if (!hypervisor) return;
+    // At least 40 turns of the event loop as well as settleMs: on a loaded machine one turn can
+    // outlast the whole budget, and closes finish on later turns.
     const deadline = Date.now() + (options.settleMs ?? 200);
-    while (hypervisor.openResources() > 0 && Date.now() < deadline)
+    for (
+      let turns = 0;
+      hypervisor.openResources() > 0 && (turns < 40 || Date.now() < deadline);
+      turns++
+    )
       await new Promise((resolve) => setTimeout(resolve, 5));
     const open = hypervisor.openResourceLabels();
     if (open.length > 0) {
