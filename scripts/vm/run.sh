@@ -9,8 +9,8 @@
 # Environment:
 #   VM_TIMEOUT    seconds before qemu is killed (default 900); exit status 124 then. Counts from
 #                 the start of the boot that runs the command (not the kernel download/initramfs)
-#   VM_BOOT_TIMEOUT  seconds the guest may take to reach user space (default 300; idle ~5 s,
-#                 ~10 s under heavy load). A boot that hangs before the command starts is killed
+#   VM_BOOT_TIMEOUT  seconds the guest may take to reach user space (default 600; idle ~5 s,
+#                 4 min seen at load average 15). A boot that hangs before the command starts is killed
 #                 and retried once; the guest kernel's log (loglevel 5, on a second serial port,
 #                 kept in the run directory) is printed when that happens
 #   VM_PASS_ENV   extra variable names to pass into the guest (CI, VMCI_*, TURBO_* and a few
@@ -35,7 +35,7 @@ say() { printf 'vm: %s\n' "$*" >&2; }
 die() { printf 'vm: error: %s\n' "$*" >&2; exit 125; }
 
 [ "$#" -gt 0 ] || die "usage: scripts/vm/run.sh <command> [args...]"
-BOOT_TIMEOUT="${VM_BOOT_TIMEOUT:-300}"
+BOOT_TIMEOUT="${VM_BOOT_TIMEOUT:-600}"
 [[ "$TIMEOUT" =~ ^[0-9]+$ ]] || die "VM_TIMEOUT must be a number of seconds (got '$TIMEOUT')"
 [[ "$BOOT_TIMEOUT" =~ ^[1-9][0-9]*$ ]] || die "VM_BOOT_TIMEOUT must be a number of seconds (got '$BOOT_TIMEOUT')"
 
