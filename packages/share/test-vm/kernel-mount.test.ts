@@ -103,7 +103,7 @@ describe('the kernel 9p client on a vmci share', () => {
   }, 900_000);
 
   it('a large file written and read back with the same SHA-256', async () => {
-    const mib = Number(process.env.VMCI_SHARE_BIG_MIB ?? 64);
+    const mib = Number(process.env.VMCI_SHARE_BIG_MIB ?? 256);
     const started = Date.now();
     await sh(
       `head -c ${mib}M /dev/urandom > ${base}/big && sha256sum ${base}/big | cut -d' ' -f1 > ${base}/big.sha`,
