@@ -70,6 +70,11 @@ mkdir -p "$guest"
 
 # Shared directories: "path|mount options". Parents must come before children (sorted below).
 shares=("/usr|ro,cache=loose" "/etc|ro,cache=loose" "$REPO_ROOT|rw,cache=${VM_PROJECT_CACHE:-loose}")
+# A scratch directory on virtio-9p without the guest's caches (cache=none), at the same path in the
+# guest: benches compare against it with the caching their own mount has (@vmci/share's bench).
+scratch="$REPO_ROOT/.cache/vm-scratch"
+mkdir -p "$scratch" || die "cannot create $scratch"
+shares+=("$scratch|rw,cache=none")
 links=()
 # Top-level directories outside /usr: symlinks as on merged-/usr Debian, else shared read-only.
 for d in bin sbin lib lib32 lib64 libx32; do
