@@ -268,9 +268,10 @@ export const commands: readonly CommandSpec[] = [
   {
     name: 'share',
     summary: 'share a directory with VMs over vsock (9P2000.L; a Linux guest mounts it)',
-    synopsis: '<dir> [--port P] [--cid CID] [--read-only] [--allow-from vsock:CID...]',
+    synopsis:
+      '<dir> [--port P] [--cid CID] [--read-only] [--allow-from vsock:CID...] [--cross-mounts]',
     description:
-      'Serves a directory as 9P2000.L over vsock until interrupted; a Linux guest mounts it with its own kernel (`vmci mount`). Nothing outside the directory is reachable (no `..`, symlinks are never followed by the server), set-ID bits are never set, --read-only refuses every change (EROFS), --allow-from limits which VMs may attach (others get EACCES). The port (0 or omitted: a free one) is printed on stderr.',
+      'Serves a directory as 9P2000.L over vsock until interrupted; a Linux guest mounts it with its own kernel (`vmci mount`). Nothing outside the directory is reachable (no `..`, symlinks are never followed by the server), set-ID bits are never set, --read-only refuses every change (EROFS), --allow-from limits which VMs may attach (others get EACCES), and file systems mounted beneath the directory are not served (EXDEV) unless --cross-mounts. The port (0 or omitted: a free one) is printed on stderr.',
     positionals: { min: 1, max: 1, complete: 'directory' },
     options: {
       hybrid,
@@ -278,6 +279,10 @@ export const commands: readonly CommandSpec[] = [
       port: { type: 'string', value: 'P', description: 'the vsock port (default: a free one)' },
       cid,
       'read-only': { type: 'boolean', description: 'refuse every change with EROFS' },
+      'cross-mounts': {
+        type: 'boolean',
+        description: 'serve file systems mounted beneath the directory too (default: EXDEV)',
+      },
       'allow-from': {
         type: 'string',
         value: 'vsock:CID',

@@ -136,6 +136,7 @@ describe('fuzzing the server', () => {
       const session = new ShareSession({
         root,
         readOnly: false,
+        crossMounts: false,
         allowFrom: undefined,
         peerCid: 3,
         maxMessageSize: 65536,

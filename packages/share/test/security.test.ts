@@ -1,8 +1,9 @@
 /**
  * Nothing outside the shared directory is reachable: not through `..`, not through symlinks (in a
  * walk, as a directory fid, opened, created over, set attributes on), not through a race that swaps
- * a directory for a link while requests run; `readOnly` refuses every change; `allowFrom` limits
- * who attaches; msize is bounded by the server's buffer.
+ * a directory for a link while requests run, not onto another file system mounted beneath it;
+ * `readOnly` refuses every change; `allowFrom` limits who attaches; msize is bounded by the
+ * server's buffer.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -228,6 +229,21 @@ describe('policies', () => {
     await expect(client.send('Tremove', { fid })).rejects.toMatchObject(refused);
     expect(fs.readFileSync(path.join(box.root, 'hello.txt'), 'utf8')).toBe('hello\n');
     await share.close();
+  });
+
+  it('a mount point beneath the root is EXDEV unless crossMounts (the share stays on one file system)', async () => {
+    // `/` shared read-only: /proc is always another file system than the one `/` is on.
+    expect(fs.statSync('/proc').dev).not.toBe(fs.statSync('/').dev);
+    const oneFs = await startShare('/', { readOnly: true });
+    await expect(oneFs.client.stat('proc')).rejects.toMatchObject({ code: 'EXDEV' });
+    await expect(oneFs.client.readFile('proc/self/status')).rejects.toMatchObject({
+      code: 'EXDEV',
+    });
+    expect((await oneFs.client.readdir('')).map((entry) => entry.name)).toContain('proc');
+    await oneFs.close();
+    const crossing = await startShare('/', { readOnly: true, crossMounts: true });
+    expect((await crossing.client.stat('proc')).qid.type & QidType.DIR).toBe(QidType.DIR);
+    await crossing.close();
   });
 
   it('allowFrom refuses an attach from a CID not on the list', async () => {

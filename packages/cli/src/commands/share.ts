@@ -1,7 +1,8 @@
 /**
  * `vmci share DIR`: serves a directory as 9P2000.L over vsock until interrupted (a Linux guest
  * mounts it with `vmci mount`). Nothing outside DIR is reachable; `--read-only` refuses every
- * change; `--allow-from vsock:CID` limits which VMs may attach.
+ * change; `--allow-from vsock:CID` limits which VMs may attach; file systems mounted beneath DIR
+ * are served only with `--cross-mounts`.
  */
 import { stat } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
@@ -34,10 +35,12 @@ export async function run(parsed: ParsedCommand, given: CommandContext): Promise
   const allowFrom = Array.isArray(rules) ? rules.map(allowFromCid) : undefined;
   const maxMessageSize = optionalPositiveInteger('share', parsed, 'max-message-size');
   const readOnly = parsed.values['read-only'] === true;
+  const crossMounts = parsed.values['cross-mounts'] === true;
   const { createShareServer } = await import('@vmci/share');
   const server = createShareServer({
     root: dir,
     readOnly,
+    crossMounts,
     ...(allowFrom ? { allowFrom } : {}),
     ...(maxMessageSize !== undefined ? { maxMessageSize } : {}),
     ...(context.transport ? { transport: context.transport } : {}),

@@ -98,6 +98,8 @@ export function duplicate(fd: number): number {
 /** The shared directory: its O_PATH descriptor and path resolution beneath it. */
 export class ShareRoot {
   readonly fd: number;
+  /** The root's file system (`st_dev`): a walk onto another one is a mount point. */
+  readonly device: bigint;
 
   constructor(readonly path: string) {
     if (process.platform !== 'linux')
@@ -108,6 +110,7 @@ export class ShareRoot {
     try {
       this.fd = fs.openSync(fs.realpathSync(path), O_PATH | O_DIRECTORY | O_CLOEXEC);
       fs.statSync(procPath(this.fd));
+      this.device = fs.fstatSync(this.fd, { bigint: true }).dev;
     } catch (cause) {
       throw new VmciError(
         'ERR_VMCI_SHARE_ROOT',

@@ -21,6 +21,12 @@ export interface ShareServerOptions {
   /** Refuse every change (writes, creates, renames, removes, setattr) with EROFS. */
   readonly readOnly?: boolean;
   /**
+   * Serve file systems mounted beneath the root too (default false: a walk onto a mount point is
+   * EXDEV, so a share stays on the file system of its root, like an NFS export without
+   * `crossmnt`).
+   */
+  readonly crossMounts?: boolean;
+  /**
    * CIDs that may attach (`Tattach` from others gets EACCES). Omitted: every peer the transport
    * lets connect.
    */
@@ -94,6 +100,7 @@ export class ShareServer {
     const session = new ShareSession({
       root: this.root,
       readOnly: this.options.readOnly ?? false,
+      crossMounts: this.options.crossMounts ?? false,
       allowFrom: this.allowFrom,
       peerCid: peerCid ?? (stream as Partial<VsockSocket>).remoteCid,
       maxMessageSize: this.maxMessageSize,

@@ -39,6 +39,8 @@ import { checkName, duplicate, FsError, openBeneath, procPath, type ShareRoot } 
 export interface SessionOptions {
   readonly root: ShareRoot;
   readonly readOnly: boolean;
+  /** Serve file systems mounted beneath the root (otherwise a walk onto one is EXDEV). */
+  readonly crossMounts: boolean;
   /** CIDs allowed to attach (undefined: everyone). */
   readonly allowFrom: ReadonlySet<number> | undefined;
   /** The peer's CID (for the allowlist). */
@@ -223,11 +225,21 @@ export class ShareSession {
           if (qids.length === 0) throw error;
           return this.reply('Rwalk', m.tag, { qids });
         }
+        const st = fstat(next);
+        if (!this.options.crossMounts && st.dev !== this.options.root.device) {
+          // A mount point beneath the root (another file system): not served, like an NFS
+          // export without crossmnt — a share stays on the file system it was given.
+          fs.closeSync(next);
+          if (owned) fs.closeSync(fd);
+          if (qids.length === 0)
+            throw new FsError('EXDEV', `${name} is a mount point (another file system)`);
+          return this.reply('Rwalk', m.tag, { qids });
+        }
         if (owned) fs.closeSync(fd);
         fd = next;
         owned = true;
         path = nextPath;
-        qid = qidOf(fstat(fd));
+        qid = qidOf(st);
         qids.push(qid);
       }
       // A walk of no names clones the fid: the new one gets its own descriptor.
