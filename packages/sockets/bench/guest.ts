@@ -33,7 +33,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { harnessMarker, inHarnessGuest } from '@vmci/ffi/harness';
 import { connect } from '../src/connect.js';
 import { KernelTransport } from '../src/kernel/transport.js';
 import { createServer, type VsockServer } from '../src/server.js';
@@ -43,6 +42,7 @@ import {
   bulk,
   destroyBoth,
   echo,
+  exitUnlessHarnessGuest,
   formatRatio,
   intEnv,
   median,
@@ -52,14 +52,10 @@ import {
   writeAll,
 } from './lib.js';
 
-if (!inHarnessGuest()) {
-  console.error(
-    `bench/guest.ts: refusing to run: no '${harnessMarker}' on /proc/cmdline. This connects AF_VSOCK ` +
-      'sockets and must run inside the nested-VM harness: ' +
-      'bash scripts/vm/run.sh node_modules/.bin/tsx packages/sockets/bench/guest.ts',
-  );
-  process.exit(2);
-}
+exitUnlessHarnessGuest(
+  'bench/guest.ts',
+  'bash scripts/vm/run.sh node_modules/.bin/tsx packages/sockets/bench/guest.ts',
+);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const config = {
