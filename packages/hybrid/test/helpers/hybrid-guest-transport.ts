@@ -14,7 +14,7 @@ import {
   type VsockSocket,
   wellKnownCids,
 } from '@vmci/sockets';
-import { HybridVsockSocket } from '../src/index.js';
+import { HybridVsockSocket } from '../../src/index.js';
 import type { FakeMuxer } from './hybrid-muxer.js';
 
 /** Ports PORT_ANY picks from, as the kernel's ephemeral vsock ports (above 1023). */
@@ -24,6 +24,7 @@ const DEFAULT_BUFFER_SIZE = 262144;
 const unsupported = (what: string) =>
   new VmciError('ERR_VMCI_UNSUPPORTED', `the fake muxer's guest side has no ${what}`);
 
+/** The fake muxer's guest side as a Transport: listens in the "guest"; connects are unsupported. */
 export class HybridGuestTransport implements Transport {
   readonly name = 'hybrid-guest (fake muxer)';
   private readonly sockets = new Set<VsockSocket>();
