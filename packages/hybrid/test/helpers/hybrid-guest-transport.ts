@@ -66,7 +66,8 @@ export class HybridGuestTransport implements Transport {
     }
     const local = { cid: this.guestCid, port };
     const bufferSize = request.bufferSize ?? DEFAULT_BUFFER_SIZE;
-    const remove = this.muxer.guestListen(
+    // Set to undefined by the first close(): a second one does nothing.
+    let remove: (() => void) | undefined = this.muxer.guestListen(
       port,
       (raw, info) => {
         const socket = HybridVsockSocket.attach(
@@ -82,13 +83,11 @@ export class HybridGuestTransport implements Transport {
       },
       { allowHalfOpen: request.allowHalfOpen ?? false },
     );
-    let closed = false;
     return {
       address: () => ({ cid: request.cid, port }),
       close: () => {
-        if (closed) return;
-        closed = true;
-        remove();
+        remove?.();
+        remove = undefined;
       },
       ref: () => {},
       unref: () => {},
