@@ -44,10 +44,10 @@ import {
   echo,
   exitUnlessHarnessGuest,
   formatRatio,
-  intEnv,
   median,
   type Pair,
   roundTrips,
+  streamBenchConfig,
   table,
   writeAll,
 } from './lib.js';
@@ -59,13 +59,12 @@ exitUnlessHarnessGuest(
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const config = {
-  roundTrips: intEnv('BENCH_RTT', 5_000),
-  warmupRoundTrips: 200,
-  messageBytes: 64,
-  bulkBytes: intEnv('BENCH_BULK_MIB', 128) * 1024 * 1024,
-  warmupBulkBytes: 4 * 1024 * 1024,
-  chunkBytes: 64 * 1024,
-  reps: intEnv('BENCH_REPS', 3),
+  ...streamBenchConfig({
+    roundTrips: 5_000,
+    warmupRoundTrips: 200,
+    bulkMiB: 128,
+    warmupBulkMiB: 4,
+  }),
   /** Bulk A/B/C client → C server at these SO_VM_SOCKETS_BUFFER_SIZEs (both ends). */
   bufferSizes: (process.env.BENCH_BUFFER_SIZES ?? '262144,1048576,4194304')
     .split(',')
