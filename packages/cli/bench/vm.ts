@@ -33,22 +33,22 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { harnessMarker, inHarnessGuest } from '@vmci/ffi/harness';
 import { connect, createServer, KernelTransport } from '@vmci/sockets';
 import {
   baselineClient,
   compileBaseline,
   startBaselineServer,
 } from '../../sockets/bench/baseline.js';
-import { formatRatio, intEnv, median, table, writeAll } from '../../sockets/bench/lib.js';
+import {
+  exitUnlessHarnessGuest,
+  formatRatio,
+  intEnv,
+  median,
+  table,
+  writeAll,
+} from '../../sockets/bench/lib.js';
 
-if (!inHarnessGuest()) {
-  console.error(
-    `bench/vm.ts: refusing to run: no '${harnessMarker}' on /proc/cmdline. It connects AF_VSOCK ` +
-      'sockets and must run inside the nested-VM harness: pnpm bench:vm',
-  );
-  process.exit(2);
-}
+exitUnlessHarnessGuest('bench/vm.ts', 'pnpm bench:vm');
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const vmciBin = path.join(here, '..', 'bin', 'vmci.js');

@@ -5,11 +5,10 @@
  */
 
 import { HybridVsockTransport } from '@vmci/hybrid';
+// The fake muxer and its guest side are the hybrid transport's own test helpers, from its
+// workspace-only test-helpers subpath: imported, not copied.
+import { type FakeMuxer, HybridGuestTransport, startFakeMuxer } from '@vmci/hybrid/test-helpers';
 import { afterEach } from 'vitest';
-// The fake muxer and its guest side are the hybrid transport's own test helpers: imported from
-// where that transport's tests live, not copied.
-import { HybridGuestTransport } from '../../hybrid/test/hybrid-guest-transport.js';
-import { type FakeMuxer, startFakeMuxer } from '../../hybrid/test/hybrid-muxer.js';
 import { describeTransportConformance } from '../src/index.js';
 
 const GUEST_CID = 3;

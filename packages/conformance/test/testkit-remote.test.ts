@@ -4,10 +4,14 @@
  * `RemoteTransport`, so every byte and message crosses into the owning process and back.
  */
 import { RemoteTransport } from '@vmci/testkit/remote';
+// The served hypervisor is the testkit's own cross-process test helper, from its workspace-only
+// test-helpers subpath: imported, not copied.
+import {
+  childTestTimeoutMs,
+  type ServedHypervisor,
+  startServedHypervisor,
+} from '@vmci/testkit/test-helpers';
 import { afterAll, beforeAll } from 'vitest';
-// The served hypervisor is the testkit's own cross-process test helper: imported, not copied.
-import { childTestTimeoutMs } from '../../testkit/test/helpers/child.js';
-import { type ServedHypervisor, startServedHypervisor } from '../../testkit/test/helpers/served.js';
 import { describeTransportConformance } from '../src/index.js';
 
 let served: ServedHypervisor;

@@ -110,6 +110,18 @@ export function listenSocket(fd: number, backlog = 511): void {
 }
 
 /**
+ * A `struct sockaddr_vm` the kernel fills (accept4, getsockname, getpeername, recvfrom): the
+ * buffer, its `socklen_t` in/out length set to the buffer's size, and the decoder of the result.
+ */
+function sockaddrOut(): { address: Buffer; length: Buffer; decode(): SockaddrVm } {
+  const layout = currentSockaddrVmLayout();
+  const address = Buffer.alloc(layout.size);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(layout.size);
+  return { address, length, decode: () => decodeSockaddrVm(address, layout) };
+}
+
+/**
  * Accepts one pending connection (non-blocking, close-on-exec), or `null` when none is pending.
  * Transient failures are retried as libuv does for `net`: EINTR (a signal arrived during the
  * call, e.g. SIGCHLD) and ECONNABORTED (that connection went away before we took it; take the
@@ -118,13 +130,12 @@ export function listenSocket(fd: number, backlog = 511): void {
 export function acceptConnection(fd: number): { fd: number; address: SockaddrVm } | null {
   checkFd(fd);
   const libc = getLibc();
-  const layout = currentSockaddrVmLayout();
-  const address = Buffer.alloc(layout.size);
-  const length = Buffer.alloc(4);
+  const { address, length, decode } = sockaddrOut();
   for (;;) {
-    length.writeUInt32LE(layout.size);
+    // Each try starts from the buffer's size (the kernel writes the address's length back).
+    length.writeUInt32LE(address.length);
     const accepted = libc.accept4(fd, address, length, C.SOCK_NONBLOCK | C.SOCK_CLOEXEC);
-    if (accepted >= 0) return { fd: accepted, address: decodeSockaddrVm(address, layout) };
+    if (accepted >= 0) return { fd: accepted, address: decode() };
     const errno = libc.errno();
     if (wouldBlock(errno)) return null;
     const name = errnoName(errno);
@@ -172,12 +183,9 @@ export function connectError(fd: number, address: SockaddrVm): VmciError | undef
 function nameOf(fd: number, which: 'getsockname' | 'getpeername'): SockaddrVm {
   checkFd(fd);
   const libc = getLibc();
-  const layout = currentSockaddrVmLayout();
-  const address = Buffer.alloc(layout.size);
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(layout.size);
+  const { address, length, decode } = sockaddrOut();
   if (libc[which](fd, address, length) < 0) throw errnoError(which, libc.errno());
-  return decodeSockaddrVm(address, layout);
+  return decode();
 }
 
 /** `getsockname`: after connect, Linux reports the client's CID as 0xFFFFFFFF (VMADDR_CID_ANY). */
@@ -399,10 +407,7 @@ export function receiveDatagram(
 ): { bytes: number; length: number; truncated: boolean; address: SockaddrVm } | null {
   checkFd(fd);
   const libc = getLibc();
-  const layout = currentSockaddrVmLayout();
-  const address = Buffer.alloc(layout.size);
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(layout.size);
+  const { address, length, decode } = sockaddrOut();
   const n = transferred(
     libc.recvfrom(fd, buffer, buffer.length, C.MSG_TRUNC, address, length),
     'recvfrom',
@@ -413,7 +418,7 @@ export function receiveDatagram(
     bytes: Math.min(n, buffer.length),
     length: n,
     truncated: n > buffer.length,
-    address: decodeSockaddrVm(address, layout),
+    address: decode(),
   };
 }
 

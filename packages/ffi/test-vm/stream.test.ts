@@ -36,6 +36,18 @@ function listener(): { fd: number; port: number } {
   return { fd, port: localAddress(fd).port };
 }
 
+/** A listener, a client connected to it and the accepted end; both ends tracked. */
+async function connectedPair() {
+  const server = listener();
+  const client = track(createSocket('stream'));
+  const [accepted] = await Promise.all([
+    acceptOne(server.fd),
+    connectSocket(client, { cid: LOCAL, port: server.port }),
+  ]);
+  track(accepted.fd);
+  return { server, client, accepted };
+}
+
 describe('stream sockets on the real kernel', () => {
   it('reports local CID 1 on vsock_loopback', () => {
     expect(getLocalCID()).toBe(1);
@@ -53,13 +65,8 @@ describe('stream sockets on the real kernel', () => {
   });
 
   it('echoes 1 MiB with a concurrent reader, byte for byte', async () => {
-    const server = listener();
-    const client = track(createSocket('stream'));
-    const [accepted] = await Promise.all([
-      acceptOne(server.fd),
-      connectSocket(client, { cid: LOCAL, port: server.port }),
-    ]);
-    const peer = track(accepted.fd);
+    const { client, accepted } = await connectedPair();
+    const peer = accepted.fd;
     const payload = randomBytes(1024 * 1024);
     const echo = (async () => {
       const received = await readAtMost(peer, payload.length);
@@ -78,13 +85,7 @@ describe('stream sockets on the real kernel', () => {
   });
 
   it('shows the client CID as 0xFFFFFFFF in getsockname and the acceptor sees peer CID 1', async () => {
-    const server = listener();
-    const client = track(createSocket('stream'));
-    const [accepted] = await Promise.all([
-      acceptOne(server.fd),
-      connectSocket(client, { cid: LOCAL, port: server.port }),
-    ]);
-    track(accepted.fd);
+    const { server, client, accepted } = await connectedPair();
     // The connect's wait handle is gone: the next poller (libuv's stream, a channel's) starts fresh.
     expect(polledDescriptors()).not.toContain(client);
     expect(localAddress(client).cid).toBe(0xffffffff);
@@ -122,13 +123,7 @@ describe('stream sockets on the real kernel', () => {
   });
 
   it('reads end of stream after the peer shuts down writing', async () => {
-    const server = listener();
-    const client = track(createSocket('stream'));
-    const [accepted] = await Promise.all([
-      acceptOne(server.fd),
-      connectSocket(client, { cid: LOCAL, port: server.port }),
-    ]);
-    track(accepted.fd);
+    const { client, accepted } = await connectedPair();
     shutdownSocket(accepted.fd, 'write');
     expect((await readAtMost(client, 10)).length).toBe(0);
   });

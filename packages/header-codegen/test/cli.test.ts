@@ -8,19 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { linuxHeaderPath, runCli } from './helpers.js';
 
 const run = runCli;
+/** `vmci-codegen` on the system's vm_sockets.h, which needs sys/ioctl.h for its ioctl numbers. */
+const runLinux = (...options: string[]) =>
+  run([linuxHeaderPath, ...options, '--pre-include', 'sys/ioctl.h']);
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'vmci-codegen-'));
 
 describe('vmci-codegen', () => {
   it('prints the model as JSON with constants and structs', async () => {
-    const { code, stdout } = await run([
-      linuxHeaderPath,
-      '--target',
-      'linux-x64',
-      '--json',
-      '--pre-include',
-      'sys/ioctl.h',
-    ]);
+    const { code, stdout } = await runLinux('--target', 'linux-x64', '--json');
     expect(code).toBe(0);
     const output = JSON.parse(stdout);
     expect(Object.keys(output)).toEqual(['generator', 'models']);
@@ -62,14 +58,7 @@ describe('vmci-codegen', () => {
   });
 
   it('prints an array of models for several targets', async () => {
-    const { code, stdout } = await run([
-      linuxHeaderPath,
-      '-t',
-      'linux-x64,linux-arm64',
-      '--json',
-      '--pre-include',
-      'sys/ioctl.h',
-    ]);
+    const { code, stdout } = await runLinux('-t', 'linux-x64,linux-arm64', '--json');
     expect(code).toBe(0);
     expect(JSON.parse(stdout).models.map((m: { target: string }) => m.target)).toEqual([
       'linux-x64',
@@ -79,15 +68,7 @@ describe('vmci-codegen', () => {
 
   it('writes one module per header and target with --out', async () => {
     const dir = scratch();
-    const { code } = await run([
-      linuxHeaderPath,
-      '-t',
-      'linux-x64,linux-arm64',
-      '--out',
-      dir,
-      '--pre-include',
-      'sys/ioctl.h',
-    ]);
+    const { code } = await runLinux('-t', 'linux-x64,linux-arm64', '--out', dir);
     expect(code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual([
       'vm_sockets.linux-arm64.ts',
@@ -100,23 +81,14 @@ describe('vmci-codegen', () => {
 
   it('passes --check when the output is current', async () => {
     const dir = scratch();
-    await run([linuxHeaderPath, '-t', 'linux-x64', '--out', dir, '--pre-include', 'sys/ioctl.h']);
-    const { code } = await run([
-      linuxHeaderPath,
-      '-t',
-      'linux-x64',
-      '--out',
-      dir,
-      '--check',
-      '--pre-include',
-      'sys/ioctl.h',
-    ]);
+    await runLinux('-t', 'linux-x64', '--out', dir);
+    const { code } = await runLinux('-t', 'linux-x64', '--out', dir, '--check');
     expect(code).toBe(0);
   });
 
   it('fails --check with a diff when a generated file was edited', async () => {
     const dir = scratch();
-    await run([linuxHeaderPath, '-t', 'linux-x64', '--out', dir, '--pre-include', 'sys/ioctl.h']);
+    await runLinux('-t', 'linux-x64', '--out', dir);
     const file = join(dir, 'vm_sockets.linux-x64.ts');
     writeFileSync(
       file,
@@ -125,16 +97,7 @@ describe('vmci-codegen', () => {
         'export const SOL_VSOCK = 288;',
       ),
     );
-    const { code, stdout, stderr } = await run([
-      linuxHeaderPath,
-      '-t',
-      'linux-x64',
-      '--out',
-      dir,
-      '--check',
-      '--pre-include',
-      'sys/ioctl.h',
-    ]);
+    const { code, stdout, stderr } = await runLinux('-t', 'linux-x64', '--out', dir, '--check');
     expect(code).toBe(1);
     expect(stdout).toContain('-export const SOL_VSOCK = 288;');
     expect(stdout).toContain('+export const SOL_VSOCK = 287;');
@@ -142,16 +105,7 @@ describe('vmci-codegen', () => {
   });
 
   it('fails --check when a generated file is missing', async () => {
-    const { code, stdout } = await run([
-      linuxHeaderPath,
-      '-t',
-      'linux-x64',
-      '--out',
-      scratch(),
-      '--check',
-      '--pre-include',
-      'sys/ioctl.h',
-    ]);
+    const { code, stdout } = await runLinux('-t', 'linux-x64', '--out', scratch(), '--check');
     expect(code).toBe(1);
     expect(stdout).toMatch(/^missing: /);
   });

@@ -164,48 +164,35 @@ const expectedHelpers: Record<Fixture, Record<Family, readonly string[]>> = {
 /** [name, offset, size, arrayLength] of each sockaddr_vm member. */
 type Layout = { size: number; align: number; fields: [string, number, number, number?][] };
 
+// Every layout has svm_reserved1 @2 (2), svm_port @4 (4) and svm_cid @8 (4); svm_zero starts at
+// @12 and is what is left of struct sockaddr's size. The ABIs differ in sa_family_t.
+const reservedPortCid: Layout['fields'] = [
+  ['svm_reserved1', 2, 2],
+  ['svm_port', 4, 4],
+  ['svm_cid', 8, 4],
+];
 // Linux and Windows: sa_family_t is unsigned short (2 bytes), struct sockaddr is 2 + 14 = 16.
-//   svm_family @0 (2), svm_reserved1 @2 (2), svm_port @4 (4), svm_cid @8 (4),
-//   svm_zero[16 - 2 - 2 - 4 - 4 = 4] @12; 12 + 4 = 16, a multiple of the alignment 4.
+//   svm_family @0 (2), svm_zero[16 - 2 - 2 - 4 - 4 = 4] @12; 12 + 4 = 16, a multiple of the
+//   alignment 4.
 const twoByteFamily: Layout = {
   size: 16,
   align: 4,
-  fields: [
-    ['svm_family', 0, 2],
-    ['svm_reserved1', 2, 2],
-    ['svm_port', 4, 4],
-    ['svm_cid', 8, 4],
-    ['svm_zero', 12, 4, 4],
-  ],
+  fields: [['svm_family', 0, 2], ...reservedPortCid, ['svm_zero', 12, 4, 4]],
 };
 // macOS with svm_len: sa_family_t is __uint8_t, struct sockaddr is 1 + 1 + 14 = 16.
-//   svm_len @0 (1), svm_family @1 (1), svm_reserved1 @2, svm_port @4, svm_cid @8,
-//   svm_zero[16 - 1 - 1 - 2 - 4 - 4 = 4] @12; total 16.
+//   svm_len @0 (1), svm_family @1 (1), svm_zero[16 - 1 - 1 - 2 - 4 - 4 = 4] @12; total 16.
 const bsdLayout: Layout = {
   size: 16,
   align: 4,
-  fields: [
-    ['svm_len', 0, 1],
-    ['svm_family', 1, 1],
-    ['svm_reserved1', 2, 2],
-    ['svm_port', 4, 4],
-    ['svm_cid', 8, 4],
-    ['svm_zero', 12, 4, 4],
-  ],
+  fields: [['svm_len', 0, 1], ['svm_family', 1, 1], ...reservedPortCid, ['svm_zero', 12, 4, 4]],
 };
 // macOS with the 2008 header (no svm_len yet): svm_family @0 (1), one byte of padding,
-//   svm_reserved1 @2, svm_port @4, svm_cid @8, svm_zero[16 - 1 - 2 - 4 - 4 = 5] @12 ends at 17,
-//   rounded up to the alignment 4: 20 bytes — why the 2009 header added svm_len.
+//   svm_zero[16 - 1 - 2 - 4 - 4 = 5] @12 ends at 17, rounded up to the alignment 4: 20 bytes —
+//   why the 2009 header added svm_len.
 const darwin2008Layout: Layout = {
   size: 20,
   align: 4,
-  fields: [
-    ['svm_family', 0, 1],
-    ['svm_reserved1', 2, 2],
-    ['svm_port', 4, 4],
-    ['svm_cid', 8, 4],
-    ['svm_zero', 12, 5, 5],
-  ],
+  fields: [['svm_family', 0, 1], ...reservedPortCid, ['svm_zero', 12, 5, 5]],
 };
 const expectedLayout = (fixture: Fixture, family: Family): Layout =>
   family !== 'darwin' ? twoByteFamily : fixture === 'rev2008.h' ? darwin2008Layout : bsdLayout;

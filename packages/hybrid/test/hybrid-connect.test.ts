@@ -5,7 +5,7 @@ import type net from 'node:net';
 import type { VsockSocket } from '@vmci/sockets';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HybridVsockTransport } from '../src/index.js';
-import { type FakeMuxer, startFakeMuxer, waitFor } from './hybrid-muxer.js';
+import { type FakeMuxer, startFakeMuxer, waitFor } from './helpers/hybrid-muxer.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 

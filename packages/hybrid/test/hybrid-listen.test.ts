@@ -13,7 +13,7 @@ import {
 } from '@vmci/sockets';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HybridVsockTransport } from '../src/index.js';
-import { type FakeMuxer, startFakeMuxer } from './hybrid-muxer.js';
+import { type FakeMuxer, startFakeMuxer } from './helpers/hybrid-muxer.js';
 
 describe('HybridVsockTransport: listen', () => {
   let muxer: FakeMuxer;

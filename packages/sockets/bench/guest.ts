@@ -33,7 +33,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { harnessMarker, inHarnessGuest } from '@vmci/ffi/harness';
 import { connect } from '../src/connect.js';
 import { KernelTransport } from '../src/kernel/transport.js';
 import { createServer, type VsockServer } from '../src/server.js';
@@ -43,33 +42,29 @@ import {
   bulk,
   destroyBoth,
   echo,
+  exitUnlessHarnessGuest,
   formatRatio,
-  intEnv,
   median,
   type Pair,
   roundTrips,
+  streamBenchConfig,
   table,
   writeAll,
 } from './lib.js';
 
-if (!inHarnessGuest()) {
-  console.error(
-    `bench/guest.ts: refusing to run: no '${harnessMarker}' on /proc/cmdline. This connects AF_VSOCK ` +
-      'sockets and must run inside the nested-VM harness: ' +
-      'bash scripts/vm/run.sh node_modules/.bin/tsx packages/sockets/bench/guest.ts',
-  );
-  process.exit(2);
-}
+exitUnlessHarnessGuest(
+  'bench/guest.ts',
+  'bash scripts/vm/run.sh node_modules/.bin/tsx packages/sockets/bench/guest.ts',
+);
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const config = {
-  roundTrips: intEnv('BENCH_RTT', 5_000),
-  warmupRoundTrips: 200,
-  messageBytes: 64,
-  bulkBytes: intEnv('BENCH_BULK_MIB', 128) * 1024 * 1024,
-  warmupBulkBytes: 4 * 1024 * 1024,
-  chunkBytes: 64 * 1024,
-  reps: intEnv('BENCH_REPS', 3),
+  ...streamBenchConfig({
+    roundTrips: 5_000,
+    warmupRoundTrips: 200,
+    bulkMiB: 128,
+    warmupBulkMiB: 4,
+  }),
   /** Bulk A/B/C client → C server at these SO_VM_SOCKETS_BUFFER_SIZEs (both ends). */
   bufferSizes: (process.env.BENCH_BUFFER_SIZES ?? '262144,1048576,4194304')
     .split(',')

@@ -4,6 +4,7 @@
  */
 import { once } from 'node:events';
 import type { Duplex } from 'node:stream';
+import { harnessMarker, inHarnessGuest } from '@vmci/ffi/harness';
 
 /** Two connected ends of one stream connection, and how to release them. */
 export interface Pair {
@@ -129,3 +130,38 @@ export const intEnv = (name: string, fallback: number): number => {
   const value = Number(process.env[name]);
   return Number.isInteger(value) && value > 0 ? value : fallback;
 };
+
+/**
+ * The settings both stream benches share, from the BENCH_RTT, BENCH_BULK_MIB and BENCH_REPS
+ * environment knobs over each bench's own defaults: 64-byte round trips, bulk in 64 KiB writes, the
+ * median of `reps` runs.
+ */
+export function streamBenchConfig(defaults: {
+  readonly roundTrips: number;
+  readonly warmupRoundTrips: number;
+  readonly bulkMiB: number;
+  readonly warmupBulkMiB: number;
+}) {
+  return {
+    roundTrips: intEnv('BENCH_RTT', defaults.roundTrips),
+    warmupRoundTrips: defaults.warmupRoundTrips,
+    messageBytes: 64,
+    bulkBytes: intEnv('BENCH_BULK_MIB', defaults.bulkMiB) * 1024 * 1024,
+    warmupBulkBytes: defaults.warmupBulkMiB * 1024 * 1024,
+    chunkBytes: 64 * 1024,
+    reps: intEnv('BENCH_REPS', 3),
+  };
+}
+
+/**
+ * A bench that connects AF_VSOCK sockets calls this first: outside the nested-VM harness guest it
+ * says why and how to run it (`howToRun`) on stderr and exits 2, before any socket exists.
+ */
+export function exitUnlessHarnessGuest(script: string, howToRun: string): void {
+  if (inHarnessGuest()) return;
+  console.error(
+    `${script}: refusing to run: no '${harnessMarker}' on /proc/cmdline. It connects AF_VSOCK ` +
+      `sockets and must run inside the nested-VM harness: ${howToRun}`,
+  );
+  process.exit(2);
+}

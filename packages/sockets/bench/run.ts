@@ -27,23 +27,20 @@ import {
   destroyBoth,
   echo,
   formatRatio,
-  intEnv,
   median,
   type Pair,
   roundTrips,
+  streamBenchConfig,
   table,
 } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const config = {
-  roundTrips: intEnv('BENCH_RTT', 50_000),
+const config = streamBenchConfig({
+  roundTrips: 50_000,
   warmupRoundTrips: 2_000,
-  messageBytes: 64,
-  bulkBytes: intEnv('BENCH_BULK_MIB', 1024) * 1024 * 1024,
-  warmupBulkBytes: 16 * 1024 * 1024,
-  chunkBytes: 64 * 1024,
-  reps: intEnv('BENCH_REPS', 3),
-};
+  bulkMiB: 1024,
+  warmupBulkMiB: 16,
+});
 
 // --- socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC) through koffi -----------------
 // koffi is @vmci/ffi's dependency, not ours: load it from there, typed just as much as used here.

@@ -3,6 +3,7 @@
  * to another guest over VMCI (the decision is tested with injected probes: nothing connects).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { warningCollector } from '../../../test/helpers/process-warnings.js';
 import { noteKernelConnect } from '../src/guest-to-guest.js';
 import { guestToGuestDeprecationCode, isGuestToGuest } from '../src/index.js';
 
@@ -18,15 +19,9 @@ describe('isGuestToGuest', () => {
 });
 
 describe('noteKernelConnect', () => {
-  const warnings: Error[] = [];
-  const collect = (warning: Error) => warnings.push(warning);
-  beforeEach(() => {
-    process.on('warning', collect);
-  });
-  afterEach(() => {
-    process.off('warning', collect);
-  });
-  const settle = () => new Promise((resolve) => setImmediate(resolve));
+  const { warnings, start, stop, settle } = warningCollector();
+  beforeEach(start);
+  afterEach(stop);
 
   it('stays silent on virtio, and toward the host, without asking the local CID', async () => {
     let asked = 0;

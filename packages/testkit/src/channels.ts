@@ -12,7 +12,7 @@ import type {
 } from '@vmci/sockets/transport';
 import type { Clock } from './clock.js';
 import { kernelError } from './errors.js';
-import type { Pipe } from './pipes.js';
+import { type Pipe, readQueuedBytes } from './pipes.js';
 
 /** Open fake resources with a label each, for leak checks, and the traffic record. */
 export class ResourceCounter {
@@ -120,18 +120,8 @@ export class FakeStreamChannel extends FakeConnectionEnd<Buffer> implements Stre
       if (pipe.reset && pipe.reset.code !== 'EPIPE') throw pipe.reset;
       return (pipe.ended && pipe.inFlight() === 0) || pipe.reset ? 0 : null;
     }
-    let n = 0;
-    while (n < buffer.length && pipe.items.length > 0) {
-      const head = pipe.items[0] as Buffer;
-      const take = Math.min(head.length, buffer.length - n);
-      head.copy(buffer, n, 0, take);
-      n += take;
-      if (take === head.length) pipe.shift();
-      else {
-        pipe.items[0] = head.subarray(take);
-        pipe.took(take);
-      }
-    }
+    const n = readQueuedBytes(pipe.items, buffer);
+    if (n > 0) pipe.took(n);
     return n;
   }
 

@@ -7,6 +7,24 @@ import { type Clock, systemClock } from './clock.js';
 
 type Waiter = () => void;
 
+/**
+ * Moves queued byte chunks into `buffer`, oldest first, as a stream read does: whole chunks leave
+ * the queue, a chunk that does not fit is split and its rest stays at the head. Returns the bytes
+ * moved (0 when the queue is empty).
+ */
+export function readQueuedBytes(queue: Buffer[], buffer: Buffer): number {
+  let n = 0;
+  while (n < buffer.length && queue.length > 0) {
+    const head = queue[0] as Buffer;
+    const take = Math.min(head.length, buffer.length - n);
+    head.copy(buffer, n, 0, take);
+    n += take;
+    if (take === head.length) queue.shift();
+    else queue[0] = head.subarray(take);
+  }
+  return n;
+}
+
 /** One direction of a connection: what the sender wrote and the receiver has not read. */
 export class Pipe<T extends { length: number }> {
   readonly items: T[] = [];
@@ -81,7 +99,7 @@ export class Pipe<T extends { length: number }> {
     return item;
   }
 
-  /** The reader consumed `bytes` of the head item in place. */
+  /** The reader took `bytes` out of {@link items} itself (whole items, or part of the head). */
   took(bytes: number): void {
     this.size -= bytes;
     this.wake('writers');

@@ -41,6 +41,13 @@ async function listenOn(transport: ReturnType<typeof setup>['vm']['transport'], 
   return { server, port: address.port, accepted };
 }
 
+/** A host listener and a VM client connected to it; the accepted end lands in `accepted`. */
+async function vmToHost(hv: ReturnType<typeof setup>['hv'], vm: ReturnType<typeof setup>['vm']) {
+  const listening = await listenOn(hv.host.transport);
+  const client = await connect({ cid: 'host', port: listening.port, transport: vm.transport });
+  return { ...listening, client };
+}
+
 describe('faults on a manual clock', () => {
   it('times a connect out exactly when the clock reaches the connect timeout', async () => {
     const { clock, vm } = setup();
@@ -56,8 +63,7 @@ describe('faults on a manual clock', () => {
   it('delivers data after the link latency, not before', async () => {
     const { clock, hv, vm } = setup();
     hv.faults.shapeLinks({ latencyMs: 40 });
-    const { server, port, accepted } = await listenOn(hv.host.transport);
-    const client = await connect({ cid: 'host', port, transport: vm.transport });
+    const { server, accepted, client } = await vmToHost(hv, vm);
     await clock.advance(0);
     const [peer] = accepted;
     const chunks: string[] = [];
@@ -75,8 +81,7 @@ describe('faults on a manual clock', () => {
   it('spreads bytes over time at the link bandwidth', async () => {
     const { clock, hv, vm } = setup();
     hv.faults.shapeLinks({ bytesPerSecond: 1_000_000 });
-    const { server, port, accepted } = await listenOn(hv.host.transport);
-    const client = await connect({ cid: 'host', port, transport: vm.transport });
+    const { server, accepted, client } = await vmToHost(hv, vm);
     await clock.advance(0);
     let received = 0;
     accepted[0]?.on('data', (chunk: Buffer) => {
@@ -96,8 +101,7 @@ describe('faults on a manual clock', () => {
   it('hands a delayed accept to the server only when the clock gets there', async () => {
     const { clock, hv, vm } = setup();
     hv.faults.delayAccepts(500);
-    const { server, port, accepted } = await listenOn(hv.host.transport);
-    const client = await connect({ cid: 'host', port, transport: vm.transport });
+    const { server, accepted, client } = await vmToHost(hv, vm);
     await clock.advance(499);
     expect(accepted).toHaveLength(0);
     await clock.advance(1);
@@ -142,8 +146,7 @@ describe('production faults, staged', () => {
 
   it('credit stall: a peer that stops reading backs the writer up; resuming delivers all, in order', async () => {
     const { hv, vm } = setup();
-    const { server, port, accepted } = await listenOn(hv.host.transport);
-    const client = await connect({ cid: 'host', port, transport: vm.transport });
+    const { server, accepted, client } = await vmToHost(hv, vm);
     await new Promise((resolve) => setImmediate(resolve));
     const chunks: Buffer[] = [];
     accepted[0]?.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -164,8 +167,7 @@ describe('production faults, staged', () => {
 
   it("peer's SHUT_RD: the writer gets EPIPE, and can still read what the peer sends", async () => {
     const { hv, vm } = setup();
-    const { server, port, accepted } = await listenOn(hv.host.transport);
-    const client = await connect({ cid: 'host', port, transport: vm.transport });
+    const { server, accepted, client } = await vmToHost(hv, vm);
     await new Promise((resolve) => setImmediate(resolve));
     expect(hv.peerShutsRead(client)).toBe(true);
     const events: string[] = [];
@@ -214,8 +216,7 @@ describe('production faults, staged', () => {
 describe('socket idle timers on the manual clock', () => {
   it("a stream socket's setTimeout fires when the clock reaches it; activity restarts it", async () => {
     const { clock, hv, vm } = setup();
-    const { server, port, accepted } = await listenOn(hv.host.transport);
-    const client = await connect({ cid: 'host', port, transport: vm.transport });
+    const { server, accepted, client } = await vmToHost(hv, vm);
     const timeouts: number[] = [];
     client.on('timeout', () => timeouts.push(clock.now()));
     client.setTimeout(1000);

@@ -3,25 +3,16 @@
  * bandwidth and delayed accepts are in faults-clock.test.ts, on a clock the test moves.
  */
 import { once } from 'node:events';
-import { connect, createServer, type Transport } from '@vmci/sockets';
+import { connect } from '@vmci/sockets';
 import { describe, expect, it } from 'vitest';
 import { createHypervisor, ManualClock } from '../src/index.js';
-
-async function echo(transport: Transport) {
-  const server = createServer({ transport }, (socket) => {
-    // Resets are the point of some tests: the server side sees them too.
-    socket.on('error', () => {});
-    socket.pipe(socket);
-  });
-  const { port } = await server.listenAsync();
-  return { server, port };
-}
+import { echoServer } from './helpers/echo-server.js';
 
 describe('staged faults', () => {
   it('refuses the next N connects, then lets them through', async () => {
     const hv = createHypervisor();
     const vm = hv.addVM({ cid: 3 });
-    const { server, port } = await echo(hv.host.transport);
+    const { server, port } = await echoServer(hv.host.transport);
     hv.faults.refuseNextConnects(1, { to: 2 });
     await expect(connect({ cid: 'host', port, transport: vm.transport })).rejects.toMatchObject({
       code: 'ECONNRESET',
@@ -36,7 +27,7 @@ describe('staged faults', () => {
     const clock = new ManualClock();
     const hv = createHypervisor({ clock });
     const vm = hv.addVM({ cid: 3 });
-    const { server, port } = await echo(hv.host.transport);
+    const { server, port } = await echoServer(hv.host.transport);
     hv.faults.timeOutNextConnects(1);
     const timedOut = connect({
       cid: 'host',
@@ -54,7 +45,7 @@ describe('staged faults', () => {
   it('partitions two CIDs: open connections reset, new connects time out until healed', async () => {
     const hv = createHypervisor();
     const vm = hv.addVM({ cid: 3 });
-    const { server, port } = await echo(hv.host.transport);
+    const { server, port } = await echoServer(hv.host.transport);
     const socket = await connect({ cid: 'host', port, transport: vm.transport });
     const failed = once(socket, 'error');
     hv.partition(3, 2);
@@ -71,7 +62,7 @@ describe('staged faults', () => {
   it('resets connections mid-stream on demand', async () => {
     const hv = createHypervisor();
     const vm = hv.addVM({ cid: 3 });
-    const { server, port } = await echo(hv.host.transport);
+    const { server, port } = await echoServer(hv.host.transport);
     const socket = await connect({ cid: 'host', port, transport: vm.transport });
     const failed = once(socket, 'error');
     expect(hv.resetConnections({ cid: 3 })).toBe(1);
@@ -82,7 +73,7 @@ describe('staged faults', () => {
   it('kills a VM with connections open: the host side sees ECONNRESET', async () => {
     const hv = createHypervisor();
     const vm = hv.addVM({ cid: 3 });
-    const { server, port } = await echo(vm.transport);
+    const { server, port } = await echoServer(vm.transport);
     const socket = await connect({ cid: 3, port, transport: hv.host.transport });
     const failed = once(socket, 'error');
     vm.powerOff();

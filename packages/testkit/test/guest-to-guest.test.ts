@@ -5,21 +5,16 @@
  */
 import { connect, createServer, guestToGuestDeprecationCode } from '@vmci/sockets';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { warningCollector } from '../../../test/helpers/process-warnings.js';
 import { createHypervisor, type Hypervisor } from '../src/hypervisor.js';
 import { useHypervisor } from '../src/vitest.js';
 
 const shared = useHypervisor();
 let quiet: Hypervisor | undefined;
 const hv = () => quiet ?? shared();
-const warnings: Error[] = [];
-const collect = (warning: Error) => warnings.push(warning);
-beforeEach(() => {
-  process.on('warning', collect);
-});
-afterEach(() => {
-  process.off('warning', collect);
-});
-const settle = () => new Promise((resolve) => setImmediate(resolve));
+const { warnings, start, stop, settle } = warningCollector();
+beforeEach(start);
+afterEach(stop);
 
 async function roundTrip(fromCid: number, toCid: number, allow: boolean): Promise<unknown> {
   const a = hv().addVM({ cid: fromCid, allowUnrestrictedCommunication: allow });

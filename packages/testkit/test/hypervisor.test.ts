@@ -8,22 +8,12 @@ import {
   createDatagramSocket,
   createServer,
   PORT_ANY,
-  type Transport,
   type VsockAddress,
   type VsockSocket,
 } from '@vmci/sockets';
 import { describe, expect, it } from 'vitest';
 import { createHypervisor } from '../src/index.js';
-
-async function echoServer(transport: Transport) {
-  const server = createServer({ transport }, (socket) => {
-    // Resets are the point of some tests: the server side sees them too.
-    socket.on('error', () => {});
-    socket.pipe(socket);
-  });
-  const { port } = await server.listenAsync();
-  return { server, port };
-}
+import { echoServer } from './helpers/echo-server.js';
 
 function readAll(socket: VsockSocket): Promise<string> {
   return new Promise((resolve, reject) => {

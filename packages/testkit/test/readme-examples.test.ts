@@ -63,7 +63,7 @@ it(
     const log = vi.spyOn(console, 'log').mockImplementation(() => {});
 
     useDefaultTransport(hv.host.transport);
-    await import('../../sockets/examples/host.js');
+    await import('@vmci/sockets/examples/host');
     await vi.waitFor(() =>
       expect(log).toHaveBeenCalledWith('echo on', expect.objectContaining({ port: 5000 })),
     );
@@ -74,7 +74,7 @@ it(
     );
 
     useDefaultTransport(vm.transport);
-    await import('../../sockets/examples/guest.js');
+    await import('@vmci/sockets/examples/guest');
     await vi.waitFor(() => {
       expect(stdout()).toContain('hello from the host: /status\n');
       expect(stdout()).toContain('ping\n');
@@ -98,7 +98,7 @@ it(
     const hv = createHypervisor();
     const vm = hv.addVM({ cid: 3 });
     useDefaultTransport(hv.host.transport);
-    await import('../../sockets/examples/socket-activation.js');
+    await import('@vmci/sockets/examples/socket-activation');
     await vi.waitFor(() => expect(hv.openResourceLabels()).toContain('stream listener 2:5000'));
 
     const socket = await connect({ cid: 'host', port: 5000, transport: vm.transport });

@@ -33,6 +33,7 @@ import {
   type StreamChannel,
 } from '@vmci/sockets/transport';
 import { kernelError } from '../errors.js';
+import { readQueuedBytes } from '../pipes.js';
 import {
   decodeDatagram,
   decodeMessage,
@@ -210,15 +211,7 @@ class RemoteStreamChannel extends RemoteConnectionEnd<Buffer> implements StreamC
 
   read(buffer: Buffer): number | null {
     if (this.queue.length === 0) return this.atEnd() ? 0 : null;
-    let n = 0;
-    while (n < buffer.length && this.queue.length > 0) {
-      const head = this.queue[0] as Buffer;
-      const take = Math.min(head.length, buffer.length - n);
-      head.copy(buffer, n, 0, take);
-      n += take;
-      if (take === head.length) this.queue.shift();
-      else this.queue[0] = head.subarray(take);
-    }
+    const n = readQueuedBytes(this.queue, buffer);
     this.consumed(n);
     return n;
   }

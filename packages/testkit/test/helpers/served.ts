@@ -13,14 +13,17 @@ import { childHangGuardMs } from './child.js';
 
 export const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
 
+/** A `vmci-testkit serve` child: its socket path, the process, and its stdin commands. */
 export interface ServedHypervisor {
   readonly path: string;
   readonly child: ChildProcess;
   /** Sends one stdin command and resolves with its answer line. */
   command(line: string): Promise<string>;
+  /** Ends the child (SIGTERM, then waits for its exit) and removes its directory. */
   stop(): Promise<void>;
 }
 
+/** Starts `vmci-testkit serve <path> ...args` under the no-vsock guard; resolves once it serves. */
 export async function startServedHypervisor(args: readonly string[]): Promise<ServedHypervisor> {
   const dir = mkdtempSync(join(tmpdir(), 'vmci-hv-'));
   const path = join(dir, 'hv.sock');

@@ -22,8 +22,10 @@ export interface GuestConnectionInfo {
   readonly replyBytes: number;
 }
 
+/** Takes over a host-initiated connection on the "guest" side. */
 export type GuestHandler = (socket: net.Socket, info: GuestConnectionInfo) => void;
 
+/** How a guest listener answers a connection. */
 export interface GuestListenOptions {
   /** Bytes the "guest" sends at once, written in the same chunk as the OK line. */
   readonly greeting?: Buffer;
@@ -31,6 +33,7 @@ export interface GuestListenOptions {
   readonly allowHalfOpen?: boolean;
 }
 
+/** A running fake muxer: its Unix socket, its behaviour switches and its "guest" side. */
 export interface FakeMuxer {
   readonly dir: string;
   readonly udsPath: string;
@@ -49,11 +52,13 @@ export interface FakeMuxer {
   guestConnect(port: number): Promise<net.Socket>;
   /** Host connections the muxer holds open right now. */
   openConnections(): number;
+  /** Closes the server and every connection, and removes the directory. */
   close(): Promise<void>;
 }
 
 const FIRST_HOST_PORT = 1 << 30;
 
+/** Starts a fake muxer on a Unix socket in a fresh temporary directory (`close()` removes it). */
 export async function startFakeMuxer(): Promise<FakeMuxer> {
   const dir = mkdtempSync(join(tmpdir(), 'hybrid-vsock-'));
   const udsPath = join(dir, 'v.sock');

@@ -14,7 +14,7 @@ import {
   type VsockSocket,
   wellKnownCids,
 } from '@vmci/sockets';
-import { HybridVsockSocket } from '../src/index.js';
+import { HybridVsockSocket } from '../../src/index.js';
 import type { FakeMuxer } from './hybrid-muxer.js';
 
 /** Ports PORT_ANY picks from, as the kernel's ephemeral vsock ports (above 1023). */
@@ -24,6 +24,7 @@ const DEFAULT_BUFFER_SIZE = 262144;
 const unsupported = (what: string) =>
   new VmciError('ERR_VMCI_UNSUPPORTED', `the fake muxer's guest side has no ${what}`);
 
+/** The fake muxer's guest side as a Transport: listens in the "guest"; connects are unsupported. */
 export class HybridGuestTransport implements Transport {
   readonly name = 'hybrid-guest (fake muxer)';
   private readonly sockets = new Set<VsockSocket>();
@@ -65,7 +66,8 @@ export class HybridGuestTransport implements Transport {
     }
     const local = { cid: this.guestCid, port };
     const bufferSize = request.bufferSize ?? DEFAULT_BUFFER_SIZE;
-    const remove = this.muxer.guestListen(
+    // Set to undefined by the first close(): a second one does nothing.
+    let remove: (() => void) | undefined = this.muxer.guestListen(
       port,
       (raw, info) => {
         const socket = HybridVsockSocket.attach(
@@ -81,13 +83,11 @@ export class HybridGuestTransport implements Transport {
       },
       { allowHalfOpen: request.allowHalfOpen ?? false },
     );
-    let closed = false;
     return {
       address: () => ({ cid: request.cid, port }),
       close: () => {
-        if (closed) return;
-        closed = true;
-        remove();
+        remove?.();
+        remove = undefined;
       },
       ref: () => {},
       unref: () => {},
