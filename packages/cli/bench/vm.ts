@@ -73,6 +73,12 @@ const config = {
     .filter((n) => n !== '')
     .map(Number)
     .filter((n) => Number.isInteger(n) && n > 0),
+  /**
+   * Other vmci bundles' bin.js, comma-separated (e.g. built from older commits with `tsx build.ts
+   * --outdir DIR`): their `send` → `recv` run too, alternating with this one — before/after in
+   * one boot. Each row is named after its bundle's directory.
+   */
+  transferBaseBins: (process.env.BENCH_VMCI_BASE ?? '').split(',').filter((bin) => bin !== ''),
 };
 /** A relay or transfer that takes longer than this is a stall: it is stopped and reported. */
 const STALL_MS = 600_000;
@@ -144,8 +150,13 @@ const profileDir = process.env.BENCH_CPU_PROF;
 const profiled = (name: string) =>
   profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir, name)}`] : [];
 
-const vmci = (...args: string[]) =>
-  start(process.execPath, [...profiled(`vmci-${args[0]}`), vmciBin, ...args]);
+const vmci = (...args: string[]) => vmciFrom(vmciBin, ...args);
+const vmciFrom = (bin: string, ...args: string[]) =>
+  start(process.execPath, [
+    ...profiled(`vmci-${bin === vmciBin ? '' : 'base-'}${args[0]}`),
+    bin,
+    ...args,
+  ]);
 
 /** This file in a child process, in one of its roles (below). */
 const role = (name: string, ...args: string[]) =>
@@ -208,14 +219,25 @@ async function socatTransfer(): Promise<{ seconds: number }> {
  */
 async function vmciTransfer(
   bufferSize?: number,
+  bin = vmciBin,
 ): Promise<{ seconds: number; transferSeconds: number }> {
   freshDestination();
   const port = nextPort++;
   const sized = bufferSize === undefined ? [] : ['--buffer-size', String(bufferSize)];
-  const receiver = vmci('recv', ...sized, '--dir', dstDir, '--json', '--no-progress', String(port));
+  const receiver = vmciFrom(
+    bin,
+    'recv',
+    ...sized,
+    '--dir',
+    dstDir,
+    '--json',
+    '--no-progress',
+    String(port),
+  );
   await waitFor(receiver, /listening on vsock/);
   const began = performance.now();
-  const sender = vmci(
+  const sender = vmciFrom(
+    bin,
     'send',
     ...sized,
     '--json',
@@ -243,6 +265,7 @@ async function fileTransfer() {
   const ours: number[] = [];
   const oursTransfer: number[] = [];
   const sized: Record<number, number[]> = {};
+  const baseTransfer: Record<string, number[]> = {};
   try {
     for (let rep = 0; rep < config.reps; rep++) {
       const s = await socatTransfer();
@@ -253,6 +276,14 @@ async function fileTransfer() {
       console.log(
         `  run ${rep + 1} file ${config.fileBytes / MiB} MiB: socat ${s.seconds.toFixed(2)} s, vmci ${v.seconds.toFixed(2)} s (transfer ${v.transferSeconds.toFixed(2)} s)`,
       );
+      for (const bin of config.transferBaseBins) {
+        const name = path.basename(path.dirname(bin));
+        const b = await vmciTransfer(undefined, bin);
+        baseTransfer[name] = [...(baseTransfer[name] ?? []), b.transferSeconds];
+        console.log(
+          `  run ${rep + 1} file ${config.fileBytes / MiB} MiB: vmci ${name} ${b.seconds.toFixed(2)} s (transfer ${b.transferSeconds.toFixed(2)} s)`,
+        );
+      }
       for (const size of config.transferBufferSizes) {
         const t = await vmciTransfer(size);
         sized[size] = [...(sized[size] ?? []), t.transferSeconds];
@@ -270,6 +301,10 @@ async function fileTransfer() {
     socatMBps: round(mbps(median(socat)), 1),
     vmciMBps: round(mbps(median(ours)), 1),
     vmciTransferMBps: round(mbps(median(oursTransfer)), 1),
+    /** BENCH_VMCI_BASE bundle (directory name) → transfer MB/s (as vmciTransferMBps). */
+    baseTransferMBps: Object.fromEntries(
+      Object.entries(baseTransfer).map(([name, runs]) => [name, round(mbps(median(runs)), 1)]),
+    ) as Record<string, number>,
     /** `--buffer-size` → transfer MB/s (as vmciTransferMBps). */
     vmciTransferMBpsAtBufferSize: Object.fromEntries(
       Object.entries(sized).map(([size, runs]) => [size, round(mbps(median(runs)), 1)]),
@@ -278,6 +313,9 @@ async function fileTransfer() {
       socatSeconds: socat.map((v) => round(v, 3)),
       vmciSeconds: ours.map((v) => round(v, 3)),
       vmciTransferSeconds: oursTransfer.map((v) => round(v, 3)),
+      baseTransferSeconds: Object.fromEntries(
+        Object.entries(baseTransfer).map(([name, runs]) => [name, runs.map((v) => round(v, 3))]),
+      ),
     },
   };
 }
@@ -662,6 +700,11 @@ function printTables(
           ],
           ...Object.entries(transfer.vmciTransferMBpsAtBufferSize).map(([size, value]) => [
             `  the same, --buffer-size ${size}`,
+            value.toFixed(1),
+            formatRatio(value / transfer.socatMBps),
+          ]),
+          ...Object.entries(transfer.baseTransferMBps).map(([name, value]) => [
+            `  the same, bundle ${name} (BENCH_VMCI_BASE)`,
             value.toFixed(1),
             formatRatio(value / transfer.socatMBps),
           ]),

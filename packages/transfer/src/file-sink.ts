@@ -99,6 +99,29 @@ function storageError(name: string, dir: string, error: unknown): TransferError 
   });
 }
 
+/**
+ * Bytes a {@link FileSink} holds for the disk before `write()` makes its caller wait: a few of the
+ * socket's chunks per system call, the connection kept busy while the disk writes.
+ */
+export const MAX_UNWRITTEN_BYTES = 8 * 1024 * 1024;
+/** Chunks per `writev` (Linux takes at most 1024, IOV_MAX). */
+const MAX_CHUNKS_PER_WRITE = 1024;
+
+/** Writes all of `chunks` (`bytes` in all), in one `writev` unless the disk takes less. */
+async function writeAll(handle: fs.FileHandle, chunks: Buffer[], bytes: number): Promise<void> {
+  const { bytesWritten } = await handle.writev(chunks);
+  if (bytesWritten === bytes) return;
+  // A short write (rare on a regular file): the rest one write at a time, as before.
+  const rest = Buffer.concat(chunks).subarray(bytesWritten);
+  let offset = 0;
+  while (offset < rest.length) {
+    const written = await handle.write(rest, offset, rest.length - offset);
+    if (written.bytesWritten === 0)
+      throw new TransferError('EIO', 'the disk accepted no more bytes (a write wrote nothing)');
+    offset += written.bytesWritten;
+  }
+}
+
 /** Filesystems without hard links (some FUSE and network ones) answer link() with these. */
 const noHardLinks = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV', 'EMLINK']);
 
@@ -112,6 +135,16 @@ export class FileSink {
   private readonly hash: Hash = createHash('sha256');
   private written = 0;
   private settled = false;
+  /** Chunks hashed and counted but not yet handed to the disk, in order. */
+  private readonly unwritten: Buffer[] = [];
+  /** Bytes in `unwritten` and in the write under way. */
+  private unwrittenBytes = 0;
+  /** The write-behind loop, while it runs. */
+  private writing: Promise<void> | undefined;
+  /** The first write error (later writes are not tried). */
+  private failure: { error: TransferError } | undefined;
+  /** Callers of `write()` waiting for the queue to shrink. */
+  private readonly onBatch: (() => void)[] = [];
 
   private constructor(
     private readonly options: FileSinkOptions,
@@ -155,25 +188,80 @@ export class FileSink {
     return this.written;
   }
 
-  /** Appends `chunk`; refuses to go past the announced size. */
+  /**
+   * Appends `chunk` (refusing to go past the announced size). It is hashed at once and written
+   * behind the caller's back, many chunks per system call; this resolves at once while less than
+   * {@link MAX_UNWRITTEN_BYTES} wait for the disk, else once a batch was written — so a slow disk
+   * slows the sender down instead of filling memory. A failed write is thrown by the next
+   * `write()` or by `commit()`. The caller must not change `chunk` afterwards.
+   */
   async write(chunk: Buffer): Promise<void> {
-    const handle = this.openHandle();
+    await this.append(chunk);
+  }
+
+  /**
+   * {@link write} without a promise while there is room: returns undefined when the caller may
+   * go on at once, else a promise of the room (the hot path of a receiver takes no detour through
+   * the microtask queue per chunk). Throws as `write()` rejects.
+   */
+  append(chunk: Buffer): Promise<void> | undefined {
+    this.openHandle();
+    this.throwIfFailed();
     if (this.written + chunk.length > this.options.size)
       throw new TransferError(
         transferErrorCodes.badFrame,
         `more data than the announced ${this.options.size} bytes for ${quoteName(this.options.name)}`,
       );
+    if (chunk.length === 0) return undefined;
     this.hash.update(chunk);
-    let offset = 0;
+    this.written += chunk.length;
+    this.unwritten.push(chunk);
+    this.unwrittenBytes += chunk.length;
+    this.writing ??= this.writeBehind();
+    return this.unwrittenBytes > MAX_UNWRITTEN_BYTES ? this.room() : undefined;
+  }
+
+  /** Resolves once at most {@link MAX_UNWRITTEN_BYTES} wait for the disk; rejects on a failed write. */
+  private async room(): Promise<void> {
+    while (this.unwrittenBytes > MAX_UNWRITTEN_BYTES) {
+      await this.batchWritten();
+      this.throwIfFailed();
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+
+  /** Resolves once everything handed to `write()` is on disk; throws its write error, if any. */
+  private async flushed(): Promise<void> {
+    await this.writing;
+    this.throwIfFailed();
+  }
+
+  /** Resolves after the next batch was written (or failed). */
+  private batchWritten(): Promise<void> {
+    return new Promise((resolve) => this.onBatch.push(resolve));
+  }
+
+  /** Writes the queued chunks in order, up to {@link MAX_CHUNKS_PER_WRITE} per call, until none is left. */
+  private async writeBehind(): Promise<void> {
+    const handle = this.openHandle();
     try {
-      while (offset < chunk.length) {
-        const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
-        offset += bytesWritten;
+      while (this.unwritten.length > 0) {
+        const batch = this.unwritten.splice(0, MAX_CHUNKS_PER_WRITE);
+        const bytes = batch.reduce((sum, chunk) => sum + chunk.length, 0);
+        await writeAll(handle, batch, bytes);
+        this.unwrittenBytes -= bytes;
+        for (const resolve of this.onBatch.splice(0)) resolve();
       }
     } catch (error) {
-      throw storageError(this.options.name, this.options.dir, error);
+      this.failure = { error: storageError(this.options.name, this.options.dir, error) };
+      this.unwritten.length = 0;
+      for (const resolve of this.onBatch.splice(0)) resolve();
+    } finally {
+      this.writing = undefined;
     }
-    this.written += chunk.length;
   }
 
   /**
@@ -183,6 +271,7 @@ export class FileSink {
    */
   async commit(expectedSha256: Buffer): Promise<StoredFile> {
     try {
+      await this.flushed();
       const handle = this.openHandle();
       const { name, size, dir } = this.options;
       if (this.written !== size)
@@ -215,6 +304,12 @@ export class FileSink {
     if (this.settled) return;
     this.settled = true;
     const handle = this.handle;
+    // A write still under way ends (or fails) before its file is closed and deleted; nobody
+    // waits for room any more.
+    this.unwritten.length = 0;
+    this.unwrittenBytes = 0;
+    await this.writing;
+    for (const resolve of this.onBatch.splice(0)) resolve();
     this.handle = undefined;
     await handle?.close().catch(() => undefined);
     await unlink(this.tempPath).catch((error: NodeJS.ErrnoException) => {

@@ -3,6 +3,7 @@
  * `vmci send`) in a directory. Each file is written to a hidden temporary file and renamed to its
  * name only once size and SHA-256 match (see file-sink.ts); without `keep` it serves one sender.
  */
+import { finished } from 'node:stream';
 import {
   createServer,
   errorCodeOf,
@@ -273,9 +274,7 @@ class ReceiveSession {
 
   private async receive(): Promise<void> {
     const lost: { error?: Error } = {};
-    for await (const chunk of readUntilClosed(this.socket, lost)) {
-      for (const event of this.decoder.push(chunk)) await this.handle(event);
-    }
+    await this.consume(lost);
     try {
       this.decoder.finish();
     } catch (error) {
@@ -287,7 +286,74 @@ class ReceiveSession {
     }
   }
 
-  private async handle(event: TransferEvent): Promise<void> {
+  /**
+   * Handles the connection's events in order as its data arrives ('data' events: no detour per
+   * chunk through the stream's read queue and the microtask queue). While a step waits (a file
+   * opening, a full disk queue, a reply not yet drained) the socket is paused, so the next chunk
+   * is taken only after the last was handled. Resolves when the input ended or broke (its error
+   * kept in `lost`); rejects with the first error a step throws, without destroying the socket,
+   * so a last reply can still go out.
+   */
+  private consume(lost: { error?: Error }): Promise<void> {
+    const socket = this.socket;
+    return new Promise<void>((resolve, reject) => {
+      const backlog: TransferEvent[] = [];
+      let waiting = false;
+      let paused = false;
+      let inputEnded = false;
+      let done = false;
+      const stop = (error?: unknown) => {
+        if (done) return;
+        done = true;
+        socket.off('data', onData);
+        stopWatching();
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const work = () => {
+        try {
+          for (let event = backlog.shift(); event !== undefined; event = backlog.shift()) {
+            const pending = this.handle(event);
+            if (pending) {
+              waiting = true;
+              paused = true;
+              socket.pause();
+              pending.then(() => {
+                waiting = false;
+                work();
+              }, stop);
+              return;
+            }
+          }
+        } catch (error) {
+          stop(error);
+          return;
+        }
+        if (inputEnded) stop();
+        else if (paused) {
+          paused = false;
+          socket.resume();
+        }
+      };
+      const onData = (chunk: Buffer) => {
+        try {
+          for (const event of this.decoder.push(chunk)) backlog.push(event);
+        } catch (error) {
+          stop(error);
+          return;
+        }
+        if (!waiting) work();
+      };
+      const stopWatching = finished(socket, { writable: false }, (error) => {
+        if (error) lost.error = error;
+        inputEnded = true;
+        if (!waiting) stop();
+      });
+      socket.on('data', onData);
+    });
+  }
+
+  private handle(event: TransferEvent): Promise<void> | undefined {
     switch (event.type) {
       case 'hello':
         this.greeted = true;
@@ -300,13 +366,13 @@ class ReceiveSession {
           current.header.name,
           current.header.size,
         );
-        return;
+        return undefined;
       }
       case 'data': {
         const current = this.expectCurrent(undefined, 'data');
-        await current.sink.write(event.chunk);
+        const room = current.sink.append(event.chunk);
         current.progress.update(current.sink.bytesWritten);
-        return;
+        return room;
       }
       case 'trailer':
         return this.commit(event.sha256);
@@ -316,7 +382,7 @@ class ReceiveSession {
             transferErrorCodes.badFrame,
             `the sender ended the batch without sending ${quoteName(this.current.header.name)}, which it had announced`,
           );
-        return;
+        return undefined;
     }
   }
 
@@ -396,21 +462,5 @@ class ReceiveSession {
 
   private fail(failure: Omit<ReceiveFailure, keyof Peer>) {
     this.report.failed({ ...failure, ...this.peer });
-  }
-}
-
-/**
- * The socket's chunks with backpressure (the next one is read only after the last was
- * handled); a connection that breaks just ends the iteration, its error kept in `lost`. The
- * socket is not destroyed when the loop stops early, so a last reply can still go out.
- */
-async function* readUntilClosed(
-  socket: VsockSocket,
-  lost: { error?: Error },
-): AsyncGenerator<Buffer> {
-  try {
-    for await (const chunk of socket.iterator({ destroyOnReturn: false })) yield chunk as Buffer;
-  } catch (error) {
-    lost.error = error as Error;
   }
 }

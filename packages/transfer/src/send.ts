@@ -4,8 +4,8 @@
  * SHA-256 matched, file in place). The wire format is in protocol.ts.
  */
 import { createHash } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, type FileHandle, open, stat } from 'node:fs/promises';
 import { connect, errorCodeOf, resolveCid, type Transport, type VsockSocket } from '@vmci/sockets';
 import { TransferError, transferCode, transferErrorCodes } from './errors.js';
 import { fileNameForPath, fileNameProblem, quoteName } from './name.js';
@@ -21,11 +21,21 @@ import {
   finishConnection,
   ReplyReader,
   withTransferBufferSize,
+  writeQueued,
   writeWithBackpressure,
 } from './wire.js';
 
-/** Reads files this many bytes at a time. */
-const READ_CHUNK_BYTES = 256 * 1024;
+/**
+ * Reads files this many bytes at a time, the next read already under way while a chunk is hashed
+ * and written: few, large steps per file (every step costs, most of all under emulation).
+ */
+export const READ_CHUNK_BYTES = 1024 * 1024;
+/**
+ * Bytes the socket may hold unsent (`writableLength`) before the sender waits for a drain. With
+ * the read ahead and the pool's spare buffers, a sender holds at most about this plus three
+ * chunks, whatever the file's size and however slow the receiver.
+ */
+export const MAX_UNSENT_BYTES = 4 * 1024 * 1024;
 
 /** Where {@link sendFiles} sends, what, and what it reports to. */
 export interface SendFilesOptions {
@@ -283,7 +293,11 @@ function unexpectedReply(type: string, name: string): TransferError {
   );
 }
 
-/** Streams exactly `file.size` bytes, hashing as it goes; returns the SHA-256. */
+/**
+ * Streams exactly `file.size` bytes, hashing as it goes; returns the SHA-256. A pipeline: while
+ * one chunk is hashed and handed to the socket, the next is being read (in the thread pool), and
+ * the socket may hold up to {@link MAX_UNSENT_BYTES} before the sender waits for the receiver.
+ */
 async function streamFile(
   socket: VsockSocket,
   replies: ReplyReader,
@@ -293,16 +307,13 @@ async function streamFile(
   const hash = createHash('sha256');
   let sent = 0;
   if (file.size > 0) {
-    const stream = createReadStream(file.path, {
-      start: 0,
-      end: file.size - 1,
-      highWaterMark: READ_CHUNK_BYTES,
-    });
+    let reader: ChunkReader | undefined;
     try {
-      for await (const chunk of stream as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        sent += chunk.length;
-        await writeWithBackpressure(socket, chunk);
+      reader = await ChunkReader.open(file.path, file.size);
+      for (let chunk = await reader.next(); chunk !== undefined; chunk = await reader.next()) {
+        hash.update(chunk.bytes);
+        sent += chunk.bytes.length;
+        await writeQueued(socket, chunk.bytes, MAX_UNSENT_BYTES, chunk.release);
         progress.update(sent);
         // The receiver gave up on this file (disk full, …): stop sending into the void.
         const early = replies.takeQueuedFailure();
@@ -317,7 +328,7 @@ async function streamFile(
       // unreadable after it was checked: name it rather than pass on Node's bare message.
       throw readError(file.path, error);
     } finally {
-      stream.destroy();
+      await reader?.close();
     }
   }
   if (sent !== file.size)
@@ -326,4 +337,73 @@ async function streamFile(
       `${quoteName(file.path)} shrank from ${file.size} to ${sent} bytes while it was being sent: nothing was stored; send it again once nothing writes to it`,
     );
   return hash.digest();
+}
+
+/** A chunk of a file and how to give its buffer back once the socket is done with it. */
+interface FileChunk {
+  readonly bytes: Buffer;
+  readonly release: () => void;
+}
+
+/**
+ * Reads the first `size` bytes of a file in {@link READ_CHUNK_BYTES} chunks, one read ahead,
+ * into a few reused buffers. Ends early (a short count) when the file shrank; bytes past `size`
+ * (a file that grew) are not read.
+ */
+class ChunkReader {
+  private readonly spare: Buffer[] = [];
+  private offset = 0;
+  private ahead: Promise<FileChunk | undefined> | undefined;
+  private ended = false;
+
+  private constructor(
+    private readonly handle: FileHandle,
+    private readonly size: number,
+  ) {
+    this.ahead = this.read();
+  }
+
+  static async open(path: string, size: number): Promise<ChunkReader> {
+    return new ChunkReader(await open(path, 'r'), size);
+  }
+
+  /** The next chunk (the one after it is read meanwhile), or undefined at the end. */
+  async next(): Promise<FileChunk | undefined> {
+    const chunk = await this.ahead;
+    this.ahead = chunk === undefined ? undefined : this.read();
+    return chunk;
+  }
+
+  /** Waits for a read still under way (its result is dropped), then closes the file. */
+  async close(): Promise<void> {
+    this.ended = true;
+    await this.ahead?.catch(() => undefined);
+    this.ahead = undefined;
+    await this.handle.close().catch(() => undefined);
+  }
+
+  private async read(): Promise<FileChunk | undefined> {
+    const length = Math.min(READ_CHUNK_BYTES, this.size - this.offset);
+    if (length <= 0 || this.ended) return undefined;
+    const buffer = this.spare.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
+    let filled = 0;
+    while (filled < length) {
+      const { bytesRead } = await this.handle.read(
+        buffer,
+        filled,
+        length - filled,
+        this.offset + filled,
+      );
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    this.offset += filled;
+    if (filled < length) this.ended = true;
+    if (filled === 0) return undefined;
+    // Back into the pool once the socket has taken the bytes; at most a few ever exist.
+    const release = () => {
+      if (this.spare.length < 2) this.spare.push(buffer);
+    };
+    return { bytes: buffer.subarray(0, filled), release };
+  }
 }

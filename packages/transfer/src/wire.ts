@@ -58,8 +58,26 @@ function connectionClosed(cause?: Error): TransferError {
  * disk never piles a file up in memory. Rejects when the connection closes first.
  */
 export function writeWithBackpressure(socket: VsockSocket, chunk: Buffer): Promise<void> {
+  return writeQueued(socket, chunk, 0);
+}
+
+/**
+ * Writes `chunk` and resolves at once while the socket holds at most `maxUnsent` bytes it has not
+ * passed on yet; past that, once it drained. So a sender keeps the socket busy (the next chunk is
+ * queued while this one goes out) and still never holds more than about `maxUnsent` bytes.
+ * `onWritten` runs once the socket is done with `chunk` (its buffer may then be reused), also
+ * when the write failed. Rejects when the connection closes first.
+ */
+export function writeQueued(
+  socket: VsockSocket,
+  chunk: Buffer,
+  maxUnsent: number,
+  onWritten?: () => void,
+): Promise<void> {
   if (socket.destroyed || !socket.writable) return Promise.reject(connectionClosed());
-  if (socket.write(chunk)) return Promise.resolve();
+  const fits = socket.write(chunk, onWritten && (() => onWritten()));
+  if (fits || !socket.writableNeedDrain || socket.writableLength <= maxUnsent)
+    return Promise.resolve();
   return new Promise((resolve, reject) => {
     const settle = (error?: Error) => {
       socket.off('drain', onDrain);
