@@ -6,7 +6,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@vmci/sockets';
-import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import {
   closed,
@@ -20,9 +19,8 @@ import {
 } from './helpers/proxy.js';
 
 describe('vmci proxy limits and failures', () => {
-  const hv = useHypervisor();
   const fixture = useProxyFixture();
-  const { proxy } = fixture;
+  const { hv, proxy } = fixture;
 
   /** Sends a line and waits for it to come back (so the relay is up). */
   async function roundTrip(socket: import('node:stream').Duplex, text: string): Promise<string> {

@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { connect } from '@vmci/sockets';
-import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import {
   closed,
@@ -24,9 +23,8 @@ import {
 } from './helpers/proxy.js';
 
 describe('vmci proxy relays', () => {
-  const hv = useHypervisor();
   const fixture = useProxyFixture();
-  const { proxy } = fixture;
+  const { hv, proxy } = fixture;
 
   /** A service that sends `download` while hashing what it receives (`hash` resolves at its end). */
   function hashingService(download: Buffer) {

@@ -2,7 +2,6 @@
  * `allowFrom`: which clients may use the proxy (by VM on vsock, by address on TCP).
  */
 import { connect } from '@vmci/sockets';
-import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import { parseEndpoint } from '../src/endpoint.js';
 import { parseSourceFilter } from '../src/source-filter.js';
@@ -16,8 +15,8 @@ import {
 } from './helpers/proxy.js';
 
 describe('proxy allowFrom', () => {
-  const hv = useHypervisor();
   const fixture = useProxyFixture();
+  const { hv } = fixture;
 
   it('serves only the VMs named on a vsock listener, refusing the others with reason source', async () => {
     const web = hv().addVM({ cid: 3 });

@@ -8,6 +8,8 @@ import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { createServer as createVsockServer, type Transport } from '@vmci/sockets';
+import type { Hypervisor } from '@vmci/testkit';
+import { useHypervisor } from '@vmci/testkit/vitest';
 import { useCleanups } from '../../../../test/helpers/cleanups.js';
 import { EventLog } from '../../../../test/helpers/event-log.js';
 import { netService, vsockService as vsockServiceOn } from '../../../../test/helpers/sockets.js';
@@ -60,13 +62,16 @@ export async function staleUnixSocket(path: string): Promise<void> {
 }
 
 /**
- * Per-test proxies, services and temporary directories, closed after each test (before the
- * hypervisor's leak check: call it after `useHypervisor()`).
+ * The proxy tests' setup: a testkit hypervisor per test (`hv()`), and proxies, services and
+ * temporary directories closed after each test, before the hypervisor's leak check.
  */
 export function useProxyFixture() {
+  // The hypervisor's afterEach is registered first, so its leak check runs after the cleanups.
+  const hv: () => Hypervisor = useHypervisor();
   const cleanups = useCleanups('vmci-proxy-');
   const { closeAfter } = cleanups;
   return {
+    hv,
     ...cleanups,
     /** Starts a proxy that records its events; closed after the test. */
     async proxy(
