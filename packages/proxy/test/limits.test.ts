@@ -48,6 +48,7 @@ describe('vmci proxy limits and failures', () => {
     expect(await log.waitFor('refused', { id: 3 })).toMatchObject({
       reason: 'limit',
       to: 'vsock:3:5000',
+      message: '2 connections are open, the most allowed (maxConnections)',
     });
 
     first.destroy();

@@ -35,6 +35,7 @@ describe('proxy allowFrom', () => {
     expect(await log.waitFor('refused')).toMatchObject({
       reason: 'source',
       from: expect.stringMatching(/^vsock:3:/),
+      message: expect.stringMatching(/ may not use this proxy \(not matched by allowFrom\)$/),
     });
 
     const allowed = await connect({ cid: 'host', port, transport: db.transport });
