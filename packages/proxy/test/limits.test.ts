@@ -37,7 +37,6 @@ describe('vmci proxy limits and failures', () => {
     const { port, log } = await proxy({
       ...tcpToVm3,
       maxConnections: 2,
-      transport: hv().host.transport,
     });
     const first = await tcpClient(port);
     const second = await tcpClient(port);
@@ -67,7 +66,6 @@ describe('vmci proxy limits and failures', () => {
       // Long enough that a loaded machine's pause before the ping is not mistaken for idleness;
       // the logged reason, not a clock reading, shows which limit closed it.
       idleTimeoutMs: 1000,
-      transport: hv().host.transport,
     });
     const client = await tcpClient(port);
     expect(await roundTrip(client, 'ping')).toBe('ping');
@@ -125,7 +123,6 @@ describe('vmci proxy limits and failures', () => {
       from: 'vsock:0',
       to: `tcp:127.0.0.1:${deadPort}`,
       allow: [`tcp:127.0.0.1:${deadPort}`],
-      transport: hv().host.transport,
     });
     const socket = await connect({ cid: 'host', port, transport: vm.transport });
     socket.on('error', () => {});
@@ -139,7 +136,6 @@ describe('vmci proxy limits and failures', () => {
     const { port, log } = await proxy({
       ...tcpToVm3,
       connectTimeoutMs: 50,
-      transport: hv().host.transport,
     });
     await tcpConnectionTurnedAway(port);
     expect(await log.waitFor('error', { id: 1 })).toMatchObject({ code: 'ETIMEDOUT' });
@@ -151,7 +147,6 @@ describe('vmci proxy limits and failures', () => {
     const { port, log } = await proxy({
       ...tcpToVm3,
       connectTimeoutMs: 10_000,
-      transport: hv().host.transport,
     });
     const client = await tcpClient(port);
     await log.waitFor('accepted', { id: 1 });
@@ -173,7 +168,6 @@ describe('vmci proxy limits and failures', () => {
       from: 'tcp:0',
       to: 'vsock:3:5000',
       allowlistFile: file,
-      transport: hv().host.transport,
     });
     const allowed = await tcpClient(port);
     expect(await roundTrip(allowed, 'in')).toBe('in');

@@ -4,14 +4,10 @@
  * message is checked with the limit itself (limits.test.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { startProxy } from '../src/start-proxy.js';
 import { tcpToVm3, useProxyFixture } from './helpers/proxy.js';
 
 describe('startProxy messages', () => {
-  const fixture = useProxyFixture();
-  const { hv } = fixture;
-  const start = (options: Omit<Parameters<typeof startProxy>[0], 'transport'>) =>
-    startProxy({ ...options, transport: hv().host.transport });
+  const { proxy: start } = useProxyFixture();
 
   it('names a bad limit by its option name', async () => {
     await expect(start({ ...tcpToVm3, maxConnections: 0 })).rejects.toMatchObject({

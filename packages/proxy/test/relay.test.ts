@@ -51,7 +51,6 @@ describe('vmci proxy relays', () => {
       from: 'tcp:127.0.0.1:0',
       to: 'vsock:3:5000',
       allow: ['vsock:3:5000'],
-      transport: hv().host.transport,
     });
     const client = await tcpClient(port);
     const received = await exchange(client, upload);
@@ -76,7 +75,6 @@ describe('vmci proxy relays', () => {
       from: 'vsock:0',
       to: `tcp:127.0.0.1:${service.port}`,
       allow: [`tcp:127.0.0.1:${service.port}`],
-      transport: hv().host.transport,
     });
     const listening = await log.waitFor('listening');
     expect(listening.from).toBe(`vsock:any:${listening.port}`);
@@ -110,7 +108,6 @@ describe('vmci proxy relays', () => {
       from: `unix:${path}`,
       to: 'vsock:3:5000',
       allow: ['vsock:3:5000'],
-      transport: hv().host.transport,
     });
     const client = await unixClient(path);
     const received = await exchange(client, Buffer.from('through a unix socket'));
@@ -127,7 +124,6 @@ describe('vmci proxy relays', () => {
       from: 'vsock:0',
       to: `unix:${path}`,
       allow: [`unix:${path}`],
-      transport: hv().host.transport,
     });
     const socket = await connect({
       cid: 'host',
@@ -163,7 +159,6 @@ describe('vmci proxy relays', () => {
       from: 'vsock:0',
       to: 'vsock:4:7000',
       allow: ['vsock:4:*'],
-      transport: hv().host.transport,
     });
     const socket = await connect({
       cid: 'host',

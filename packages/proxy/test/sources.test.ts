@@ -27,7 +27,6 @@ describe('proxy allowFrom', () => {
       to: 'vsock:2:6000',
       allow: ['vsock:2:6000'],
       allowFrom: ['vsock:4'],
-      transport: hv().host.transport,
     });
     const refused = await connect({ cid: 'host', port, transport: web.transport });
     refused.on('error', () => {});
@@ -49,7 +48,6 @@ describe('proxy allowFrom', () => {
     const outside = await fixture.proxy({
       ...tcpToVm3,
       allowFrom: ['tcp:10.0.0.0/8'],
-      transport: hv().host.transport,
     });
     await tcpConnectionTurnedAway(outside.port);
     expect(await outside.log.waitFor('refused')).toMatchObject({ reason: 'source' });
@@ -57,7 +55,6 @@ describe('proxy allowFrom', () => {
     const inside = await fixture.proxy({
       ...tcpToVm3,
       allowFrom: ['tcp:127.0.0.0/8'],
-      transport: hv().host.transport,
     });
     const client = await tcpClient(inside.port);
     client.end('hello');

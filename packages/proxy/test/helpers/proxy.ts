@@ -73,12 +73,17 @@ export function useProxyFixture() {
   return {
     hv,
     ...cleanups,
-    /** Starts a proxy that records its events; closed after the test. */
+    /**
+     * Starts a proxy that records its events, on the testkit host's transport unless `options`
+     * name another (never the kernel's); closed after the test.
+     */
     async proxy(
       options: ProxyOptions,
     ): Promise<{ proxy: RunningProxy; log: EventLog<ProxyEvent>; port: number }> {
       const log = new EventLog<ProxyEvent>();
-      const running = closeAfter(await startProxy({ ...options, onEvent: log.push }));
+      const running = closeAfter(
+        await startProxy({ transport: hv().host.transport, ...options, onEvent: log.push }),
+      );
       return { proxy: running, log, port: 'port' in running.from ? running.from.port : 0 };
     },
     vsockService: async (...args: Parameters<typeof vsockService>) =>
