@@ -4,23 +4,25 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from '@vmci/sockets';
 import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
+import { useCleanups } from '../../../test/helpers/cleanups.js';
 import {
-  captureIo,
   echo,
+  netService,
   peerGone,
   readAll,
   tcpClient,
   unixClient,
-  useProxyFixture,
-} from '../../proxy/test/helpers/proxy.js';
+  vsockService,
+} from '../../../test/helpers/sockets.js';
 import { main } from '../src/main.js';
-import { waitForText } from './helpers/stream-io.js';
+import { captureIo, waitForText } from './helpers/stream-io.js';
 
 describe('vmci proxy (main)', () => {
   const hv = useHypervisor();
-  const fixture = useProxyFixture();
+  const fixture = useCleanups('vmci-cli-proxy-');
 
   /** Runs `vmci proxy …` until the returned `stop()`; resolves `exit` with the exit code. */
   function runProxy(args: string[]) {
@@ -104,7 +106,7 @@ describe('vmci proxy (main)', () => {
   });
 
   it('exits 1 with vmci: EADDRINUSE when the TCP port is taken', async () => {
-    const taken = await fixture.netService(() => {});
+    const taken = fixture.closeAfter(await netService(() => {}));
     const { io, stderr } = captureIo();
     const args = ['--from', `tcp:${taken.port}`, '--to', 'vsock:3:80', '--allow', 'vsock:3:80'];
     expect(await main(['proxy', ...args], io)).toBe(1);
@@ -116,7 +118,7 @@ describe('vmci proxy (main)', () => {
   });
 
   it('exits 1 with vmci: EADDRINUSE when the vsock port is taken', async () => {
-    await fixture.vsockService(hv().host.transport, 6000, () => {});
+    fixture.closeAfter(await vsockService(createServer, hv().host.transport, 6000, () => {}));
     const { io, stderr } = captureIo();
     const code = await main(
       ['proxy', '--from', 'vsock:6000', '--to', 'tcp:127.0.0.1:80', '--allow', 'tcp:127.0.0.1:80'],
@@ -130,7 +132,7 @@ describe('vmci proxy (main)', () => {
   it('leaves a Unix socket that another process listens on alone (exit 1)', async () => {
     const dir = fixture.tempDir();
     const path = join(dir.path, 'busy.sock');
-    await fixture.netService(() => {}, { path });
+    fixture.closeAfter(await netService(() => {}, { path }));
     const { io, stderr } = captureIo();
     const code = await main(
       ['proxy', '--from', `unix:${path}`, '--to', 'vsock:3:80', '--allow', 'vsock:3:80'],
@@ -146,7 +148,7 @@ describe('vmci proxy (main)', () => {
 
   it('serves until the signal aborts, logging one JSON object per line, then exits 0', async () => {
     const vm = hv().addVM({ cid: 3 });
-    await fixture.vsockService(vm.transport, 5000, echo);
+    fixture.closeAfter(await vsockService(createServer, vm.transport, 5000, echo));
     const proxy = runProxy([
       '--from',
       'tcp:127.0.0.1:0',
@@ -184,7 +186,7 @@ describe('vmci proxy (main)', () => {
 
   it('abort closes open connections and the listener', async () => {
     const vm = hv().addVM({ cid: 3 });
-    await fixture.vsockService(vm.transport, 5000, echo);
+    fixture.closeAfter(await vsockService(createServer, vm.transport, 5000, echo));
     const proxy = runProxy(['--from', 'tcp:0', '--to', 'vsock:3:5000', '--allow', 'vsock:3:*']);
     const { port } = await proxy.log.waitFor('listening');
     const client = await tcpClient(port as number);

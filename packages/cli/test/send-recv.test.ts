@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import { connect, PORT_ANY, type Transport } from '@vmci/sockets';
+import { connect, createServer, PORT_ANY, type Transport } from '@vmci/sockets';
 import { useHypervisor } from '@vmci/testkit/vitest';
 import {
   defaultTransferBufferSize,
@@ -19,16 +19,13 @@ import {
   encodePreamble,
   encodeStored,
   encodeTrailer,
+  ReplyReader,
   receiveFiles,
   sendFiles,
 } from '@vmci/transfer';
 import { afterEach, describe, expect, it } from 'vitest';
-import { vsockService } from '../../proxy/test/helpers/proxy.js';
-import {
-  rawSender as rawSenderIn,
-  receiveWith,
-  useTransferDirs,
-} from '../../transfer/test/helpers/transfer.js';
+import { vsockService } from '../../../test/helpers/sockets.js';
+import { useTransferDirs } from '../../../test/helpers/transfer-dirs.js';
 import { main } from '../src/main.js';
 import { streamIo, waitForText } from './helpers/stream-io.js';
 
@@ -80,7 +77,12 @@ describe('vmci send / recv', () => {
   }
 
   /** A hand-driven sender in VM 3: writes frames from the encoder and reads the replies. */
-  const rawSender = (port: number) => rawSenderIn(hv(), port);
+  async function rawSender(port: number) {
+    const transport = (hv().endpoint(3) ?? hv().addVM({ cid: 3 })).transport;
+    const socket = await connect({ cid: 'host', port, transport, allowHalfOpen: true });
+    socket.on('error', () => {});
+    return { socket, replies: new ReplyReader(socket) };
+  }
 
   it('sends an 8 MiB random file intact: same SHA-256, no temporary file left', async () => {
     const vm = hv().addVM({ cid: 3 });
@@ -236,7 +238,7 @@ describe('vmci send / recv', () => {
 
   /** Serves `handler` on a free host port in place of `vmci recv`; resolves with the port. */
   async function fakeReceiver(handler: (socket: Duplex) => void): Promise<number> {
-    const receiver = await vsockService(hv().host.transport, PORT_ANY, handler);
+    const receiver = await vsockService(createServer, hv().host.transport, PORT_ANY, handler);
     fakeReceivers.push(receiver);
     return receiver.port;
   }
@@ -504,24 +506,22 @@ describe('vmci send / recv', () => {
     const vm = hv().addVM({ cid: 3 });
     const stop = new AbortController();
     const path = sourceFile('huge', randomBytes(16 * MiB));
-    let errors = () => '';
-    const { summary, sent: code } = await receiveWith(
-      { dir, transport: hv().host.transport },
-      {
-        progress: () => ({
-          update: (done) => {
-            if (done > MiB) stop.abort();
-          },
-          finish() {},
-        }),
+    let sender: ReturnType<typeof send> | undefined;
+    const summary = await receiveFiles({
+      dir,
+      transport: hv().host.transport,
+      progress: () => ({
+        update: (done) => {
+          if (done > MiB) stop.abort();
+        },
+        finish() {},
+      }),
+      onListening: ({ port }) => {
+        sender = send([`host:${port}`, path], vm.transport, { signal: stop.signal });
       },
-      (port) => {
-        const sender = send([`host:${port}`, path], vm.transport, { signal: stop.signal });
-        errors = sender.errors;
-        return sender.exit;
-      },
-    );
-    expect(code).toBe(1);
+    });
+    const errors = () => sender?.errors() ?? '';
+    expect(await sender?.exit).toBe(1);
     expect(errors()).toBe(
       'vmci: ERR_VMCI_TRANSFER_INTERRUPTED: vmci send was stopped before the receiver confirmed every file: 0 of 1 stored; the receiver deletes what it got of the file in progress, so send the rest again\n',
     );

@@ -139,13 +139,15 @@ export function findAllowingRule(
 export interface AllowlistOptions {
   /** A file of rules, read now and again whenever it changes. */
   readonly file?: string;
-  /** Rules given directly (`--allow`), fixed for the proxy's life. */
+  /** Rules given directly (`allow`), fixed for the proxy's life. */
   readonly rules?: readonly string[];
+  /** How messages name {@link AllowlistOptions.rules} (default `allow`; the CLI's is `--allow`). */
+  readonly rulesLabel?: string;
 }
 
 /** The rules in force; {@link Allowlist.check} re-reads the file when it has changed. */
 export interface Allowlist {
-  /** Where the rules come from, for messages: `allow.list`, `--allow`, `allow.list and --allow`. */
+  /** Where the rules come from, for messages: `allow.list`, `allow`, `allow.list and allow`. */
   readonly source: string;
   /** Decides for one connection (reads the file again first when it changed). */
   check(target: Endpoint): Promise<AllowDecision>;
@@ -182,8 +184,9 @@ function describeReadError(path: string, error: unknown): string {
  * With neither a file nor rules, everything is denied; the command refuses that earlier.
  */
 export async function loadAllowlist(options: AllowlistOptions): Promise<Allowlist> {
+  const rulesLabel = options.rulesLabel ?? 'allow';
   const fixedRules = (options.rules ?? []).map((text) =>
-    parseAllowRule(text, 'vmci proxy: --allow'),
+    parseAllowRule(text, `vmci proxy: ${rulesLabel}`),
   );
   const path = options.file;
   let state: FileState | undefined;
@@ -197,7 +200,7 @@ export async function loadAllowlist(options: AllowlistOptions): Promise<Allowlis
   }
   const sources = [
     ...(path !== undefined ? [path] : []),
-    ...(fixedRules.length > 0 ? ['--allow'] : []),
+    ...(fixedRules.length > 0 ? [rulesLabel] : []),
   ];
   const source = sources.length > 0 ? sources.join(' and ') : 'no rules';
 

@@ -32,6 +32,7 @@ export {
   type ProxyLogOptions,
 } from './log.js';
 export {
+  type ProxyOptionLabels,
   type ProxyOptions,
   type ProxyTotals,
   type RunningProxy,

@@ -44,7 +44,25 @@ export interface ProxyOptions {
   readonly onEvent?: (event: ProxyEvent) => void;
   /** How long `close()` lets open connections finish (default 1000 ms). */
   readonly closeGraceMs?: number;
+  /**
+   * How error and event messages name the options (default: the option names, e.g.
+   * `maxConnections`). A command line passes its flags: `{ maxConnections: '--max-connections' }`.
+   */
+  readonly optionLabels?: ProxyOptionLabels;
 }
+
+/** The options that messages name, each with how to name it (see {@link ProxyOptions.optionLabels}). */
+export type ProxyOptionLabels = {
+  readonly [K in
+    | 'from'
+    | 'to'
+    | 'allow'
+    | 'allowlistFile'
+    | 'allowFrom'
+    | 'maxConnections'
+    | 'idleTimeoutMs'
+    | 'connectTimeoutMs']?: string;
+};
 
 /** Counts over a proxy's life. */
 export interface ProxyTotals {
@@ -122,31 +140,33 @@ function vsockLocalCid(from: Endpoint, to: Endpoint, transport: Transport | unde
  * ```
  */
 export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
+  const label = (name: keyof ProxyOptionLabels) => options.optionLabels?.[name] ?? name;
   const from =
     typeof options.from === 'string'
-      ? parseEndpoint(options.from, 'listen', 'vmci proxy: --from')
+      ? parseEndpoint(options.from, 'listen', `vmci proxy: ${label('from')}`)
       : options.from;
   const to =
     typeof options.to === 'string'
-      ? parseEndpoint(options.to, 'connect', 'vmci proxy: --to')
+      ? parseEndpoint(options.to, 'connect', `vmci proxy: ${label('to')}`)
       : options.to;
   const target = formatEndpoint(to);
   if (sameEndpoint(from, to, vsockLocalCid(from, to, options.transport)))
     throw invalidArgument(
-      `vmci proxy: --from and --to are both ${target}: it would connect to itself`,
+      `vmci proxy: ${label('from')} and ${label('to')} are both ${target}: it would connect to itself`,
     );
-  const maxConnections = positive('--max-connections', options.maxConnections);
-  const idleTimeoutMs = positive('--idle-timeout', options.idleTimeoutMs);
-  const connectTimeoutMs = positive('--connect-timeout', options.connectTimeoutMs);
+  const maxConnections = positive(label('maxConnections'), options.maxConnections);
+  const idleTimeoutMs = positive(label('idleTimeoutMs'), options.idleTimeoutMs);
+  const connectTimeoutMs = positive(label('connectTimeoutMs'), options.connectTimeoutMs);
   const closeGraceMs = options.closeGraceMs ?? defaultCloseGraceMs;
-  const sources = parseSourceFilter(options.allowFrom ?? [], from);
+  const sources = parseSourceFilter(options.allowFrom ?? [], from, label('allowFrom'));
 
   if ((options.allow ?? []).length === 0 && options.allowlistFile === undefined)
     throw invalidArgument(
-      `vmci proxy: outbound targets are denied by default; allow this one with --allow ${target}, or list allowed targets in a file (one per line) and pass --allowlist FILE`,
+      `vmci proxy: outbound targets are denied by default; allow this one with ${label('allow')} ${target}, or list allowed targets in a file (one per line) and pass ${label('allowlistFile')} FILE`,
     );
   const allowlist: Allowlist = await loadAllowlist({
     rules: options.allow ?? [],
+    rulesLabel: label('allow'),
     ...(options.allowlistFile !== undefined ? { file: options.allowlistFile } : {}),
   });
   const decision = await allowlist.check(to);
@@ -154,7 +174,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     const fix =
       options.allowlistFile !== undefined
         ? `add the line ${target} to ${options.allowlistFile}`
-        : `pass --allow ${target}`;
+        : `pass ${label('allow')} ${target}`;
     throw invalidArgument(
       `vmci proxy: the target ${target} is not allowed: ${decision.reason}; to allow it, ${fix}`,
     );
@@ -265,12 +285,12 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       : open.size >= (maxConnections ?? defaultMaxConnections)
         ? {
             reason: 'limit',
-            message: `${open.size} connections are open, the most allowed (--max-connections)`,
+            message: `${open.size} connections are open, the most allowed (${label('maxConnections')})`,
           }
         : sources && !sources.allows(peer)
           ? {
               reason: 'source',
-              message: `${peer} may not use this proxy (not matched by --allow-from)`,
+              message: `${peer} may not use this proxy (not matched by ${label('allowFrom')})`,
             }
           : undefined;
     if (refusal) {

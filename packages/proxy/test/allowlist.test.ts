@@ -3,7 +3,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useCleanups } from '../../../test/helpers/cleanups.js';
 import {
   formatAllowRule,
   loadAllowlist,
@@ -12,7 +13,6 @@ import {
   ruleAllows,
 } from '../src/allowlist.js';
 import { parseEndpoint } from '../src/endpoint.js';
-import { tempDir } from './helpers/proxy.js';
 
 const target = (text: string) => parseEndpoint(text, 'connect');
 
@@ -89,8 +89,7 @@ describe('ruleAllows', () => {
 });
 
 describe('loadAllowlist', () => {
-  let dir: ReturnType<typeof tempDir> | undefined;
-  afterEach(() => dir?.remove());
+  const { tempDir } = useCleanups('vmci-proxy-');
 
   it('allows by --allow rules without a file', async () => {
     const list = await loadAllowlist({ rules: ['vsock:3:80'] });
@@ -106,7 +105,7 @@ describe('loadAllowlist', () => {
   });
 
   it('re-reads the file when it changes, so removing a line revokes access', async () => {
-    dir = tempDir();
+    const dir = tempDir();
     const file = join(dir.path, 'allow.list');
     writeFileSync(file, 'vsock:3:80\nvsock:3:81\n');
     const list = await loadAllowlist({ file });
@@ -119,7 +118,7 @@ describe('loadAllowlist', () => {
   });
 
   it('denies everything while the file is broken (fail closed), and recovers', async () => {
-    dir = tempDir();
+    const dir = tempDir();
     const file = join(dir.path, 'allow.list');
     writeFileSync(file, 'vsock:3:80\n');
     const list = await loadAllowlist({ file });

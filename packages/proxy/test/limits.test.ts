@@ -6,7 +6,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect } from '@vmci/sockets';
-import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import {
   closed,
@@ -20,9 +19,8 @@ import {
 } from './helpers/proxy.js';
 
 describe('vmci proxy limits and failures', () => {
-  const hv = useHypervisor();
   const fixture = useProxyFixture();
-  const { proxy } = fixture;
+  const { hv, proxy } = fixture;
 
   /** Sends a line and waits for it to come back (so the relay is up). */
   async function roundTrip(socket: import('node:stream').Duplex, text: string): Promise<string> {
@@ -39,7 +37,6 @@ describe('vmci proxy limits and failures', () => {
     const { port, log } = await proxy({
       ...tcpToVm3,
       maxConnections: 2,
-      transport: hv().host.transport,
     });
     const first = await tcpClient(port);
     const second = await tcpClient(port);
@@ -50,6 +47,7 @@ describe('vmci proxy limits and failures', () => {
     expect(await log.waitFor('refused', { id: 3 })).toMatchObject({
       reason: 'limit',
       to: 'vsock:3:5000',
+      message: '2 connections are open, the most allowed (maxConnections)',
     });
 
     first.destroy();
@@ -68,7 +66,6 @@ describe('vmci proxy limits and failures', () => {
       // Long enough that a loaded machine's pause before the ping is not mistaken for idleness;
       // the logged reason, not a clock reading, shows which limit closed it.
       idleTimeoutMs: 1000,
-      transport: hv().host.transport,
     });
     const client = await tcpClient(port);
     expect(await roundTrip(client, 'ping')).toBe('ping');
@@ -126,7 +123,6 @@ describe('vmci proxy limits and failures', () => {
       from: 'vsock:0',
       to: `tcp:127.0.0.1:${deadPort}`,
       allow: [`tcp:127.0.0.1:${deadPort}`],
-      transport: hv().host.transport,
     });
     const socket = await connect({ cid: 'host', port, transport: vm.transport });
     socket.on('error', () => {});
@@ -140,7 +136,6 @@ describe('vmci proxy limits and failures', () => {
     const { port, log } = await proxy({
       ...tcpToVm3,
       connectTimeoutMs: 50,
-      transport: hv().host.transport,
     });
     await tcpConnectionTurnedAway(port);
     expect(await log.waitFor('error', { id: 1 })).toMatchObject({ code: 'ETIMEDOUT' });
@@ -152,7 +147,6 @@ describe('vmci proxy limits and failures', () => {
     const { port, log } = await proxy({
       ...tcpToVm3,
       connectTimeoutMs: 10_000,
-      transport: hv().host.transport,
     });
     const client = await tcpClient(port);
     await log.waitFor('accepted', { id: 1 });
@@ -174,7 +168,6 @@ describe('vmci proxy limits and failures', () => {
       from: 'tcp:0',
       to: 'vsock:3:5000',
       allowlistFile: file,
-      transport: hv().host.transport,
     });
     const allowed = await tcpClient(port);
     expect(await roundTrip(allowed, 'in')).toBe('in');

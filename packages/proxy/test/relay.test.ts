@@ -7,7 +7,6 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { connect } from '@vmci/sockets';
-import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import {
   closed,
@@ -24,9 +23,8 @@ import {
 } from './helpers/proxy.js';
 
 describe('vmci proxy relays', () => {
-  const hv = useHypervisor();
   const fixture = useProxyFixture();
-  const { proxy } = fixture;
+  const { hv, proxy } = fixture;
 
   /** A service that sends `download` while hashing what it receives (`hash` resolves at its end). */
   function hashingService(download: Buffer) {
@@ -53,7 +51,6 @@ describe('vmci proxy relays', () => {
       from: 'tcp:127.0.0.1:0',
       to: 'vsock:3:5000',
       allow: ['vsock:3:5000'],
-      transport: hv().host.transport,
     });
     const client = await tcpClient(port);
     const received = await exchange(client, upload);
@@ -78,7 +75,6 @@ describe('vmci proxy relays', () => {
       from: 'vsock:0',
       to: `tcp:127.0.0.1:${service.port}`,
       allow: [`tcp:127.0.0.1:${service.port}`],
-      transport: hv().host.transport,
     });
     const listening = await log.waitFor('listening');
     expect(listening.from).toBe(`vsock:any:${listening.port}`);
@@ -112,7 +108,6 @@ describe('vmci proxy relays', () => {
       from: `unix:${path}`,
       to: 'vsock:3:5000',
       allow: ['vsock:3:5000'],
-      transport: hv().host.transport,
     });
     const client = await unixClient(path);
     const received = await exchange(client, Buffer.from('through a unix socket'));
@@ -129,7 +124,6 @@ describe('vmci proxy relays', () => {
       from: 'vsock:0',
       to: `unix:${path}`,
       allow: [`unix:${path}`],
-      transport: hv().host.transport,
     });
     const socket = await connect({
       cid: 'host',
@@ -165,7 +159,6 @@ describe('vmci proxy relays', () => {
       from: 'vsock:0',
       to: 'vsock:4:7000',
       allow: ['vsock:4:*'],
-      transport: hv().host.transport,
     });
     const socket = await connect({
       cid: 'host',

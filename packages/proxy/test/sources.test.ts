@@ -2,7 +2,6 @@
  * `allowFrom`: which clients may use the proxy (by VM on vsock, by address on TCP).
  */
 import { connect } from '@vmci/sockets';
-import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import { parseEndpoint } from '../src/endpoint.js';
 import { parseSourceFilter } from '../src/source-filter.js';
@@ -16,8 +15,8 @@ import {
 } from './helpers/proxy.js';
 
 describe('proxy allowFrom', () => {
-  const hv = useHypervisor();
   const fixture = useProxyFixture();
+  const { hv } = fixture;
 
   it('serves only the VMs named on a vsock listener, refusing the others with reason source', async () => {
     const web = hv().addVM({ cid: 3 });
@@ -28,7 +27,6 @@ describe('proxy allowFrom', () => {
       to: 'vsock:2:6000',
       allow: ['vsock:2:6000'],
       allowFrom: ['vsock:4'],
-      transport: hv().host.transport,
     });
     const refused = await connect({ cid: 'host', port, transport: web.transport });
     refused.on('error', () => {});
@@ -36,6 +34,7 @@ describe('proxy allowFrom', () => {
     expect(await log.waitFor('refused')).toMatchObject({
       reason: 'source',
       from: expect.stringMatching(/^vsock:3:/),
+      message: expect.stringMatching(/ may not use this proxy \(not matched by allowFrom\)$/),
     });
 
     const allowed = await connect({ cid: 'host', port, transport: db.transport });
@@ -49,7 +48,6 @@ describe('proxy allowFrom', () => {
     const outside = await fixture.proxy({
       ...tcpToVm3,
       allowFrom: ['tcp:10.0.0.0/8'],
-      transport: hv().host.transport,
     });
     await tcpConnectionTurnedAway(outside.port);
     expect(await outside.log.waitFor('refused')).toMatchObject({ reason: 'source' });
@@ -57,7 +55,6 @@ describe('proxy allowFrom', () => {
     const inside = await fixture.proxy({
       ...tcpToVm3,
       allowFrom: ['tcp:127.0.0.0/8'],
-      transport: hv().host.transport,
     });
     const client = await tcpClient(inside.port);
     client.end('hello');

@@ -9,7 +9,7 @@ import type { VsockSocket } from '@vmci/sockets';
 import { useHypervisor } from '@vmci/testkit/vitest';
 import { describe, expect, it } from 'vitest';
 import { encodeDataStart, encodeFileHeader, encodePreamble } from '../src/protocol.js';
-import { receiveFiles } from '../src/receive.js';
+import { type ReceiveSummary, receiveFiles } from '../src/receive.js';
 import { sendFiles } from '../src/send.js';
 import { rawSender, receiveWith, useTransferDirs } from './helpers/transfer.js';
 
@@ -19,6 +19,21 @@ let dir: string;
 const { sourceFile, listing, partialFileAppears } = useTransferDirs((receiving) => {
   dir = receiving;
 });
+
+/**
+ * The receiver kept nothing: no file stored, this one failure reported (its message matching),
+ * and nothing left in the receiving directory, not even a partial file.
+ */
+function expectDiscarded(
+  summary: ReceiveSummary,
+  failure: { name: string; code: string; message: RegExp },
+): void {
+  expect(summary.stored).toEqual([]);
+  expect(summary.failed).toEqual([
+    expect.objectContaining({ ...failure, message: expect.stringMatching(failure.message) }),
+  ]);
+  expect(listing()).toEqual([]);
+}
 
 describe('sendFiles / receiveFiles', () => {
   const hv = useHypervisor();
@@ -166,17 +181,11 @@ describe('sendFiles / receiveFiles', () => {
       await partialFileAppears();
       socket.destroy();
     });
-    expect(summary.stored).toEqual([]);
-    expect(summary.failed).toEqual([
-      expect.objectContaining({
-        name: 'x.bin',
-        code: 'ERR_VMCI_TRANSFER_TRUNCATED',
-        message: expect.stringMatching(
-          /^the sender disconnected after \d+ of 1048576 bytes of 'x\.bin'/,
-        ),
-      }),
-    ]);
-    expect(listing()).toEqual([]);
+    expectDiscarded(summary, {
+      name: 'x.bin',
+      code: 'ERR_VMCI_TRANSFER_TRUNCATED',
+      message: /^the sender disconnected after \d+ of 1048576 bytes of 'x\.bin'/,
+    });
   });
 
   it('drops a sender that stalls mid-file after --idle-timeout, deleting the partial file', async () => {
@@ -199,16 +208,10 @@ describe('sendFiles / receiveFiles', () => {
       // …and then nothing more: the receiver must not wait forever.
     });
     sender?.destroy();
-    expect(summary.stored).toEqual([]);
-    expect(summary.failed).toEqual([
-      expect.objectContaining({
-        name: 'stalled.bin',
-        code: 'ERR_VMCI_TRANSFER_IDLE',
-        message: expect.stringMatching(
-          /sent nothing for 1000 ms: dropped it and deleted the partial file/,
-        ),
-      }),
-    ]);
-    expect(listing()).toEqual([]);
+    expectDiscarded(summary, {
+      name: 'stalled.bin',
+      code: 'ERR_VMCI_TRANSFER_IDLE',
+      message: /sent nothing for 1000 ms: dropped it and deleted the partial file/,
+    });
   });
 });

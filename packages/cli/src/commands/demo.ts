@@ -5,6 +5,7 @@
  */
 import { once } from 'node:events';
 import http from 'node:http';
+import { text as readText } from 'node:stream/consumers';
 import {
   connect,
   createServer,
@@ -28,11 +29,8 @@ async function echoOnce(
   text: string,
 ): Promise<string> {
   const socket = await connect({ cid, port, transport });
-  socket.setEncoding('utf8');
   socket.end(text);
-  let reply = '';
-  for await (const chunk of socket) reply += chunk;
-  return reply;
+  return readText(socket);
 }
 
 export interface DemoOptions {
@@ -79,18 +77,10 @@ export async function runDemo(io: CliIo, options: DemoOptions = {}): Promise<num
   await once(vsockApi, 'listening');
   const apiPort = vsockApi.address()?.port ?? 8080;
   const agent = new VsockAgent({ cid: serverCid, port: apiPort, transport: client });
-  const body = await new Promise<string>((resolve, reject) => {
-    http
-      .get({ agent, host: 'agent.local', path: '/status' }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve(`${res.statusCode} ${text}`));
-      })
-      .on('error', reject);
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    http.get({ agent, host: 'agent.local', path: '/status' }, resolve).on('error', reject);
   });
+  const body = `${res.statusCode} ${await readText(res)}`;
   say(
     `\n2. HTTP over vsock: ${kernel ? 'this kernel' : 'host'} serves http.Server on port ${apiPort}`,
   );

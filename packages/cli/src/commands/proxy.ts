@@ -10,6 +10,7 @@ import {
   createProxyLog,
   ProxyError,
   type ProxyLogFormat,
+  type ProxyOptionLabels,
   type ProxyOptions,
   parseEndpoint,
   startProxy,
@@ -35,6 +36,18 @@ function logFormat(parsed: ParsedCommand): ProxyLogFormat {
   return format;
 }
 
+/** The library's options as this command's flags, so its messages name what the user typed. */
+const optionFlags: ProxyOptionLabels = {
+  from: '--from',
+  to: '--to',
+  allow: '--allow',
+  allowlistFile: '--allowlist',
+  allowFrom: '--allow-from',
+  maxConnections: '--max-connections',
+  idleTimeoutMs: '--idle-timeout',
+  connectTimeoutMs: '--connect-timeout',
+};
+
 /** The proxy's options from the command line (throws {@link UsageError} for bad values). */
 export function proxyOptionsFromArgs(
   parsed: ParsedCommand,
@@ -49,6 +62,7 @@ export function proxyOptionsFromArgs(
     to: required(parsed, 'to'),
     allow: listOption(parsed, 'allow'),
     allowFrom: listOption(parsed, 'allow-from'),
+    optionLabels: optionFlags,
     ...(allowlistFile !== undefined ? { allowlistFile } : {}),
     ...(maxConnections !== undefined ? { maxConnections } : {}),
     ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),

@@ -18,7 +18,7 @@ import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { exchange, tcpClient, unixClient } from '../../../proxy/test/helpers/proxy.js';
+import { exchange, tcpClient, unixClient } from '../../../../test/helpers/sockets.js';
 import {
   exited,
   killLeftovers,

@@ -1,14 +1,10 @@
 /**
- * Test helpers for both ends of a transfer on the testkit's virtual hypervisor; the CLI's
- * `vmci send` / `vmci recv` tests use them too.
+ * Test helpers for both ends of a transfer on the testkit's virtual hypervisor. The directories a
+ * transfer reads and writes come from the repository's test/helpers (the CLI's tests use them
+ * too) and are re-exported here.
  */
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connect, type Transport, type VsockSocket } from '@vmci/sockets';
 import type { Hypervisor } from '@vmci/testkit';
-import { afterEach, beforeEach } from 'vitest';
-import { waitForText } from '../../../../test/helpers/wait-for-text.js';
 import { type ReceiveFilesOptions, type ReceiveSummary, receiveFiles } from '../../src/receive.js';
 import { ReplyReader } from '../../src/wire.js';
 
@@ -48,33 +44,4 @@ export async function rawSender(
   return { socket, replies: new ReplyReader(socket) };
 }
 
-/**
- * A receiving and a sending directory per test (removed after it); `onCreated` gets both. Returns
- * helpers to put a file in the sending directory and to look at the receiving one.
- */
-export function useTransferDirs(onCreated: (receivingDir: string, sendingDir: string) => void) {
-  let dir = '';
-  let sourceDir = '';
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'vmci-recv-'));
-    sourceDir = mkdtempSync(join(tmpdir(), 'vmci-send-'));
-    onCreated(dir, sourceDir);
-  });
-  afterEach(() => {
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(sourceDir, { recursive: true, force: true });
-  });
-  /** What is in the receiving directory (temporary files included). */
-  const listing = () => readdirSync(dir).sort();
-  return {
-    /** Writes a file to send; returns its path. */
-    sourceFile(name: string, content: Buffer | string): string {
-      const path = join(sourceDir, name);
-      writeFileSync(path, content);
-      return path;
-    },
-    listing,
-    /** Resolves once the receiver has created its temporary file (it is writing data). */
-    partialFileAppears: () => waitForText(() => listing().join('\n'), '.vmci-partial-'),
-  };
-}
+export { useTransferDirs } from '../../../../test/helpers/transfer-dirs.js';
