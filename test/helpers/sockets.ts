@@ -11,15 +11,17 @@ import {
   type Socket,
 } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { finished } from 'node:stream/promises';
 
-/** Everything the socket sends until it ends (its own side stays open: no async iterator). */
-export function readAll(socket: Duplex): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-    socket.once('end', () => resolve(Buffer.concat(chunks)));
-    socket.once('error', reject);
-  });
+/**
+ * Everything the socket sends until it ends (its own side stays open: no async iterator). A
+ * socket that closes without ending rejects (ERR_STREAM_PREMATURE_CLOSE) instead of hanging.
+ */
+export async function readAll(socket: Duplex): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  await finished(socket, { writable: false });
+  return Buffer.concat(chunks);
 }
 
 /** Sends `data` and ends our side, while reading everything the peer sends until its end. */
