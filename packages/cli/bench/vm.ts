@@ -464,11 +464,6 @@ async function proxies() {
 }
 
 // --- (d) connection setup and memory ---------------------------------------------------------------
-const transports = {
-  pipe: () => new KernelTransport({ backend: 'pipe' }),
-  poll: () => new KernelTransport({ backend: 'poll' }),
-};
-
 /**
  * BENCH_SETUP_BASE=DIR: a copy of packages/ffi and packages/sockets of another commit under DIR
  * (`DIR/packages/sockets/src/index.ts`); connection setup then also runs A → A and B → B with that
@@ -587,8 +582,8 @@ async function connectionSetup() {
 const memAvailable = () =>
   Number(/^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]) * 1024;
 
-/** Role `hold <pipe|poll|net> <count>`: opens `count` connections (both ends here), reports memory. */
-async function holdRole(kind: 'pipe' | 'poll' | 'net', count: number): Promise<void> {
+/** Role `hold <pipe|poll|net> <count> [base]`: opens `count` connections (both ends here), reports memory. */
+async function holdRole(kind: 'pipe' | 'poll' | 'net', count: number, from: string): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
   const accepted: unknown[] = [];
   const clients: unknown[] = [];
@@ -605,10 +600,11 @@ async function holdRole(kind: 'pipe' | 'poll' | 'net', count: number): Promise<v
       return s;
     };
   } else {
-    const transport = transports[kind]();
-    const server = createServer({ transport }, (s) => accepted.push(s));
+    const lib = await socketsOf(from);
+    const transport = new lib.KernelTransport({ backend: kind });
+    const server = lib.createServer({ transport }, (s) => accepted.push(s));
     listenPort = (await server.listenAsync({ backlog: 1024 })).port;
-    dial = () => connect({ cid: LOOPBACK_CID, port: listenPort, transport });
+    dial = () => lib.connect({ cid: LOOPBACK_CID, port: listenPort, transport });
   }
   gc();
   await sleep(200);
@@ -637,7 +633,19 @@ async function memoryPerConnection() {
     string,
     { rssBytesPerConnection: number; systemBytesPerConnection: number }
   > = {};
-  for (const kind of ['pipe', 'poll', 'net'] as const) {
+  const variants = [
+    ['pipe', 'current'],
+    ['poll', 'current'],
+    ['net', 'current'],
+    ...(setupBase
+      ? [
+          ['pipe', 'base'],
+          ['poll', 'base'],
+        ]
+      : []),
+  ] as const;
+  for (const [kind, from] of variants) {
+    const name = from === 'base' ? `${kind}, base` : kind;
     // Root in the guest: raise the descriptor limit for 2 × count sockets.
     const child = start('bash', [
       '-c',
@@ -649,13 +657,14 @@ async function memoryPerConnection() {
       'hold',
       kind,
       String(config.hold),
+      from,
     ]);
     const status = await child.exited;
     const line = /^\{.*\}$/m.exec(child.output())?.[0];
     if (status !== 0 || !line)
-      throw new Error(`hold ${kind} failed (${status}):\n${child.output()}`);
-    results[kind] = JSON.parse(line);
-    console.log(`  ${config.hold} connections, ${kind}: ${line}`);
+      throw new Error(`hold ${name} failed (${status}):\n${child.output()}`);
+    results[name] = JSON.parse(line);
+    console.log(`  ${config.hold} connections, ${name}: ${line}`);
   }
   return results;
 }
@@ -784,7 +793,7 @@ function printTables(
         Object.entries(memory).map(([kind, v]) => [
           kind === 'net'
             ? 'net over TCP loopback'
-            : `vsock, backend ${kind === 'pipe' ? 'A (pipe)' : 'B (poll)'}`,
+            : `vsock, backend ${kind.startsWith('pipe') ? 'A (pipe)' : 'B (poll)'}${kind.endsWith('base') ? ', base' : ''}`,
           String(v.rssBytesPerConnection),
           String(v.systemBytesPerConnection),
         ]),
@@ -805,7 +814,11 @@ const work =
           roleArgs[3] ?? 'current',
         )
       : roleName === 'hold'
-        ? holdRole(roleArgs[0] as 'pipe' | 'poll' | 'net', Number(roleArgs[1]))
+        ? holdRole(
+            roleArgs[0] as 'pipe' | 'poll' | 'net',
+            Number(roleArgs[1]),
+            roleArgs[2] ?? 'current',
+          )
         : main();
 work.catch((error) => {
   console.error(error);
