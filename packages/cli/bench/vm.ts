@@ -87,8 +87,11 @@ interface Child {
   output(): string;
 }
 
-/** Spawns a process; `exited` resolves with its status (rejects after STALL_MS). */
-function start(command: string, args: readonly string[]): Child {
+/**
+ * Spawns a process; `exited` resolves with its status (rejects after STALL_MS, unless `server`:
+ * a server the bench stops itself lives as long as the part that uses it).
+ */
+function start(command: string, args: readonly string[], server = false): Child {
   const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -98,10 +101,12 @@ function start(command: string, args: readonly string[]): Child {
     text += chunk;
   });
   const exited = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')} stalled for ${STALL_MS} ms:\n${text}`));
-    }, STALL_MS);
+    const timer = server
+      ? undefined
+      : setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`${command} ${args.join(' ')} stalled for ${STALL_MS} ms:\n${text}`));
+        }, STALL_MS);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       resolve(code ?? (signal ? 128 : 1));
@@ -524,14 +529,18 @@ async function ourConnects(
 }
 
 async function startCloser(backend: 'pipe' | 'poll', from = 'current') {
-  const closer = start(process.execPath, [
-    ...profiled(`closer-${backend}-${from}`),
-    ...process.execArgv,
-    fileURLToPath(import.meta.url),
-    'closer',
-    backend,
-    from,
-  ]);
+  const closer = start(
+    process.execPath,
+    [
+      ...profiled(`closer-${backend}-${from}`),
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      'closer',
+      backend,
+      from,
+    ],
+    true,
+  );
   return { closer, port: Number((await waitFor(closer, /^listening (\d+)$/m))[1]) };
 }
 
