@@ -32,7 +32,7 @@ import {
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { connect, createServer, KernelTransport } from '@vmci/sockets';
 import {
   baselineClient,
@@ -93,8 +93,11 @@ interface Child {
   output(): string;
 }
 
-/** Spawns a process; `exited` resolves with its status (rejects after STALL_MS). */
-function start(command: string, args: readonly string[]): Child {
+/**
+ * Spawns a process; `exited` resolves with its status (rejects after STALL_MS, unless `server`:
+ * a server the bench stops itself lives as long as the part that uses it).
+ */
+function start(command: string, args: readonly string[], server = false): Child {
   const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -104,10 +107,12 @@ function start(command: string, args: readonly string[]): Child {
     text += chunk;
   });
   const exited = new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${command} ${args.join(' ')} stalled for ${STALL_MS} ms:\n${text}`));
-    }, STALL_MS);
+    const timer = server
+      ? undefined
+      : setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error(`${command} ${args.join(' ')} stalled for ${STALL_MS} ms:\n${text}`));
+        }, STALL_MS);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       resolve(code ?? (signal ? 128 : 1));
@@ -119,7 +124,8 @@ function start(command: string, args: readonly string[]): Child {
 
 /** Resolves once the child has printed a line matching `pattern` (stdout or stderr). */
 async function waitFor(c: Child, pattern: RegExp): Promise<RegExpExecArray> {
-  for (let waited = 0; waited < 60_000; waited += 50) {
+  // Generous: a Node role starts in seconds, but minutes under emulation on a loaded host.
+  for (let waited = 0; waited < 300_000; waited += 50) {
     const match = pattern.exec(c.output());
     if (match) return match;
     if (c.child.exitCode !== null) break;
@@ -158,10 +164,10 @@ const vmciFrom = (bin: string, ...args: string[]) =>
     ...args,
   ]);
 
-/** This file in a child process, in one of its roles (below). */
+/** This file in a child process, in one of its roles (below); `connects` profiles per variant. */
 const role = (name: string, ...args: string[]) =>
   start(process.execPath, [
-    ...profiled(name),
+    ...profiled(name === 'connects' ? `connects-${args.slice(2).join('-')}` : name),
     ...process.execArgv,
     fileURLToPath(import.meta.url),
     name,
@@ -501,24 +507,44 @@ async function proxies() {
 }
 
 // --- (d) connection setup and memory ---------------------------------------------------------------
-const transports = {
-  pipe: () => new KernelTransport({ backend: 'pipe' }),
-  poll: () => new KernelTransport({ backend: 'poll' }),
-};
+/**
+ * BENCH_SETUP_BASE=DIR: a copy of packages/ffi and packages/sockets of another commit under DIR
+ * (`DIR/packages/sockets/src/index.ts`); connection setup then also runs A → A and B → B with that
+ * copy on both ends, in the same boot, so a change is measured against its base in one run.
+ */
+const setupBase = process.env.BENCH_SETUP_BASE;
+type Sockets = Pick<typeof import('@vmci/sockets'), 'connect' | 'createServer' | 'KernelTransport'>;
+const socketsOf = async (from: string): Promise<Sockets> =>
+  from === 'base' && setupBase
+    ? await import(pathToFileURL(path.resolve(setupBase, 'packages/sockets/src/index.ts')).href)
+    : { connect, createServer, KernelTransport };
 
-/** Role `closer <backend>`: accepts vsock connections and closes each at once. */
-async function closerRole(backend: 'pipe' | 'poll'): Promise<void> {
-  const server = createServer({ transport: transports[backend]() }, (socket) => socket.destroy());
+/** Role `closer <backend> [base]`: accepts vsock connections and closes each at once. */
+async function closerRole(backend: 'pipe' | 'poll', from: string): Promise<void> {
+  const lib = await socketsOf(from);
+  const transport = new lib.KernelTransport({ backend });
+  const server = lib.createServer({ transport }, (socket) => socket.destroy());
   const { port } = await server.listenAsync({});
+  // Stopped with SIGTERM: exit normally, so that a CPU profile (BENCH_CPU_PROF) is written.
+  process.once('SIGTERM', () => process.exit(0));
   console.log(`listening ${port}`);
 }
 
-/** Role `connects <port> <count>`: connect, wait for the closer to close, repeat; prints connections/s. */
-async function connectsRole(port: number, count: number): Promise<void> {
-  const transport = transports.pipe();
+/**
+ * Role `connects <port> <count> <backend> [base]`: connect, wait for the closer to close, repeat;
+ * prints connections/s.
+ */
+async function connectsRole(
+  port: number,
+  count: number,
+  backend: 'pipe' | 'poll',
+  from: string,
+): Promise<void> {
+  const lib = await socketsOf(from);
+  const transport = new lib.KernelTransport({ backend });
   const began = performance.now();
   for (let i = 0; i < count; i++) {
-    const socket = await connect({ cid: LOOPBACK_CID, port, transport });
+    const socket = await lib.connect({ cid: LOOPBACK_CID, port, transport });
     socket.resume();
     if (!socket.closed) await once(socket, 'close');
   }
@@ -526,8 +552,13 @@ async function connectsRole(port: number, count: number): Promise<void> {
   process.exit(0);
 }
 
-async function ourConnects(port: number, count: number): Promise<number> {
-  const child = role('connects', String(port), String(count));
+async function ourConnects(
+  port: number,
+  count: number,
+  backend: 'pipe' | 'poll',
+  from = 'current',
+): Promise<number> {
+  const child = role('connects', String(port), String(count), backend, from);
   const status = await child.exited;
   const rate = Number(/^[\d.]+$/m.exec(child.output())?.[0]);
   if (status !== 0 || !Number.isFinite(rate))
@@ -535,21 +566,41 @@ async function ourConnects(port: number, count: number): Promise<number> {
   return rate;
 }
 
+async function startCloser(backend: 'pipe' | 'poll', from = 'current') {
+  const closer = start(
+    process.execPath,
+    [
+      ...profiled(`closer-${backend}-${from}`),
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      'closer',
+      backend,
+      from,
+    ],
+    true,
+  );
+  return { closer, port: Number((await waitFor(closer, /^listening (\d+)$/m))[1]) };
+}
+
 async function connectionSetup() {
   const cCloser = await startBaselineServer(['closer']);
-  const ourCloser = start(process.execPath, [
-    ...process.execArgv,
-    fileURLToPath(import.meta.url),
-    'closer',
-    'pipe',
+  const [a, b, baseA, baseB] = await Promise.all([
+    startCloser('pipe'),
+    startCloser('poll'),
+    ...(setupBase ? [startCloser('pipe', 'base'), startCloser('poll', 'base')] : []),
   ]);
-  const ourPort = Number((await waitFor(ourCloser, /^listening (\d+)$/m))[1]);
+  const closers = [a, b, baseA, baseB].filter((c) => c !== undefined);
   const cases: Record<string, () => Promise<number>> = {
     'C → C': () => baselineClient(['connects', String(cCloser.port), String(config.connects)]),
-    'A → A': () => ourConnects(ourPort, config.connects),
-    'A → C': () => ourConnects(cCloser.port, config.connects),
-    'C → A': () => baselineClient(['connects', String(ourPort), String(config.connects)]),
+    'A → A': () => ourConnects(a.port, config.connects, 'pipe'),
+    'B → B': () => ourConnects(b.port, config.connects, 'poll'),
+    'A → C': () => ourConnects(cCloser.port, config.connects, 'pipe'),
+    'C → A': () => baselineClient(['connects', String(a.port), String(config.connects)]),
   };
+  if (baseA && baseB) {
+    cases['A → A, base'] = () => ourConnects(baseA.port, config.connects, 'pipe', 'base');
+    cases['B → B, base'] = () => ourConnects(baseB.port, config.connects, 'poll', 'base');
+  }
   const values: Record<string, number[]> = Object.fromEntries(
     Object.keys(cases).map((k) => [k, []]),
   );
@@ -565,7 +616,7 @@ async function connectionSetup() {
     }
   } finally {
     cCloser.stop();
-    ourCloser.child.kill();
+    for (const { closer } of closers) closer.child.kill();
   }
   return Object.fromEntries(
     Object.entries(values).map(([key, runs]) => [
@@ -578,8 +629,8 @@ async function connectionSetup() {
 const memAvailable = () =>
   Number(/^MemAvailable:\s+(\d+) kB$/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]) * 1024;
 
-/** Role `hold <pipe|poll|net> <count>`: opens `count` connections (both ends here), reports memory. */
-async function holdRole(kind: 'pipe' | 'poll' | 'net', count: number): Promise<void> {
+/** Role `hold <pipe|poll|net> <count> [base]`: opens `count` connections (both ends here), reports memory. */
+async function holdRole(kind: 'pipe' | 'poll' | 'net', count: number, from: string): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
   const accepted: unknown[] = [];
   const clients: unknown[] = [];
@@ -596,10 +647,11 @@ async function holdRole(kind: 'pipe' | 'poll' | 'net', count: number): Promise<v
       return s;
     };
   } else {
-    const transport = transports[kind]();
-    const server = createServer({ transport }, (s) => accepted.push(s));
+    const lib = await socketsOf(from);
+    const transport = new lib.KernelTransport({ backend: kind });
+    const server = lib.createServer({ transport }, (s) => accepted.push(s));
     listenPort = (await server.listenAsync({ backlog: 1024 })).port;
-    dial = () => connect({ cid: LOOPBACK_CID, port: listenPort, transport });
+    dial = () => lib.connect({ cid: LOOPBACK_CID, port: listenPort, transport });
   }
   gc();
   await sleep(200);
@@ -628,7 +680,19 @@ async function memoryPerConnection() {
     string,
     { rssBytesPerConnection: number; systemBytesPerConnection: number }
   > = {};
-  for (const kind of ['pipe', 'poll', 'net'] as const) {
+  const variants = [
+    ['pipe', 'current'],
+    ['poll', 'current'],
+    ['net', 'current'],
+    ...(setupBase
+      ? [
+          ['pipe', 'base'],
+          ['poll', 'base'],
+        ]
+      : []),
+  ] as const;
+  for (const [kind, from] of variants) {
+    const name = from === 'base' ? `${kind}, base` : kind;
     // Root in the guest: raise the descriptor limit for 2 × count sockets.
     const child = start('bash', [
       '-c',
@@ -640,13 +704,14 @@ async function memoryPerConnection() {
       'hold',
       kind,
       String(config.hold),
+      from,
     ]);
     const status = await child.exited;
     const line = /^\{.*\}$/m.exec(child.output())?.[0];
     if (status !== 0 || !line)
-      throw new Error(`hold ${kind} failed (${status}):\n${child.output()}`);
-    results[kind] = JSON.parse(line);
-    console.log(`  ${config.hold} connections, ${kind}: ${line}`);
+      throw new Error(`hold ${name} failed (${status}):\n${child.output()}`);
+    results[name] = JSON.parse(line);
+    console.log(`  ${config.hold} connections, ${name}: ${line}`);
   }
   return results;
 }
@@ -780,7 +845,7 @@ function printTables(
         Object.entries(memory).map(([kind, v]) => [
           kind === 'net'
             ? 'net over TCP loopback'
-            : `vsock, backend ${kind === 'pipe' ? 'A (pipe)' : 'B (poll)'}`,
+            : `vsock, backend ${kind.startsWith('pipe') ? 'A (pipe)' : 'B (poll)'}${kind.endsWith('base') ? ', base' : ''}`,
           String(v.rssBytesPerConnection),
           String(v.systemBytesPerConnection),
         ]),
@@ -792,11 +857,20 @@ function printTables(
 const [roleName, ...roleArgs] = process.argv.slice(2);
 const work =
   roleName === 'closer'
-    ? closerRole(roleArgs[0] === 'poll' ? 'poll' : 'pipe')
+    ? closerRole(roleArgs[0] === 'poll' ? 'poll' : 'pipe', roleArgs[1] ?? 'current')
     : roleName === 'connects'
-      ? connectsRole(Number(roleArgs[0]), Number(roleArgs[1]))
+      ? connectsRole(
+          Number(roleArgs[0]),
+          Number(roleArgs[1]),
+          roleArgs[2] === 'poll' ? 'poll' : 'pipe',
+          roleArgs[3] ?? 'current',
+        )
       : roleName === 'hold'
-        ? holdRole(roleArgs[0] as 'pipe' | 'poll' | 'net', Number(roleArgs[1]))
+        ? holdRole(
+            roleArgs[0] as 'pipe' | 'poll' | 'net',
+            Number(roleArgs[1]),
+            roleArgs[2] ?? 'current',
+          )
         : main();
 work.catch((error) => {
   console.error(error);

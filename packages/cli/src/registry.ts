@@ -178,7 +178,7 @@ export const commands: readonly CommandSpec[] = [
       'max-connections': {
         type: 'string',
         value: 'N',
-        description: 'refuse connections beyond N at once (default 256)',
+        description: 'refuse connections beyond N at once (default 500)',
       },
       'idle-timeout': {
         type: 'string',

@@ -15,8 +15,14 @@ import type { ProxyEvent } from './log.js';
 import { type Relay, relay, resetOrDestroy, whenClosed } from './relay.js';
 import { parseSourceFilter } from './source-filter.js';
 
-/** Connections open at once before new ones are refused, unless told otherwise. */
-export const defaultMaxConnections = 256;
+/**
+ * Connections open at once before new ones are refused, unless told otherwise. Each relayed
+ * connection holds two descriptors (client and target): 500 keeps the proxy under the usual
+ * soft limit of 1024 open files (`ulimit -n`; systemd's default too) with room for the listener,
+ * stdio and Node's own, so the limit refuses cleanly before accept fails with EMFILE. Memory is
+ * not what limits it: an idle relayed vsock connection costs on the order of 10–20 KB.
+ */
+export const defaultMaxConnections = 500;
 /** How long {@link RunningProxy.close} lets open connections finish before destroying them. */
 export const defaultCloseGraceMs = 1000;
 
@@ -32,7 +38,7 @@ export interface ProxyOptions {
   readonly allowlistFile?: string;
   /** Clients allowed to connect (`vsock:3`, `vsock:*`, `tcp:10.0.0.0/8`); default: any. */
   readonly allowFrom?: readonly string[];
-  /** Refuse clients beyond this many open connections (default 256). */
+  /** Refuse clients beyond this many open connections (default 500, see {@link defaultMaxConnections}). */
   readonly maxConnections?: number;
   /** Close a connection after this many ms without a byte either way (default: never). */
   readonly idleTimeoutMs?: number;

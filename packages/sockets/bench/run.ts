@@ -112,12 +112,12 @@ const contenders: Contender[] = [
   {
     key: 'pipe',
     label: 'A: pipe_wrap net.Socket',
-    pair: async () => kernelPair((fd) => new PipeVsockSocket(fd, local, remote)),
+    pair: async () => kernelPair((fd) => new PipeVsockSocket(fd, () => local, remote)),
   },
   {
     key: 'poll',
     label: 'B: poll + ChannelSocket',
-    pair: async () => kernelPair((fd) => new ChannelSocket(new FdChannel(fd, local, remote))),
+    pair: async () => kernelPair((fd) => new ChannelSocket(new FdChannel(fd, () => local, remote))),
   },
 ];
 

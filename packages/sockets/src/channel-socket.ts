@@ -12,6 +12,12 @@ import { addNetSocketMembers } from './net-socket-stubs.js';
 import type { VsockSocket } from './transport.js';
 
 const readChunkSize = 64 * 1024;
+/**
+ * The buffer every ChannelSocket reads into (reads are synchronous, so one is enough): a small read
+ * is copied out of it, a large one takes it along and the next read makes a new one. A socket
+ * holds no read buffer of its own — an idle connection costs no 64 KiB.
+ */
+let readSlab: Buffer | undefined;
 
 /** Options of a {@link ChannelSocket}. */
 export interface ChannelSocketOptions {
@@ -26,8 +32,6 @@ export interface ChannelSocketOptions {
  */
 export class ChannelSocket extends Duplex implements VsockSocket {
   private readonly channel: StreamChannel;
-  /** Reused while reads come back empty or small; replaced once a slice of it was pushed. */
-  private readBuffer: Buffer | undefined;
   private waitingReadable = false;
   /** The last read was short: the channel is most likely empty, so wait instead of reading again. */
   private drained = false;
@@ -119,8 +123,9 @@ export class ChannelSocket extends Duplex implements VsockSocket {
       return;
     }
     for (;;) {
-      this.readBuffer ??= Buffer.allocUnsafe(readChunkSize);
-      const buffer = this.readBuffer;
+      // Fetched on every pass: a 'data' listener run by push() may have read another socket.
+      readSlab ??= Buffer.allocUnsafe(readChunkSize);
+      const buffer = readSlab;
       let n: number | null;
       try {
         n = this.channel.read(buffer);
@@ -147,7 +152,7 @@ export class ChannelSocket extends Duplex implements VsockSocket {
         chunk = Buffer.from(buffer.subarray(0, n));
       } else {
         chunk = buffer.subarray(0, n);
-        this.readBuffer = undefined;
+        readSlab = undefined;
       }
       // A short read means the kernel had no more: skip the read that would only say EAGAIN (the
       // level-triggered poll reports at once if more arrived meanwhile).

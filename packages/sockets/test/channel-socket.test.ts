@@ -41,6 +41,32 @@ describe('ChannelSocket over an in-memory channel', () => {
     expect(b.bytesRead).toBe(payload.length);
   });
 
+  it('keeps data intact when a data listener reads another socket (they share one read buffer)', async () => {
+    const small = sockets(4096); // reads of at most 4 KiB: copied out of the shared buffer
+    const large = sockets(1024 * 1024); // reads of 64 KiB: they take the shared buffer along
+    const payloadSmall = randomBytes(256 * 1024);
+    const payloadLarge = randomBytes(512 * 1024);
+    large.a.end(payloadLarge);
+    await new Promise((resolve) => setImmediate(resolve));
+    const fromLarge: Buffer[] = [];
+    const drainLarge = () => {
+      for (let chunk = large.b.read(); chunk !== null; chunk = large.b.read())
+        fromLarge.push(chunk);
+    };
+    const fromSmall: Buffer[] = [];
+    small.b.on('data', (chunk: Buffer) => {
+      fromSmall.push(chunk);
+      drainLarge(); // runs the other socket's read inside this socket's read loop
+    });
+    small.a.end(payloadSmall);
+    await once(small.b, 'end');
+    large.b.on('data', (chunk: Buffer) => fromLarge.push(chunk));
+    drainLarge();
+    if (!large.b.readableEnded) await once(large.b, 'end');
+    expect(Buffer.concat(fromSmall).equals(payloadSmall)).toBe(true);
+    expect(Buffer.concat(fromLarge).equals(payloadLarge)).toBe(true);
+  });
+
   it('closes both ends after both sides end', async () => {
     const { a, b } = sockets();
     b.resume();

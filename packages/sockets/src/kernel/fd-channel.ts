@@ -11,6 +11,7 @@ import {
   readInto,
   shutdownSocket,
   unsentBytes,
+  VmciError,
   writeFrom,
 } from '@vmci/ffi';
 import type { VsockAddress } from '../address.js';
@@ -25,12 +26,20 @@ export class FdChannel implements StreamChannel {
   /** While callbacks run, new waits only queue: the interest is updated once afterwards. */
   private dispatching = false;
 
+  /** `localOf` reads this end's address when it is first asked for (see `lazyLocalAddress`). */
   constructor(
     readonly fd: number,
-    readonly local: VsockAddress,
+    private readonly localOf: () => VsockAddress,
     readonly remote: VsockAddress,
   ) {
     this.poller = new FdPoller(fd);
+  }
+
+  /** This end's address; the socket asks only while open (after `close` the fd is not ours). */
+  get local(): VsockAddress {
+    if (this.closed)
+      throw new VmciError('ERR_VMCI_SOCKET_CLOSED', 'the channel is closed: its address is gone');
+    return this.localOf();
   }
 
   read(buffer: Buffer): number | null {

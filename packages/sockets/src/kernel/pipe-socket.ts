@@ -49,16 +49,20 @@ function peerGone(fd: number): Error | undefined {
   }
 }
 
-/** A `net.Socket` over a vsock descriptor, reporting vsock addresses. */
+/**
+ * A `net.Socket` over a vsock descriptor, reporting vsock addresses. `local` is asked for this
+ * end's address when someone first wants it (see `lazyLocalAddress`), never after the socket is
+ * destroyed.
+ */
 export class PipeVsockSocket extends net.Socket implements VsockSocket {
   private readonly fd: number;
-  private readonly vsockLocal: VsockAddress;
+  private readonly localOf: () => VsockAddress;
   private readonly vsockRemote: VsockAddress;
   private probeTimer: NodeJS.Timeout | undefined;
 
   constructor(
     fd: number,
-    local: VsockAddress,
+    local: () => VsockAddress,
     remote: VsockAddress,
     options: { allowHalfOpen?: boolean } = {},
   ) {
@@ -79,27 +83,35 @@ export class PipeVsockSocket extends net.Socket implements VsockSocket {
       writable: true,
     } as net.SocketConstructorOpts);
     this.fd = fd;
-    this.vsockLocal = local;
+    this.localOf = local;
     this.vsockRemote = remote;
-    // net.Socket defines these as prototype getters for IP ports; report the vsock ones instead.
-    Object.defineProperties(this, {
-      remotePort: {
-        get: () => (this.destroyed ? undefined : this.vsockRemote.port),
-        configurable: true,
-      },
-      localPort: {
-        get: () => (this.destroyed ? undefined : this.vsockLocal.port),
-        configurable: true,
-      },
-      ...vsockAddressProperties(
-        () => this.vsockRemote.cid,
-        () => this.vsockLocal.cid,
-      ),
-    });
     // A peer that closes while we have writes queued is never reported writable again (the
     // kernel keeps its credit at zero), so libuv would wait forever: check on 'end', and while
     // writes make no progress.
     this.on('end', () => this.checkPeer());
+  }
+
+  // net.Socket defines the address members as prototype getters for IP ports; these report the
+  // vsock ones, defined once on this prototype (not per socket: a connection costs less).
+  static {
+    Object.defineProperties(PipeVsockSocket.prototype, {
+      remotePort: {
+        get(this: PipeVsockSocket) {
+          return this.destroyed ? undefined : this.vsockRemote.port;
+        },
+        configurable: true,
+      },
+      localPort: {
+        get(this: PipeVsockSocket) {
+          return this.destroyed ? undefined : this.localOf().port;
+        },
+        configurable: true,
+      },
+      ...vsockAddressProperties<PipeVsockSocket>(
+        (socket) => socket.vsockRemote.cid,
+        (socket) => socket.localOf().cid,
+      ),
+    });
   }
 
   override _write(
@@ -173,7 +185,7 @@ export class PipeVsockSocket extends net.Socket implements VsockSocket {
     return this.destroyed ? undefined : this.vsockRemote.cid;
   }
   get localCid(): number | undefined {
-    return this.destroyed ? undefined : this.vsockLocal.cid;
+    return this.destroyed ? undefined : this.localOf().cid;
   }
   /** net's own setTimeout, after the check every vsock socket makes (the same errors everywhere). */
   override setTimeout(timeout: number, callback?: () => void): this {
@@ -193,6 +205,6 @@ export class PipeVsockSocket extends net.Socket implements VsockSocket {
   }
 
   override address(): VsockAddress | Record<string, never> {
-    return this.destroyed ? {} : { ...this.vsockLocal };
+    return this.destroyed ? {} : { ...this.localOf() };
   }
 }

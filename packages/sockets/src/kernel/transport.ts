@@ -52,7 +52,7 @@ export interface KernelTransportOptions {
  * This end's address. A connected client's getsockname() reports VMADDR_CID_ANY (the kernel binds
  * it to "any"): report the real local CID (the local-CID ioctl) instead, as an accepted socket's is.
  */
-function boundAddress(fd: number): VsockAddress {
+export function boundAddress(fd: number): VsockAddress {
   const { cid, port } = localAddress(fd);
   if (cid !== CID_ANY) return { cid, port };
   try {
@@ -60,6 +60,21 @@ function boundAddress(fd: number): VsockAddress {
   } catch {
     return { cid, port }; // no /dev/vsock to ask: keep what the kernel said
   }
+}
+
+/**
+ * This end's address, read when it is first asked for and then kept: most connections never ask,
+ * and reading it at connect cost every connection a getsockname and every client an open, ioctl
+ * and close of /dev/vsock. Read late, the CID is the one the VM has then (it changes when a VM is
+ * migrated or restored from a snapshot; an open connection does not survive that anyway). The
+ * socket asks only while it is not destroyed, i.e. while `fd` is still its descriptor.
+ */
+export function lazyLocalAddress(fd: number): () => VsockAddress {
+  let address: VsockAddress | undefined;
+  return () => {
+    address ??= boundAddress(fd);
+    return address;
+  };
 }
 
 /**
@@ -82,7 +97,7 @@ export class KernelTransport implements Transport {
   /** Wraps a connected descriptor; on failure the descriptor is closed. */
   private wrap(fd: number, allowHalfOpen: boolean | undefined, peer?: VsockAddress): VsockSocket {
     try {
-      const local = boundAddress(fd);
+      const local = lazyLocalAddress(fd);
       const remote = peer ?? (({ cid, port }) => ({ cid, port }))(remoteAddress(fd));
       const options = allowHalfOpen === undefined ? {} : { allowHalfOpen };
       // No poll handle is left on a connected or accepted descriptor (connectSocket releases its
