@@ -23,8 +23,11 @@ export class EventLog<E extends NamedEvent> {
     }
   };
 
-  /** The first event (already seen or coming) with this name and these fields. */
-  waitFor(name: E['event'], fields: Partial<E> = {}, timeoutMs = 5000): Promise<E> {
+  /**
+   * The first event (already seen or coming) with this name and these fields; rejects after
+   * `timeoutMs` with what was seen (generous: a diagnostic on a loaded machine, not a deadline).
+   */
+  waitFor(name: E['event'], fields: Partial<E> = {}, timeoutMs = 60_000): Promise<E> {
     const match = (event: E) =>
       event.event === name &&
       Object.entries(fields).every(([key, value]) => event[key as keyof E] === value);

@@ -151,7 +151,8 @@ describe('vmci proxy limits and failures', () => {
     const client = await tcpClient(port);
     await log.waitFor('accepted', { id: 1 });
     client.resetAndDestroy();
-    expect(await log.waitFor('closed', { id: 1 }, 1000)).toMatchObject({ reason: 'error' });
+    // Closed by the reset, not by the 10 s connect timeout: the error says which (no clock needed).
+    expect(await log.waitFor('closed', { id: 1 })).toMatchObject({ reason: 'error' });
     expect(log.named('error')[0]).toMatchObject({
       code: 'ECONNRESET',
       message: 'the client went away before the target answered',
