@@ -52,7 +52,7 @@ export interface KernelTransportOptions {
  * This end's address. A connected client's getsockname() reports VMADDR_CID_ANY (the kernel binds
  * it to "any"): report the real local CID (the local-CID ioctl) instead, as an accepted socket's is.
  */
-export function boundAddress(fd: number): VsockAddress {
+function boundAddress(fd: number): VsockAddress {
   const { cid, port } = localAddress(fd);
   if (cid !== CID_ANY) return { cid, port };
   try {
