@@ -214,7 +214,7 @@ console_filter() {
 
 qemu=(
   qemu-system-x86_64 -name vsock-harness
-  -M pc -accel tcg -cpu qemu64 -smp "${VM_SMP:-2}" -m "${VM_MEMORY:-2048}"
+  -M pc -accel tcg -cpu "${VM_CPU:-qemu64}" -smp "${VM_SMP:-2}" -m "${VM_MEMORY:-2048}"
   -nodefaults -display none -no-reboot -nic none
   -chardev stdio,id=console,signal=off -serial chardev:console
   -serial "file:$run/kernel.log"
