@@ -87,6 +87,7 @@ const labels: Record<string, string> = {
   'pipe↔pipe': 'A (pipe) ↔ A, one process',
   'poll↔poll': 'B (poll) ↔ B, one process',
   'net↔net': 'ref: node net AF_UNIX ↔ net, one process',
+  'c-zc': 'C client with MSG_ZEROCOPY → C server',
 };
 
 // --- Node clients against the C server -------------------------------------------------------------
@@ -277,6 +278,14 @@ async function main() {
     'poll↔poll': () => pairRoundTrips('poll'),
     'net↔net': () => pairRoundTrips('net'),
   };
+  const cBulkZerocopy = (target: string, bytes: number, bufferSize?: number) =>
+    baselineClient([
+      'bulk-zc',
+      target,
+      String(bytes),
+      String(Math.min(bytes, config.warmupBulkBytes)),
+      ...(bufferSize !== undefined ? [String(bufferSize)] : []),
+    ]);
   const cBulk = (target: string, bufferSize?: number) =>
     baselineClient([
       'bulk',
@@ -296,10 +305,17 @@ async function main() {
     'net↔net': () => pairBulk('net'),
   };
   // Bulk at larger buffers: a C server per size (accepted sockets inherit the listener's size).
+  // The C client also sends with MSG_ZEROCOPY where the kernel has it for vsock (Linux >= 6.7).
+  const zerocopy = await cBulkZerocopy(String(port), 64 * 1024).then(
+    () => true,
+    () => false,
+  );
   const sizeCases: Cases = {};
   for (const size of config.bufferSizes) {
     const sizedPort = await start(['server', String(size)]);
     sizeCases[`c@${size}`] = () => cBulk(String(sizedPort), size);
+    if (zerocopy)
+      sizeCases[`c-zc@${size}`] = () => cBulkZerocopy(String(sizedPort), config.bulkBytes, size);
     sizeCases[`pipe→c@${size}`] = () =>
       clientBulk({ kind: 'pipe', port: sizedPort, bufferSize: size });
     sizeCases[`poll→c@${size}`] = () =>
@@ -428,6 +444,19 @@ async function main() {
   console.log(
     table(['bulk → C server, buffers', 'C MB/s', 'A MB/s', 'A/C', 'B MB/s', 'B/C'], bufferRows),
   );
+  console.log();
+  if (zerocopy) {
+    const zerocopyRows = config.bufferSizes.map((size) => {
+      const c = med(sized, `c@${size}`);
+      const z = med(sized, `c-zc@${size}`);
+      return [`${size / 1024} KiB`, c.toFixed(1), z.toFixed(1), formatRatio(z / c)];
+    });
+    console.log(
+      table(['C client, buffers', 'copying MB/s', 'MSG_ZEROCOPY MB/s', 'ratio'], zerocopyRows),
+    );
+  } else {
+    console.log(`MSG_ZEROCOPY: not available for vsock on ${os.release()} (Linux >= 6.7 has it)`);
+  }
   console.log(`\nmeasured in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 
   const file = path.join(here, 'results-guest.json');
