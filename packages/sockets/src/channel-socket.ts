@@ -194,7 +194,7 @@ export class ChannelSocket extends Duplex implements VsockSocket {
 
   private writeFrom(data: Buffer, offset: number, callback: (error?: Error | null) => void): void {
     let position = offset;
-    while (position < data.length) {
+    if (position < data.length) {
       let n: number | null;
       try {
         n = this.channel.write(position === 0 ? data : data.subarray(position));
@@ -202,16 +202,21 @@ export class ChannelSocket extends Duplex implements VsockSocket {
         callback(error as Error);
         return;
       }
-      if (n === null) {
+      if (n !== null) {
+        position += n;
+        this.written += n;
+        this.touch();
+      }
+      if (position < data.length) {
+        // Nothing taken, or a short write: the send buffer is full. Wait rather than try a write
+        // that would only say EAGAIN — the wait is level-triggered, so room that appeared
+        // meanwhile is reported at once.
         this.channel.wait('writable', () => {
           if (this.destroyed) callback(new Error('socket destroyed while writing'));
           else this.writeFrom(data, position, callback);
         });
         return;
       }
-      position += n;
-      this.written += n;
-      this.touch();
     }
     callback();
   }

@@ -41,6 +41,22 @@ describe('ChannelSocket over an in-memory channel', () => {
     expect(b.bytesRead).toBe(payload.length);
   });
 
+  it('waits for room after a short write instead of writing again into a full channel', async () => {
+    const { a, b, channels } = sockets(4096);
+    const [channel] = channels;
+    const write = channel.write.bind(channel);
+    let refused = 0;
+    channel.write = (data) => {
+      const n = write(data);
+      if (n === null) refused++;
+      return n;
+    };
+    const received = collect(b);
+    a.end(randomBytes(256 * 1024));
+    expect((await received).length).toBe(256 * 1024);
+    expect(refused).toBe(0);
+  });
+
   it('keeps data intact when a data listener reads another socket (they share one read buffer)', async () => {
     const small = sockets(4096); // reads of at most 4 KiB: copied out of the shared buffer
     const large = sockets(1024 * 1024); // reads of 64 KiB: they take the shared buffer along
