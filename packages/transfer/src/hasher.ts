@@ -36,9 +36,36 @@ export interface ChunkHasher {
   close(): void;
 }
 
-/** A hasher for a file of `size` bytes: inline below {@link OFF_THREAD_HASH_MIN_BYTES}, else on a worker. */
+/** A worker started ahead of need by {@link prewarmHashWorker}, not yet taken. */
+let spare: WorkerHasher | undefined;
+
+/**
+ * A hasher for a file of `size` bytes: inline below {@link OFF_THREAD_HASH_MIN_BYTES}, else on a
+ * worker (the one {@link prewarmHashWorker} started, when there is one).
+ */
 export function hasherFor(size: number): ChunkHasher {
-  return size >= OFF_THREAD_HASH_MIN_BYTES ? new WorkerHasher() : new InlineHasher();
+  if (size < OFF_THREAD_HASH_MIN_BYTES) return new InlineHasher();
+  const warm = spare;
+  spare = undefined;
+  if (warm?.usable) return warm;
+  warm?.close();
+  return new WorkerHasher();
+}
+
+/**
+ * Starts a hash worker now, so that its start-up (long under emulation) overlaps with connecting
+ * or waiting for a sender instead of holding up the first large file; {@link hasherFor} takes it.
+ * The returned function terminates it if it was not taken. An idle worker never keeps the
+ * process alive.
+ */
+export function prewarmHashWorker(): () => void {
+  spare ??= new WorkerHasher();
+  const started = spare;
+  return () => {
+    if (spare !== started) return;
+    spare = undefined;
+    started.close();
+  };
 }
 
 /** Hashes on the calling thread (small files). */
@@ -151,6 +178,11 @@ export class WorkerHasher implements ChunkHasher {
     const { promise, resolve, reject } = deferred<Buffer>();
     this.waitingForDigest = { resolve, reject };
     return promise;
+  }
+
+  /** False once the worker failed or the hasher was closed. */
+  get usable(): boolean {
+    return !this.failure && !this.closed;
   }
 
   close(): void {

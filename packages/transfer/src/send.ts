@@ -7,7 +7,13 @@ import { constants } from 'node:fs';
 import { access, type FileHandle, open, stat } from 'node:fs/promises';
 import { connect, errorCodeOf, resolveCid, type Transport, type VsockSocket } from '@vmci/sockets';
 import { TransferError, transferCode, transferErrorCodes } from './errors.js';
-import { hasherFor, SHARED_CHUNK_BYTES, SharedChunkPool } from './hasher.js';
+import {
+  hasherFor,
+  OFF_THREAD_HASH_MIN_BYTES,
+  prewarmHashWorker,
+  SHARED_CHUNK_BYTES,
+  SharedChunkPool,
+} from './hasher.js';
 import { fileNameForPath, fileNameProblem, quoteName } from './name.js';
 import { noProgress, type ProgressFactory, type TransferProgress } from './progress.js';
 import {
@@ -178,6 +184,24 @@ export async function sendFiles(options: SendFilesOptions): Promise<SendSummary>
   const { signal } = options;
   signal?.throwIfAborted();
   const cid = resolveCid(options.cid);
+  // The hash worker starts while we connect (a large file only: small ones are hashed inline).
+  const dropWorker = planned.some((file) => file.size >= OFF_THREAD_HASH_MIN_BYTES)
+    ? prewarmHashWorker()
+    : () => {};
+  try {
+    return await sendPlanned(planned, cid, options);
+  } finally {
+    dropWorker();
+  }
+}
+
+/** {@link sendFiles} once the files are checked: connect, send them in turn, end the batch. */
+async function sendPlanned(
+  planned: readonly PlannedFile[],
+  cid: number,
+  options: SendFilesOptions,
+): Promise<SendSummary> {
+  const { signal } = options;
   const socket = await withTransferBufferSize(options.bufferSize, (sized) =>
     connect({
       cid,

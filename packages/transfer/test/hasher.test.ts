@@ -16,6 +16,7 @@ import {
   InlineHasher,
   MAX_UNHASHED_BYTES,
   OFF_THREAD_HASH_MIN_BYTES,
+  prewarmHashWorker,
   SHARED_CHUNK_BYTES,
   SharedChunkPool,
   WorkerHasher,
@@ -135,6 +136,28 @@ describe('hasherFor', () => {
     const large = hasherFor(OFF_THREAD_HASH_MIN_BYTES);
     hashers.push(large as WorkerHasher);
     expect(large).toBeInstanceOf(WorkerHasher);
+  });
+
+  it('takes the prewarmed worker; an unused one is terminated by its drop function', async () => {
+    const spy = watchWorkerHashers();
+    const drop = prewarmHashWorker();
+    const taken = hasherFor(OFF_THREAD_HASH_MIN_BYTES) as WorkerHasher;
+    hashers.push(taken);
+    drop();
+    expect(taken.usable).toBe(true);
+    const shared = Buffer.from(new SharedArrayBuffer(8));
+    taken.update(shared);
+    expect(await taken.digest()).toEqual(sha256(Buffer.alloc(8)));
+    expect(spy.seen).toEqual(new Set([taken]));
+    const dropUnused = prewarmHashWorker();
+    const other = hasherFor(OFF_THREAD_HASH_MIN_BYTES) as WorkerHasher;
+    hashers.push(other);
+    expect(other).not.toBe(taken);
+    dropUnused();
+    expect(other.usable).toBe(true);
+    const dropLast = prewarmHashWorker();
+    dropLast();
+    expect(spy.closed.size).toBe(1);
   });
 
   it('inline: takes any buffer, calls done at once', async () => {
