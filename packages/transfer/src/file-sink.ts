@@ -4,13 +4,12 @@
  * and only then moved to the final name in one step. On any failure or abort the temporary file
  * is deleted, so a half-written or corrupted file never appears under the final name.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { constants, type promises as fs } from 'node:fs';
 import { link, lstat, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorCodeOf } from '@vmci/sockets';
 import { TransferError, transferCode, transferErrorCodes } from './errors.js';
-import { type ChunkHasher, hasherFor, SHARED_CHUNK_BYTES, SharedChunkPool } from './hasher.js';
 import { checkFileName, MAX_NAME_BYTES, quoteName } from './name.js';
 
 /** What marks our temporary files (tests and cleanup look for it). */
@@ -133,15 +132,11 @@ const noHardLinks = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EXDEV'
 export class FileSink {
   readonly finalPath: string;
   readonly tempPath: string;
-  /** Inline for small files; for large ones a worker thread, fed from `pool` (see hasher.ts). */
-  private readonly hasher: ChunkHasher;
-  private readonly pool = new SharedChunkPool();
-  /** The shared buffer being filled from the socket's chunks (off-thread hashing only). */
-  private slot: { buffer: Buffer; release: () => void; filled: number } | undefined;
+  private readonly hash: Hash = createHash('sha256');
   private written = 0;
   private settled = false;
-  /** Chunks hashed (or handed to the hasher) but not yet to the disk, in order. */
-  private readonly unwritten: { bytes: Buffer; done: (() => void) | undefined }[] = [];
+  /** Chunks hashed and counted but not yet handed to the disk, in order. */
+  private readonly unwritten: Buffer[] = [];
   /** Bytes in `unwritten` and in the write under way. */
   private unwrittenBytes = 0;
   /** The write-behind loop, while it runs. */
@@ -158,7 +153,6 @@ export class FileSink {
   ) {
     this.finalPath = join(options.dir, options.name);
     this.tempPath = join(options.dir, tempName);
-    this.hasher = hasherFor(options.size);
   }
 
   /**
@@ -195,8 +189,8 @@ export class FileSink {
   }
 
   /**
-   * Appends `chunk` (refusing to go past the announced size). It is hashed at once (a large file:
-   * copied into a shared buffer that a worker thread hashes) and written behind the caller's back, many chunks per system call; this resolves at once while less than
+   * Appends `chunk` (refusing to go past the announced size). It is hashed at once and written
+   * behind the caller's back, many chunks per system call; this resolves at once while less than
    * {@link MAX_UNWRITTEN_BYTES} wait for the disk, else once a batch was written — so a slow disk
    * slows the sender down instead of filling memory. A failed write is thrown by the next
    * `write()` or by `commit()`. The caller must not change `chunk` afterwards.
@@ -219,66 +213,20 @@ export class FileSink {
         `more data than the announced ${this.options.size} bytes for ${quoteName(this.options.name)}`,
       );
     if (chunk.length === 0) return undefined;
+    this.hash.update(chunk);
     this.written += chunk.length;
-    if (!this.hasher.offThread) return this.queue(chunk, this.hasher.update(chunk), undefined);
-    // Off-thread: the socket's chunks are copied into shared buffers the worker reads in place;
-    // each full one is hashed and written (many socket chunks per hash message and per iovec).
-    let hashRoom: Promise<void> | undefined;
-    for (let offset = 0; offset < chunk.length; ) {
-      this.slot ??= { ...this.pool.take(2), filled: 0 };
-      const copied = chunk.copy(this.slot.buffer, this.slot.filled, offset);
-      this.slot.filled += copied;
-      offset += copied;
-      if (this.slot.filled === SHARED_CHUNK_BYTES) hashRoom = this.submitSlot() ?? hashRoom;
-    }
-    return this.queue(undefined, hashRoom, undefined);
-  }
-
-  /** Hands the filled part of the shared buffer to the hasher and the disk. */
-  private submitSlot(): Promise<void> | undefined {
-    const slot = this.slot;
-    this.slot = undefined;
-    if (!slot || slot.filled === 0) {
-      slot?.release();
-      slot?.release();
-      return undefined;
-    }
-    const bytes = slot.buffer.subarray(0, slot.filled);
-    const hashRoom = this.hasher.update(bytes, slot.release);
-    this.queue(bytes, undefined, slot.release);
-    return hashRoom;
-  }
-
-  /**
-   * Queues `bytes` (if any) for the disk (`done` once written) and says whether the caller may go
-   * on: undefined, or a promise of room for the disk and the hasher.
-   */
-  private queue(
-    bytes: Buffer | undefined,
-    hashRoom: Promise<void> | undefined,
-    done: (() => void) | undefined,
-  ): Promise<void> | undefined {
-    if (bytes) {
-      this.unwritten.push({ bytes, done });
-      this.unwrittenBytes += bytes.length;
-      this.writing ??= this.writeBehind();
-    }
-    const diskRoom = this.heldBytes() > MAX_UNWRITTEN_BYTES ? this.room() : undefined;
-    if (diskRoom && hashRoom) return Promise.all([diskRoom, hashRoom]).then(() => undefined);
-    return diskRoom ?? hashRoom;
+    this.unwritten.push(chunk);
+    this.unwrittenBytes += chunk.length;
+    this.writing ??= this.writeBehind();
+    return this.unwrittenBytes > MAX_UNWRITTEN_BYTES ? this.room() : undefined;
   }
 
   /** Resolves once at most {@link MAX_UNWRITTEN_BYTES} wait for the disk; rejects on a failed write. */
   private async room(): Promise<void> {
-    while (this.heldBytes() > MAX_UNWRITTEN_BYTES) {
+    while (this.unwrittenBytes > MAX_UNWRITTEN_BYTES) {
       await this.batchWritten();
       this.throwIfFailed();
     }
-  }
-
-  /** Bytes taken but not yet written: queued, being written, or in the shared buffer being filled. */
-  private heldBytes(): number {
-    return this.unwrittenBytes + (this.slot?.filled ?? 0);
   }
 
   private throwIfFailed(): void {
@@ -302,11 +250,9 @@ export class FileSink {
     try {
       while (this.unwritten.length > 0) {
         const batch = this.unwritten.splice(0, MAX_CHUNKS_PER_WRITE);
-        const chunks = batch.map((entry) => entry.bytes);
-        const bytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-        await writeAll(handle, chunks, bytes);
+        const bytes = batch.reduce((sum, chunk) => sum + chunk.length, 0);
+        await writeAll(handle, batch, bytes);
         this.unwrittenBytes -= bytes;
-        for (const entry of batch) entry.done?.();
         for (const resolve of this.onBatch.splice(0)) resolve();
       }
     } catch (error) {
@@ -325,10 +271,7 @@ export class FileSink {
    */
   async commit(expectedSha256: Buffer): Promise<StoredFile> {
     try {
-      this.openHandle();
-      const hashed = this.submitSlot();
       await this.flushed();
-      await hashed;
       const handle = this.openHandle();
       const { name, size, dir } = this.options;
       if (this.written !== size)
@@ -336,8 +279,7 @@ export class FileSink {
           transferErrorCodes.truncated,
           `${quoteName(name)} has ${this.written} of its ${size} bytes: not stored`,
         );
-      const actual = await this.hasher.digest();
-      this.hasher.close();
+      const actual = this.hash.digest();
       if (!actual.equals(expectedSha256))
         throw new TransferError(
           transferErrorCodes.hashMismatch,
@@ -361,7 +303,6 @@ export class FileSink {
   async abort(): Promise<void> {
     if (this.settled) return;
     this.settled = true;
-    this.hasher.close();
     const handle = this.handle;
     // A write still under way ends (or fails) before its file is closed and deleted; nobody
     // waits for room any more.

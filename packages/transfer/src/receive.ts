@@ -11,13 +11,11 @@ import {
   resolveCid,
   type Transport,
   type VsockAddress,
-  type VsockServer,
   type VsockSocket,
 } from '@vmci/sockets';
 import { TransferDecoder, type TransferEvent } from './decoder.js';
 import { describeError, TransferError, transferErrorCodes } from './errors.js';
 import { FileSink, type StoredFile } from './file-sink.js';
-import { prewarmHashWorker } from './hasher.js';
 import { quoteName } from './name.js';
 import { noProgress, type ProgressFactory, type TransferProgress } from './progress.js';
 import {
@@ -121,22 +119,6 @@ export async function receiveFiles(options: ReceiveFilesOptions): Promise<Receiv
     const address = await server.listenAsync({ port, ...(cid !== undefined ? { cid } : {}) });
     return { server, address };
   });
-  // A hash worker starts while we wait for a sender (see hasher.ts); dropped if no large file came.
-  const dropWorker = prewarmHashWorker();
-  try {
-    return await serve(server, address, options);
-  } finally {
-    dropWorker();
-  }
-}
-
-/** {@link receiveFiles} once listening: serve senders until done, then report. */
-async function serve(
-  server: VsockServer,
-  address: VsockAddress,
-  options: ReceiveFilesOptions,
-): Promise<ReceiveSummary> {
-  const { signal } = options;
   const stored: ReceivedFile[] = [];
   const failed: ReceiveFailure[] = [];
   const sessions = new Set<ReceiveSession>();

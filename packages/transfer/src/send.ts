@@ -3,17 +3,11 @@
  * over one vsock connection and reports each one only once the receiver confirmed it (size and
  * SHA-256 matched, file in place). The wire format is in protocol.ts.
  */
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { access, type FileHandle, open, stat } from 'node:fs/promises';
 import { connect, errorCodeOf, resolveCid, type Transport, type VsockSocket } from '@vmci/sockets';
 import { TransferError, transferCode, transferErrorCodes } from './errors.js';
-import {
-  hasherFor,
-  OFF_THREAD_HASH_MIN_BYTES,
-  prewarmHashWorker,
-  SHARED_CHUNK_BYTES,
-  SharedChunkPool,
-} from './hasher.js';
 import { fileNameForPath, fileNameProblem, quoteName } from './name.js';
 import { noProgress, type ProgressFactory, type TransferProgress } from './progress.js';
 import {
@@ -35,7 +29,7 @@ import {
  * Reads files this many bytes at a time, the next read already under way while a chunk is hashed
  * and written: few, large steps per file (every step costs, most of all under emulation).
  */
-export const READ_CHUNK_BYTES = SHARED_CHUNK_BYTES;
+export const READ_CHUNK_BYTES = 1024 * 1024;
 /**
  * Bytes the socket may hold unsent (`writableLength`) before the sender waits for a drain. With
  * the read ahead and the pool's spare buffers, a sender holds at most about this plus three
@@ -184,24 +178,6 @@ export async function sendFiles(options: SendFilesOptions): Promise<SendSummary>
   const { signal } = options;
   signal?.throwIfAborted();
   const cid = resolveCid(options.cid);
-  // The hash worker starts while we connect (a large file only: small ones are hashed inline).
-  const dropWorker = planned.some((file) => file.size >= OFF_THREAD_HASH_MIN_BYTES)
-    ? prewarmHashWorker()
-    : () => {};
-  try {
-    return await sendPlanned(planned, cid, options);
-  } finally {
-    dropWorker();
-  }
-}
-
-/** {@link sendFiles} once the files are checked: connect, send them in turn, end the batch. */
-async function sendPlanned(
-  planned: readonly PlannedFile[],
-  cid: number,
-  options: SendFilesOptions,
-): Promise<SendSummary> {
-  const { signal } = options;
   const socket = await withTransferBufferSize(options.bufferSize, (sized) =>
     connect({
       cid,
@@ -319,9 +295,8 @@ function unexpectedReply(type: string, name: string): TransferError {
 
 /**
  * Streams exactly `file.size` bytes, hashing as it goes; returns the SHA-256. A pipeline: while
- * one chunk is handed to the socket, the next is being read (in the thread pool) and, for a large
- * file, earlier ones are hashed on a worker thread (hasher.ts); the socket may hold up to
- * {@link MAX_UNSENT_BYTES} before the sender waits for the receiver.
+ * one chunk is hashed and handed to the socket, the next is being read (in the thread pool), and
+ * the socket may hold up to {@link MAX_UNSENT_BYTES} before the sender waits for the receiver.
  */
 async function streamFile(
   socket: VsockSocket,
@@ -329,48 +304,42 @@ async function streamFile(
   file: PlannedFile,
   progress: TransferProgress,
 ): Promise<Buffer> {
-  const hasher = hasherFor(file.size);
+  const hash = createHash('sha256');
   let sent = 0;
-  try {
-    if (file.size > 0) {
-      let reader: ChunkReader | undefined;
-      try {
-        reader = await ChunkReader.open(file.path, file.size);
-        for (let chunk = await reader.next(); chunk !== undefined; chunk = await reader.next()) {
-          // The chunk's buffer is reused once both the hash and the socket are done with it.
-          const hashRoom = hasher.update(chunk.bytes, chunk.release);
-          sent += chunk.bytes.length;
-          await writeQueued(socket, chunk.bytes, MAX_UNSENT_BYTES, chunk.release);
-          await hashRoom;
-          progress.update(sent);
-          // The receiver gave up on this file (disk full, …): stop sending into the void.
-          const early = replies.takeQueuedFailure();
-          if (early?.type === 'failed')
-            throw new TransferError(
-              transferCode(early.failure.code, 'ERR_VMCI_TRANSFER_FAILED'),
-              early.failure.message,
-            );
-        }
-      } catch (error) {
-        // Socket and hash failures are TransferErrors already; the rest is the file, removed or
-        // made unreadable after it was checked: name it rather than pass on Node's bare message.
-        throw readError(file.path, error);
-      } finally {
-        await reader?.close();
+  if (file.size > 0) {
+    let reader: ChunkReader | undefined;
+    try {
+      reader = await ChunkReader.open(file.path, file.size);
+      for (let chunk = await reader.next(); chunk !== undefined; chunk = await reader.next()) {
+        hash.update(chunk.bytes);
+        sent += chunk.bytes.length;
+        await writeQueued(socket, chunk.bytes, MAX_UNSENT_BYTES, chunk.release);
+        progress.update(sent);
+        // The receiver gave up on this file (disk full, …): stop sending into the void.
+        const early = replies.takeQueuedFailure();
+        if (early?.type === 'failed')
+          throw new TransferError(
+            transferCode(early.failure.code, 'ERR_VMCI_TRANSFER_FAILED'),
+            early.failure.message,
+          );
       }
+    } catch (error) {
+      // Socket failures are TransferErrors already; the rest is the file, removed or made
+      // unreadable after it was checked: name it rather than pass on Node's bare message.
+      throw readError(file.path, error);
+    } finally {
+      await reader?.close();
     }
-    if (sent !== file.size)
-      throw new TransferError(
-        transferErrorCodes.sourceChanged,
-        `${quoteName(file.path)} shrank from ${file.size} to ${sent} bytes while it was being sent: nothing was stored; send it again once nothing writes to it`,
-      );
-    return await hasher.digest();
-  } finally {
-    hasher.close();
   }
+  if (sent !== file.size)
+    throw new TransferError(
+      transferErrorCodes.sourceChanged,
+      `${quoteName(file.path)} shrank from ${file.size} to ${sent} bytes while it was being sent: nothing was stored; send it again once nothing writes to it`,
+    );
+  return hash.digest();
 }
 
-/** A chunk of a file and how to give its buffer back: call `release` twice (socket, hash). */
+/** A chunk of a file and how to give its buffer back once the socket is done with it. */
 interface FileChunk {
   readonly bytes: Buffer;
   readonly release: () => void;
@@ -378,11 +347,11 @@ interface FileChunk {
 
 /**
  * Reads the first `size` bytes of a file in {@link READ_CHUNK_BYTES} chunks, one read ahead,
- * into a few reused shared buffers (a hash worker reads them in place). Ends early (a short count) when the file shrank; bytes past `size`
+ * into a few reused buffers. Ends early (a short count) when the file shrank; bytes past `size`
  * (a file that grew) are not read.
  */
 class ChunkReader {
-  private readonly pool = new SharedChunkPool(2);
+  private readonly spare: Buffer[] = [];
   private offset = 0;
   private ahead: Promise<FileChunk | undefined> | undefined;
   private ended = false;
@@ -416,8 +385,7 @@ class ChunkReader {
   private async read(): Promise<FileChunk | undefined> {
     const length = Math.min(READ_CHUNK_BYTES, this.size - this.offset);
     if (length <= 0 || this.ended) return undefined;
-    // Back into the pool once the socket has taken the bytes and they are hashed.
-    const { buffer, release } = this.pool.take(2);
+    const buffer = this.spare.pop() ?? Buffer.allocUnsafeSlow(READ_CHUNK_BYTES);
     let filled = 0;
     while (filled < length) {
       const { bytesRead } = await this.handle.read(
@@ -432,6 +400,10 @@ class ChunkReader {
     this.offset += filled;
     if (filled < length) this.ended = true;
     if (filled === 0) return undefined;
+    // Back into the pool once the socket has taken the bytes; at most a few ever exist.
+    const release = () => {
+      if (this.spare.length < 2) this.spare.push(buffer);
+    };
     return { bytes: buffer.subarray(0, filled), release };
   }
 }
