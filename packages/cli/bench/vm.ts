@@ -123,9 +123,9 @@ function start(command: string, args: readonly string[], server = false): Child 
 }
 
 /** Resolves once the child has printed a line matching `pattern` (stdout or stderr). */
-async function waitFor(c: Child, pattern: RegExp): Promise<RegExpExecArray> {
+async function waitFor(c: Child, pattern: RegExp, limitMs = 300_000): Promise<RegExpExecArray> {
   // Generous: a Node role starts in seconds, but minutes under emulation on a loaded host.
-  for (let waited = 0; waited < 300_000; waited += 50) {
+  for (let waited = 0; waited < limitMs; waited += 50) {
     const match = pattern.exec(c.output());
     if (match) return match;
     if (c.child.exitCode !== null) break;
@@ -611,7 +611,8 @@ async function startCloser(backend: 'pipe' | 'poll' | 'net', from = 'current') {
     ],
     true,
   );
-  return { closer, port: Number((await waitFor(closer, /^listening (\d+)$/m))[1]) };
+  // Up to six closers start at once (compiling their packages under tsx): give them 15 minutes.
+  return { closer, port: Number((await waitFor(closer, /^listening (\d+)$/m, 900_000))[1]) };
 }
 
 /** Baselines of connection setup on AF_UNIX and TCP loopback (what Node's `net` does here). */
@@ -647,11 +648,11 @@ async function connectionSetup() {
     cases['A → A, base'] = () => ourConnects(baseA.port, config.connects, 'pipe', 'base');
     cases['B → B, base'] = () => ourConnects(baseB.port, config.connects, 'poll', 'base');
   }
-  const values: Record<string, number[]> = Object.fromEntries(
-    Object.keys(cases).map((k) => [k, []]),
-  );
+  // BENCH_SETUP_ONLY=REGEX: only the cases whose name matches (e.g. '^[ABC] → [ABC]$|base').
+  const only = new RegExp(process.env.BENCH_SETUP_ONLY ?? '');
+  const keys = Object.keys(cases).filter((key) => only.test(key));
+  const values: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
   try {
-    const keys = Object.keys(cases);
     for (let rep = 0; rep < config.reps; rep++) {
       for (let i = 0; i < keys.length; i++) {
         const key = keys[(i + rep) % keys.length] as string;
