@@ -878,7 +878,7 @@ function printTables(
           key,
           v.median.toFixed(0),
           formatRatio(v.median / cRate),
-          formatRatio(v.median / netRate),
+          Number.isNaN(netRate) ? '—' : formatRatio(v.median / netRate),
         ]),
       ),
     );
