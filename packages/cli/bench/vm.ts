@@ -123,9 +123,9 @@ function start(command: string, args: readonly string[], server = false): Child 
 }
 
 /** Resolves once the child has printed a line matching `pattern` (stdout or stderr). */
-async function waitFor(c: Child, pattern: RegExp): Promise<RegExpExecArray> {
+async function waitFor(c: Child, pattern: RegExp, limitMs = 300_000): Promise<RegExpExecArray> {
   // Generous: a Node role starts in seconds, but minutes under emulation on a loaded host.
-  for (let waited = 0; waited < 300_000; waited += 50) {
+  for (let waited = 0; waited < limitMs; waited += 50) {
     const match = pattern.exec(c.output());
     if (match) return match;
     if (c.child.exitCode !== null) break;
@@ -519,6 +519,37 @@ const socketsOf = async (from: string): Promise<Sockets> =>
     ? await import(pathToFileURL(path.resolve(setupBase, 'packages/sockets/src/index.ts')).href)
     : { connect, createServer, KernelTransport };
 
+/** Where a `net` role listens or connects: `unix:<path>` or `tcp:<port>` (127.0.0.1). */
+const netTarget = (target: string): net.NetConnectOpts =>
+  target.startsWith('unix:')
+    ? { path: target.slice(5) }
+    : { host: '127.0.0.1', port: Number(target.slice(4)) };
+
+/** Role `netcloser <unix:path | tcp:0>`: Node's own `net` server that accepts and closes at once. */
+async function netCloserRole(target: string): Promise<void> {
+  const server = net.createServer((socket) => socket.destroy());
+  const where = netTarget(target);
+  if ('path' in where) rmSync(where.path, { force: true });
+  server.listen('path' in where ? where.path : { host: where.host, port: 0 });
+  await once(server, 'listening');
+  const address = server.address();
+  process.once('SIGTERM', () => process.exit(0));
+  console.log(`listening ${typeof address === 'object' && address ? address.port : 0}`);
+}
+
+/** Role `netconnects <unix:path | tcp:port> <count>`: `connects`, with Node's own `net` client. */
+async function netConnectsRole(target: string, count: number): Promise<void> {
+  const where = netTarget(target);
+  const began = performance.now();
+  for (let i = 0; i < count; i++) {
+    const socket = net.connect(where);
+    socket.resume();
+    await once(socket, 'close');
+  }
+  console.log(`${count / ((performance.now() - began) / 1000)}`);
+  process.exit(0);
+}
+
 /** Role `closer <backend> [base]`: accepts vsock connections and closes each at once. */
 async function closerRole(backend: 'pipe' | 'poll', from: string): Promise<void> {
   const lib = await socketsOf(from);
@@ -555,10 +586,13 @@ async function connectsRole(
 async function ourConnects(
   port: number,
   count: number,
-  backend: 'pipe' | 'poll',
+  backend: 'pipe' | 'poll' | 'net',
   from = 'current',
 ): Promise<number> {
-  const child = role('connects', String(port), String(count), backend, from);
+  const child =
+    backend === 'net'
+      ? role('netconnects', from, String(count))
+      : role('connects', String(port), String(count), backend, from);
   const status = await child.exited;
   const rate = Number(/^[\d.]+$/m.exec(child.output())?.[0]);
   if (status !== 0 || !Number.isFinite(rate))
@@ -566,46 +600,59 @@ async function ourConnects(
   return rate;
 }
 
-async function startCloser(backend: 'pipe' | 'poll', from = 'current') {
+async function startCloser(backend: 'pipe' | 'poll' | 'net', from = 'current') {
   const closer = start(
     process.execPath,
     [
-      ...profiled(`closer-${backend}-${from}`),
+      ...profiled(`closer-${backend}-${from.replace(/\W+/g, '-')}`),
       ...process.execArgv,
       fileURLToPath(import.meta.url),
-      'closer',
-      backend,
-      from,
+      ...(backend === 'net' ? ['netcloser', from] : ['closer', backend, from]),
     ],
     true,
   );
-  return { closer, port: Number((await waitFor(closer, /^listening (\d+)$/m))[1]) };
+  // Up to six closers start at once (compiling their packages under tsx): give them 15 minutes.
+  return { closer, port: Number((await waitFor(closer, /^listening (\d+)$/m, 900_000))[1]) };
 }
 
+/** Baselines of connection setup on AF_UNIX and TCP loopback (what Node's `net` does here). */
+const cUnixCloser = `unix:${path.join(os.tmpdir(), 'vmci-bench-c-closer.sock')}`;
+const netUnixCloser = `unix:${path.join(os.tmpdir(), 'vmci-bench-net-closer.sock')}`;
+
 async function connectionSetup() {
-  const cCloser = await startBaselineServer(['closer']);
-  const [a, b, baseA, baseB] = await Promise.all([
+  const [cCloser, cUnix] = await Promise.all([
+    startBaselineServer(['closer']),
+    startBaselineServer(['closer', cUnixCloser]),
+  ]);
+  const [a, b, netUnix, netTcp, baseA, baseB] = await Promise.all([
     startCloser('pipe'),
     startCloser('poll'),
+    startCloser('net', netUnixCloser),
+    startCloser('net', 'tcp:0'),
     ...(setupBase ? [startCloser('pipe', 'base'), startCloser('poll', 'base')] : []),
   ]);
-  const closers = [a, b, baseA, baseB].filter((c) => c !== undefined);
+  const closers = [a, b, netUnix, netTcp, baseA, baseB].filter((c) => c !== undefined);
+  const n = String(config.connects);
   const cases: Record<string, () => Promise<number>> = {
-    'C → C': () => baselineClient(['connects', String(cCloser.port), String(config.connects)]),
+    'C → C': () => baselineClient(['connects', String(cCloser.port), n]),
     'A → A': () => ourConnects(a.port, config.connects, 'pipe'),
     'B → B': () => ourConnects(b.port, config.connects, 'poll'),
     'A → C': () => ourConnects(cCloser.port, config.connects, 'pipe'),
-    'C → A': () => baselineClient(['connects', String(a.port), String(config.connects)]),
+    'C → A': () => baselineClient(['connects', String(a.port), n]),
+    'C → C, unix': () => baselineClient(['connects', cUnixCloser, n]),
+    'net → C, unix': () => ourConnects(0, config.connects, 'net', cUnixCloser),
+    'net → net, unix': () => ourConnects(0, config.connects, 'net', netUnixCloser),
+    'net → net, TCP': () => ourConnects(0, config.connects, 'net', `tcp:${netTcp?.port}`),
   };
   if (baseA && baseB) {
     cases['A → A, base'] = () => ourConnects(baseA.port, config.connects, 'pipe', 'base');
     cases['B → B, base'] = () => ourConnects(baseB.port, config.connects, 'poll', 'base');
   }
-  const values: Record<string, number[]> = Object.fromEntries(
-    Object.keys(cases).map((k) => [k, []]),
-  );
+  // BENCH_SETUP_ONLY=REGEX: only the cases whose name matches (e.g. '^[ABC] → [ABC]$|base').
+  const only = new RegExp(process.env.BENCH_SETUP_ONLY ?? '');
+  const keys = Object.keys(cases).filter((key) => only.test(key));
+  const values: Record<string, number[]> = Object.fromEntries(keys.map((k) => [k, []]));
   try {
-    const keys = Object.keys(cases);
     for (let rep = 0; rep < config.reps; rep++) {
       for (let i = 0; i < keys.length; i++) {
         const key = keys[(i + rep) % keys.length] as string;
@@ -616,6 +663,7 @@ async function connectionSetup() {
     }
   } finally {
     cCloser.stop();
+    cUnix.stop();
     for (const { closer } of closers) closer.child.kill();
   }
   return Object.fromEntries(
@@ -821,14 +869,16 @@ function printTables(
   }
   if (setup) {
     const cRate = setup['C → C']?.median ?? Number.NaN;
+    const netRate = setup['net → net, unix']?.median ?? Number.NaN;
     console.log();
     console.log(
       table(
-        ['connects + accepts (sequential)', 'per s', 'vs C'],
+        ['connects + accepts (sequential)', 'per s', 'vs C → C', 'vs net → net, unix'],
         Object.entries(setup).map(([key, v]) => [
           key,
           v.median.toFixed(0),
           formatRatio(v.median / cRate),
+          Number.isNaN(netRate) ? '—' : formatRatio(v.median / netRate),
         ]),
       ),
     );
@@ -865,13 +915,17 @@ const work =
           roleArgs[2] === 'poll' ? 'poll' : 'pipe',
           roleArgs[3] ?? 'current',
         )
-      : roleName === 'hold'
-        ? holdRole(
-            roleArgs[0] as 'pipe' | 'poll' | 'net',
-            Number(roleArgs[1]),
-            roleArgs[2] ?? 'current',
-          )
-        : main();
+      : roleName === 'netcloser'
+        ? netCloserRole(roleArgs[0] ?? 'tcp:0')
+        : roleName === 'netconnects'
+          ? netConnectsRole(roleArgs[0] ?? '', Number(roleArgs[1]))
+          : roleName === 'hold'
+            ? holdRole(
+                roleArgs[0] as 'pipe' | 'poll' | 'net',
+                Number(roleArgs[1]),
+                roleArgs[2] ?? 'current',
+              )
+            : main();
 work.catch((error) => {
   console.error(error);
   process.exit(1);

@@ -65,6 +65,7 @@ export {
   type Readiness,
   releasePoll,
   setWaitRef,
+  takePoll,
   waitFor,
 } from './poll.js';
 export {

@@ -3,8 +3,9 @@
  * process for a second handle on one descriptor, so this module owns the one registry of them: one
  * {@link FdPoller} per fd — either a channel's own or the one `waitFor` shares among its waits —
  * closed before the fd is (`closeSocket` calls {@link releasePoll}). A descriptor changes hands
- * only with no handle: `connectSocket` releases its wait handle when it returns, so a connected
- * descriptor goes to libuv's own stream or to a channel's poller with nothing to hand over.
+ * with no handle (`connectSocket` releases its wait handle when it returns, so a connected
+ * descriptor goes to libuv's own stream with nothing on it), or with its handle taken over
+ * ({@link takePoll}: a channel keeps the handle the connect waited on instead of making another).
  */
 
 import { VmciError } from './errors.js';
@@ -43,6 +44,28 @@ export function polledDescriptors(): readonly number[] {
 export function releasePoll(fd: number): void {
   active.get(fd)?.close();
   unreferenced.delete(fd);
+}
+
+/**
+ * Takes `fd`'s shared `waitFor` handle (stopped; its waits must be over) for a new owner, who polls
+ * with it from now on and closes it: creating a handle costs more than taking one over. Returns
+ * undefined when `fd` has no such handle (the owner makes its own). A pending wait is
+ * `ERR_VMCI_POLL_BUSY`: the handle is still in use.
+ */
+export function takePoll(fd: number): FdPoller | undefined {
+  const poller = sharedPoller(fd);
+  if (!poller) return undefined;
+  if (poller.waiters.size > 0)
+    throw new VmciError(
+      'ERR_VMCI_POLL_BUSY',
+      `descriptor ${fd} still has ${poller.waiters.size} pending wait(s): take its poll handle once they are over`,
+    );
+  poller.stop();
+  (poller as FdPoller).waiters = undefined;
+  poller.onClose = undefined;
+  unreferenced.delete(fd);
+  poller.ref();
+  return poller;
 }
 
 /** One libuv poll handle on one descriptor. */

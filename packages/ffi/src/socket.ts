@@ -109,16 +109,32 @@ export function listenSocket(fd: number, backlog = 511): void {
   if (libc.listen(fd, backlog) < 0) throw errnoError('listen', libc.errno());
 }
 
+/** What {@link sockaddrOut} hands out: the buffer, its `socklen_t`, and the decoder. */
+interface SockaddrOut {
+  readonly address: Buffer;
+  readonly length: Buffer;
+  decode(): SockaddrVm;
+}
+let sharedSockaddrOut: SockaddrOut | undefined;
+
 /**
  * A `struct sockaddr_vm` the kernel fills (accept4, getsockname, getpeername, recvfrom): the
  * buffer, its `socklen_t` in/out length set to the buffer's size, and the decoder of the result.
+ * One pair of buffers per process, not two allocations per call: every caller is synchronous and
+ * decodes right after its syscall, before anything else can use them.
  */
-function sockaddrOut(): { address: Buffer; length: Buffer; decode(): SockaddrVm } {
-  const layout = currentSockaddrVmLayout();
-  const address = Buffer.alloc(layout.size);
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(layout.size);
-  return { address, length, decode: () => decodeSockaddrVm(address, layout) };
+function sockaddrOut(): SockaddrOut {
+  if (!sharedSockaddrOut) {
+    const layout = currentSockaddrVmLayout();
+    const address = Buffer.alloc(layout.size);
+    sharedSockaddrOut = {
+      address,
+      length: Buffer.alloc(4),
+      decode: () => decodeSockaddrVm(address, layout),
+    };
+  }
+  sharedSockaddrOut.length.writeUInt32LE(sharedSockaddrOut.address.length);
+  return sharedSockaddrOut;
 }
 
 /**
@@ -158,10 +174,13 @@ export function startConnect(fd: number, address: SockaddrVm): 'connected' | 'in
   throw errnoError('connect', errno, { address });
 }
 
+/** `intOption`'s out-buffers: one pair per process (the value is read right after the call). */
+let intOut: { value: Buffer; length: Buffer } | undefined;
+
 /** An `int` socket option at level SOL_SOCKET. */
 function intOption(fd: number, name: number): number {
-  const value = Buffer.alloc(4);
-  const length = Buffer.alloc(4);
+  intOut ??= { value: Buffer.alloc(4), length: Buffer.alloc(4) };
+  const { value, length } = intOut;
   length.writeUInt32LE(4);
   const libc = getLibc();
   if (libc.getsockopt(fd, C.SOL_SOCKET, name, value, length) < 0)

@@ -7,6 +7,7 @@ import {
   listenSocket,
   polledDescriptors,
   releasePoll,
+  takePoll,
   VMADDR_CID_ANY,
   VMADDR_PORT_ANY,
   VmciError,
@@ -107,5 +108,26 @@ it('rejects pending waits when the descriptor is closed, and frees the handle fi
   closeSocket(fd);
   await expect(reading).rejects.toMatchObject({ code: 'ERR_VMCI_SOCKET_CLOSED' });
   await expect(writing).rejects.toMatchObject({ code: 'ERR_VMCI_SOCKET_CLOSED' });
+  expect(polledDescriptors()).toEqual([]);
+});
+
+it('hands the shared wait handle over to a new owner only once its waits are over', async () => {
+  const fd = listener();
+  expect(takePoll(fd)).toBeUndefined(); // no handle: the new owner makes its own
+  const controller = new AbortController();
+  const waiting = waitFor(fd, { readable: true }, controller.signal);
+  expect(() => takePoll(fd)).toThrowError(expect.objectContaining({ code: 'ERR_VMCI_POLL_BUSY' }));
+  controller.abort(new Error('over'));
+  await expect(waiting).rejects.toThrow('over');
+  const taken = takePoll(fd);
+  expect(taken).toBeInstanceOf(FdPoller);
+  expect(polledDescriptors()).toEqual([fd]);
+  // It is the owner's now: waits may not share it, and it polls (and closes) for the owner.
+  await expect(waitFor(fd, { readable: true })).rejects.toMatchObject({
+    code: 'ERR_VMCI_POLL_BUSY',
+  });
+  expect(takePoll(fd)).toBeUndefined();
+  taken?.start({ readable: true }, () => {});
+  taken?.close();
   expect(polledDescriptors()).toEqual([]);
 });

@@ -7,17 +7,17 @@
  *                                               bufsize sets SO_VM_SOCKETS_BUFFER_(MAX_)SIZE
  *   vsock-baseline server unix:<path>           the same server on an AF_UNIX path ("listening 0")
  *   vsock-baseline server tcp                   the same server on TCP 127.0.0.1, any port
- *   vsock-baseline closer                       vsock: accepts and closes at once, no fork
+ *   vsock-baseline closer [unix:<path> | tcp]   accepts and closes at once, no fork (default vsock)
  *   vsock-baseline rtt  <target> <count> <warmup> prints mean µs per 64-byte round trip
  *   vsock-baseline bulk <target> <bytes> <warmup> [bufsize [chunk]]  prints MB/s (10^6 B/s);
  *                                               writes of <chunk> bytes (default 64 KiB)
  *   vsock-baseline bulk-zc <target> <bytes> <warmup> [bufsize [chunk]]  the same with SO_ZEROCOPY
  *                                               and MSG_ZEROCOPY sends (vsock: Linux >= 6.7),
  *                                               completions reaped from the error queue
- *   vsock-baseline connects <port> <count>      connect to a closer, wait for its close, repeat;
+ *   vsock-baseline connects <target> <count>    connect to a closer, wait for its close, repeat;
  *                                               prints connections per second
  *
- * A <target> is a vsock port on CID 1 or unix:<path>. Protocol: the client's first byte picks
+ * A <target> is a vsock port on CID 1, unix:<path> or tcp:<port> (127.0.0.1). Protocol: the client's first byte picks
  * the mode: 'R' = echo everything back, 'B' = read until end of stream, then answer with the
  * 8-byte count.
  */
@@ -186,8 +186,8 @@ static int server(const char *kind, unsigned long long bufsize) {
 }
 
 /* Accepts and closes at once: the far end of the connection-setup measurement. */
-static int closer(void) {
-  int fd = listen_on("vsock", 0);
+static int closer(const char *kind) {
+  int fd = listen_on(kind, 0);
   for (;;) {
     int c = accept_retry(fd);
     close(c);
@@ -195,21 +195,18 @@ static int closer(void) {
   return 0;
 }
 
-static int connect_vsock(unsigned port) {
-  int fd = socket(AF_VSOCK, SOCK_STREAM, 0);
-  if (fd < 0) die("socket");
-  struct sockaddr_vm addr = {.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_LOCAL, .svm_port = port};
-  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
-  return fd;
-}
-
-/* Connects to a <target> (a vsock port on CID 1, or unix:<path>) and sends the mode byte. */
-static int connect_target(const char *target, char mode, unsigned long long bufsize) {
+/* Connects to a <target>: a vsock port on CID 1, unix:<path> or tcp:<port> on 127.0.0.1. */
+static int connect_to(const char *target, unsigned long long bufsize) {
   int fd;
   if (strncmp(target, "unix:", 5) == 0) {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     snprintf(addr.sun_path, sizeof addr.sun_path, "%s", target + 5);
     if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0) die("socket");
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
+  } else if (strncmp(target, "tcp:", 4) == 0) {
+    struct sockaddr_in addr = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+                               .sin_port = htons((unsigned short)strtoul(target + 4, NULL, 10))};
+    if ((fd = socket(AF_INET, SOCK_STREAM, 0)) < 0) die("socket");
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
   } else {
     struct sockaddr_vm addr = {.svm_family = AF_VSOCK, .svm_cid = VMADDR_CID_LOCAL,
@@ -218,15 +215,21 @@ static int connect_target(const char *target, char mode, unsigned long long bufs
     set_buffer_size(fd, bufsize);
     if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) die("connect");
   }
+  return fd;
+}
+
+/* Connects to a <target> and sends the mode byte. */
+static int connect_target(const char *target, char mode, unsigned long long bufsize) {
+  int fd = connect_to(target, bufsize);
   write_all(fd, &mode, 1);
   return fd;
 }
 
-static double connects(unsigned port, long count) {
+static double connects(const char *target, long count) {
   char byte;
   double start = now_us();
   for (long i = 0; i < count; i++) {
-    int fd = connect_vsock(port);
+    int fd = connect_to(target, 0);
     while (read(fd, &byte, 1) > 0) {
     }
     close(fd);
@@ -336,9 +339,10 @@ int main(int argc, char **argv) {
       return server(argv[2], 0);
     return server("vsock", argc == 3 ? strtoull(argv[2], NULL, 10) : 0);
   }
-  if (argc == 2 && strcmp(argv[1], "closer") == 0) return closer();
+  if ((argc == 2 || argc == 3) && strcmp(argv[1], "closer") == 0)
+    return closer(argc == 3 ? argv[2] : "vsock");
   if (argc == 4 && strcmp(argv[1], "connects") == 0) {
-    printf("%.1f\n", connects((unsigned)strtoul(argv[2], NULL, 10), atol(argv[3])));
+    printf("%.1f\n", connects(argv[2], atol(argv[3])));
     return 0;
   }
   if (argc == 5 && strcmp(argv[1], "rtt") == 0) {
@@ -361,8 +365,8 @@ int main(int argc, char **argv) {
               (unsigned long long)zc_sent, (unsigned long long)zc_copied);
     return 0;
   }
-  fprintf(stderr, "usage: vsock-baseline server [bufsize | unix:<path> | tcp] | closer | "
-                  "rtt <target> <count> <warmup> | bulk[-zc] <target> <bytes> <warmup> [bufsize [chunk]] | "
-                  "connects <port> <count>\n");
+  fprintf(stderr, "usage: vsock-baseline server [bufsize | unix:<path> | tcp] | "
+                  "closer [unix:<path> | tcp] | rtt <target> <count> <warmup> | "
+                  "bulk[-zc] <target> <bytes> <warmup> [bufsize [chunk]] | connects <target> <count>\n");
   return 2;
 }

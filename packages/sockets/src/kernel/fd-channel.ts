@@ -26,13 +26,18 @@ export class FdChannel implements StreamChannel {
   /** While callbacks run, new waits only queue: the interest is updated once afterwards. */
   private dispatching = false;
 
-  /** `localOf` reads this end's address when it is first asked for (see `lazyLocalAddress`). */
+  /**
+   * `localOf` reads this end's address when it is first asked for (see `lazyLocalAddress`);
+   * `poller` is the descriptor's handle when there is one to take over (the connect's, see
+   * `connectSocket`'s `keepPoll`), else the channel makes its own.
+   */
   constructor(
     readonly fd: number,
     private readonly localOf: () => VsockAddress,
     readonly remote: VsockAddress,
+    poller?: FdPoller,
   ) {
-    this.poller = new FdPoller(fd);
+    this.poller = poller ?? new FdPoller(fd);
   }
 
   /** This end's address; the socket asks only while open (after `close` the fd is not ours). */

@@ -94,16 +94,24 @@ export class KernelTransport implements Transport {
     return getLocalCID();
   }
 
-  /** Wraps a connected descriptor; on failure the descriptor is closed. */
-  private wrap(fd: number, allowHalfOpen: boolean | undefined, peer?: VsockAddress): VsockSocket {
+  /**
+   * Wraps a connected descriptor; on failure the descriptor is closed. `poller` is the handle the
+   * connect waited on (backend B only: the channel polls with it instead of making another).
+   */
+  private wrap(
+    fd: number,
+    allowHalfOpen: boolean | undefined,
+    peer?: VsockAddress,
+    poller?: FdPoller,
+  ): VsockSocket {
     try {
       const local = lazyLocalAddress(fd);
       const remote = peer ?? (({ cid, port }) => ({ cid, port }))(remoteAddress(fd));
       const options = allowHalfOpen === undefined ? {} : { allowHalfOpen };
-      // No poll handle is left on a connected or accepted descriptor (connectSocket releases its
-      // own): libuv's stream or the channel's poller takes it as it is.
+      // Backend A: no poll handle is left on the descriptor (connectSocket releases its own), so
+      // libuv's stream takes it as it is; backend B's channel keeps the connect's handle, if any.
       if (this.backend === 'pipe') return new PipeVsockSocket(fd, local, remote, options);
-      return new ChannelSocket(new FdChannel(fd, local, remote), options);
+      return new ChannelSocket(new FdChannel(fd, local, remote, poller), options);
     } catch (error) {
       closeSocket(fd);
       throw error;
@@ -111,12 +119,13 @@ export class KernelTransport implements Transport {
   }
 
   async connect(request: TransportConnectRequest): Promise<VsockSocket> {
-    const fd = await this.connectFd('stream', request);
-    return this.wrap(fd, request.allowHalfOpen, { cid: request.cid, port: request.port });
+    const { fd, poller } = await this.connectFd('stream', request, this.backend === 'poll');
+    const peer = { cid: request.cid, port: request.port };
+    return this.wrap(fd, request.allowHalfOpen, peer, poller);
   }
 
   async connectSeqpacket(request: TransportConnectRequest): Promise<VsockMessageSocket> {
-    const fd = await this.connectFd('seqpacket', request);
+    const { fd } = await this.connectFd('seqpacket', request, false);
     return this.wrapMessages(fd, { cid: request.cid, port: request.port });
   }
 
@@ -152,25 +161,29 @@ export class KernelTransport implements Transport {
     }
   }
 
+  /** A connected descriptor, and the poll handle its connect waited on when `keepPoll`. */
   private async connectFd(
     type: 'stream' | 'seqpacket',
     request: TransportConnectRequest,
-  ): Promise<number> {
+    keepPoll: boolean,
+  ): Promise<{ fd: number; poller: FdPoller | undefined }> {
     const fd = createSocket(type);
     const address = { cid: request.cid, port: request.port };
+    let poller: FdPoller | undefined;
     try {
       if (request.timeout !== undefined) setConnectTimeout(fd, request.timeout);
       if (request.bufferSize !== undefined) setBufferSizes(fd, { size: request.bufferSize });
       // The kernel's "double bind connect": a bound port is kept as the source port.
       if (request.localPort !== undefined)
         bindSocket(fd, { cid: CID_ANY, port: request.localPort });
-      await connectSocket(fd, address, request.signal ? { signal: request.signal } : {});
+      const options = request.signal ? { signal: request.signal, keepPoll } : { keepPoll };
+      poller = await connectSocket(fd, address, options);
       noteKernelConnect(request.cid, () => this.localCid());
     } catch (error) {
-      closeSocket(fd);
+      closeSocket(fd); // closes a kept poll handle too
       throw error;
     }
-    return fd;
+    return { fd, poller };
   }
 
   async listen(
