@@ -97,10 +97,21 @@ interface Child {
 
 /**
  * Spawns a process; `exited` resolves with its status (rejects after STALL_MS, unless `server`:
- * a server the bench stops itself lives as long as the part that uses it).
+ * a server the bench stops itself lives as long as the part that uses it). With `stderrFile`, its
+ * stderr goes to that file (read back by `output()`) instead of a pipe: a busy bench reads a pipe
+ * late, and a child that writes its stderr synchronously (Node does, to pipes) waits for it.
  */
-function start(command: string, args: readonly string[], server = false): Child {
-  const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function start(
+  command: string,
+  args: readonly string[],
+  server = false,
+  stderrFile?: string,
+): Child {
+  const stderrFd = stderrFile === undefined ? undefined : openSync(stderrFile, 'w');
+  const child = spawn(command, [...args], {
+    stdio: ['ignore', 'pipe', stderrFd ?? 'pipe'],
+  });
+  if (stderrFd !== undefined) closeSync(stderrFd);
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     text += chunk;
@@ -121,7 +132,8 @@ function start(command: string, args: readonly string[], server = false): Child 
     });
   });
   exited.catch(() => {}); // reported where it is awaited; a child nobody waits for must not crash us
-  return { child, exited, output: () => text };
+  const output = () => (stderrFile === undefined ? text : text + readFileSync(stderrFile, 'utf8'));
+  return { child, exited, output };
 }
 
 /** Resolves once the child has printed a line matching `pattern` (stdout or stderr). */
@@ -158,13 +170,20 @@ const profileDir = process.env.BENCH_CPU_PROF;
 const profiled = (name: string) =>
   profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir, name)}`] : [];
 
-const vmci = (...args: string[]) => vmciFrom(vmciBin, ...args);
 const vmciFrom = (bin: string, ...args: string[]) =>
   start(process.execPath, [
     ...profiled(`vmci-${bin === vmciBin ? '' : 'base-'}${args[0]}`),
     bin,
     ...args,
   ]);
+/** A `vmci proxy` whose log (stderr) goes to a file, as a service's log would, not to our pipe. */
+const vmciProxy = (bin: string, name: string, args: string[]) =>
+  start(
+    process.execPath,
+    [...profiled(`vmci-${name}-proxy`), bin, 'proxy', ...args],
+    false,
+    path.join(os.tmpdir(), `vmci-bench-${name}-proxy.log`),
+  );
 
 /** This file in a child process, in one of its roles (below); `connects` profiles per variant. */
 const role = (name: string, ...args: string[]) =>
@@ -488,7 +507,6 @@ async function proxies() {
   const socatPort = nextPort++;
   const target = `vsock:${LOOPBACK_CID}:${vsockServer.port}`;
   const proxyArgs = (port: number) => [
-    'proxy',
     '--from',
     `tcp:127.0.0.1:${port}`,
     '--to',
@@ -498,10 +516,10 @@ async function proxies() {
     '--max-connections',
     String(Math.max(...config.concurrency) * 2),
   ];
-  const proxy = vmci(...proxyArgs(proxyPort));
+  const proxy = vmciProxy(vmciBin, 'current', proxyArgs(proxyPort));
   const basePort = nextPort++;
   const baseProxy = config.proxyBaseBin
-    ? vmciFrom(config.proxyBaseBin, ...proxyArgs(basePort))
+    ? vmciProxy(config.proxyBaseBin, 'base', proxyArgs(basePort))
     : undefined;
   const socat = start('socat', [
     `TCP-LISTEN:${socatPort},bind=127.0.0.1,fork,reuseaddr,backlog=1024`,
