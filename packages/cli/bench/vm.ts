@@ -176,13 +176,23 @@ const vmciFrom = (bin: string, ...args: string[]) =>
     bin,
     ...args,
   ]);
-/** A `vmci proxy` whose log (stderr) goes to a file, as a service's log would, not to our pipe. */
+/** packages/cli/.scratch/bench-NAME-proxy.log (gitignored): kept after the guest is gone. */
+function proxyLogFile(name: string): string {
+  const dir = path.join(here, '..', '.scratch');
+  mkdirSync(dir, { recursive: true });
+  return path.join(dir, `bench-${name}-proxy.log`);
+}
+
+/**
+ * A `vmci proxy` whose log (stderr) goes to a file (`proxyLogFile`), as a service's log would,
+ * not to our pipe.
+ */
 const vmciProxy = (bin: string, name: string, args: string[]) =>
   start(
     process.execPath,
     [...profiled(`vmci-${name}-proxy`), bin, 'proxy', ...args],
     false,
-    path.join(os.tmpdir(), `vmci-bench-${name}-proxy.log`),
+    proxyLogFile(name),
   );
 
 /** This file in a child process, in one of its roles (below); `connects` profiles per variant. */
