@@ -11,7 +11,8 @@
  * scripts/bench-vm.sh), as users run it. Knobs (scripts/bench-vm.sh passes them into the guest):
  * BENCH_FILE_MIB (1024), BENCH_PROXY_MIB (256), BENCH_PROXY_RTT (round trips per concurrency
  * level, 3000), BENCH_CONCURRENCY ("1,30,300"), BENCH_CONNECTS (1000), BENCH_HOLD (10000),
- * BENCH_REPS (3; transfers and relays; medians reported).
+ * BENCH_REPS (3; transfers and relays; medians reported), BENCH_PROXY_BASE (another bundle's
+ * bin.js that also relays, as path `base`).
  *
  * Roles (used by the bench itself, in child processes): `vm.ts closer <backend>` accepts and
  * closes at once; `vm.ts hold <pipe|poll|net> <count>` holds `count` open connections.
