@@ -11,7 +11,8 @@
  * scripts/bench-vm.sh), as users run it. Knobs (scripts/bench-vm.sh passes them into the guest):
  * BENCH_FILE_MIB (1024), BENCH_PROXY_MIB (256), BENCH_PROXY_RTT (round trips per concurrency
  * level, 3000), BENCH_CONCURRENCY ("1,30,300"), BENCH_CONNECTS (1000), BENCH_HOLD (10000),
- * BENCH_REPS (3; transfers and relays; medians reported).
+ * BENCH_REPS (3; transfers and relays; medians reported), BENCH_PROXY_BASE (another bundle's
+ * bin.js that also relays, as path `base`).
  *
  * Roles (used by the bench itself, in child processes): `vm.ts closer <backend>` accepts and
  * closes at once; `vm.ts hold <pipe|poll|net> <count>` holds `count` open connections.
@@ -79,6 +80,8 @@ const config = {
    * one boot. Each row is named after its bundle's directory.
    */
   transferBaseBins: (process.env.BENCH_VMCI_BASE ?? '').split(',').filter((bin) => bin !== ''),
+  /** BENCH_PROXY_BASE=bin.js: another commit's bundle also relays, as path `base` (same boot). */
+  proxyBaseBin: process.env.BENCH_PROXY_BASE ?? '',
 };
 /** A relay or transfer that takes longer than this is a stall: it is stopped and reported. */
 const STALL_MS = 600_000;
@@ -95,10 +98,21 @@ interface Child {
 
 /**
  * Spawns a process; `exited` resolves with its status (rejects after STALL_MS, unless `server`:
- * a server the bench stops itself lives as long as the part that uses it).
+ * a server the bench stops itself lives as long as the part that uses it). With `stderrFile`, its
+ * stderr goes to that file (read back by `output()`) instead of a pipe: a busy bench reads a pipe
+ * late, and a child that writes its stderr synchronously (Node does, to pipes) waits for it.
  */
-function start(command: string, args: readonly string[], server = false): Child {
-  const child = spawn(command, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+function start(
+  command: string,
+  args: readonly string[],
+  server = false,
+  stderrFile?: string,
+): Child {
+  const stderrFd = stderrFile === undefined ? undefined : openSync(stderrFile, 'w');
+  const child = spawn(command, [...args], {
+    stdio: ['ignore', 'pipe', stderrFd ?? 'pipe'],
+  });
+  if (stderrFd !== undefined) closeSync(stderrFd);
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     text += chunk;
@@ -119,7 +133,8 @@ function start(command: string, args: readonly string[], server = false): Child 
     });
   });
   exited.catch(() => {}); // reported where it is awaited; a child nobody waits for must not crash us
-  return { child, exited, output: () => text };
+  const output = () => (stderrFile === undefined ? text : text + readFileSync(stderrFile, 'utf8'));
+  return { child, exited, output };
 }
 
 /** Resolves once the child has printed a line matching `pattern` (stdout or stderr). */
@@ -156,13 +171,30 @@ const profileDir = process.env.BENCH_CPU_PROF;
 const profiled = (name: string) =>
   profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir, name)}`] : [];
 
-const vmci = (...args: string[]) => vmciFrom(vmciBin, ...args);
 const vmciFrom = (bin: string, ...args: string[]) =>
   start(process.execPath, [
     ...profiled(`vmci-${bin === vmciBin ? '' : 'base-'}${args[0]}`),
     bin,
     ...args,
   ]);
+/** packages/cli/.scratch/bench-NAME-proxy.log (gitignored): kept after the guest is gone. */
+function proxyLogFile(name: string): string {
+  const dir = path.join(here, '..', '.scratch');
+  mkdirSync(dir, { recursive: true });
+  return path.join(dir, `bench-${name}-proxy.log`);
+}
+
+/**
+ * A `vmci proxy` whose log (stderr) goes to a file (`proxyLogFile`), as a service's log would,
+ * not to our pipe.
+ */
+const vmciProxy = (bin: string, name: string, args: string[]) =>
+  start(
+    process.execPath,
+    [...profiled(`vmci-${name}-proxy`), bin, 'proxy', ...args],
+    false,
+    proxyLogFile(name),
+  );
 
 /** This file in a child process, in one of its roles (below); `connects` profiles per variant. */
 const role = (name: string, ...args: string[]) =>
@@ -330,6 +362,11 @@ async function fileTransfer() {
 interface LatencyRun {
   readonly p50: number;
   readonly p99: number;
+  /** Each connection's first round trip (the relay's upstream connect is in it): p50 and p99. */
+  readonly firstP50: number;
+  readonly firstP99: number;
+  /** The round trips after the first: p99. */
+  readonly restP99: number;
   readonly samples: number;
   readonly errors: number;
 }
@@ -348,8 +385,13 @@ async function tcpClient(port: number, mode: 'R' | 'B'): Promise<net.Socket> {
   return socket;
 }
 
-/** `rounds` 64-byte round trips on one connection; pushes each latency (µs). */
-async function pingPong(port: number, rounds: number, latencies: number[]): Promise<void> {
+/** `rounds` 64-byte round trips on one connection; pushes each latency (µs), the first to `first`. */
+async function pingPong(
+  port: number,
+  rounds: number,
+  latencies: number[],
+  first: number[],
+): Promise<void> {
   const socket = await tcpClient(port, 'R');
   const payload = Buffer.alloc(64, 0x61);
   try {
@@ -361,7 +403,7 @@ async function pingPong(port: number, rounds: number, latencies: number[]): Prom
         pending -= chunk.length;
         if (pending > 0) return;
         if (pending < 0) return reject(new Error('echo returned too many bytes'));
-        latencies.push((performance.now() - sentAt) * 1000);
+        (left === rounds ? first : latencies).push((performance.now() - sentAt) * 1000);
         if (--left === 0) return resolve();
         pending = 64;
         sentAt = performance.now();
@@ -380,10 +422,11 @@ async function pingPong(port: number, rounds: number, latencies: number[]): Prom
 async function latencyAt(port: number, concurrency: number): Promise<LatencyRun> {
   const rounds = Math.max(10, Math.ceil(config.proxyRoundTrips / concurrency));
   const latencies: number[] = [];
+  const first: number[] = [];
   let errors = 0;
   const all = Promise.all(
     Array.from({ length: concurrency }, () =>
-      pingPong(port, rounds, latencies).catch(() => {
+      pingPong(port, rounds, latencies, first).catch(() => {
         errors++;
       }),
     ),
@@ -395,13 +438,57 @@ async function latencyAt(port: number, concurrency: number): Promise<LatencyRun>
   const outcome = await Promise.race([all, stalled]);
   clearTimeout(timer);
   if (outcome === 'stall') errors += concurrency;
-  const sorted = latencies.sort((a, b) => a - b);
+  const rest = latencies.sort((a, b) => a - b);
+  const firstSorted = first.sort((a, b) => a - b);
+  const sorted = [...rest, ...firstSorted].sort((a, b) => a - b);
   return {
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
+    firstP50: percentile(firstSorted, 50),
+    firstP99: percentile(firstSorted, 99),
+    restP99: percentile(rest, 99),
     samples: sorted.length,
     errors,
   };
+}
+
+/**
+ * A vmci proxy's timeline from its JSON log (the lines since `from`): per connection, accepted →
+ * upstream connected (ms; the log's clock has ms resolution), and the span over which the
+ * connections were accepted and connected.
+ */
+function proxyTimeline(log: string): string {
+  const accepted = new Map<number, number>();
+  const connectMs: number[] = [];
+  const gapMs: number[] = [];
+  let firstAccept = Number.POSITIVE_INFINITY;
+  let lastAccept = 0;
+  let lastConnected = 0;
+  for (const line of log.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let e: { event?: string; id?: number; time?: string; durationMs?: number };
+    try {
+      e = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    const t = Date.parse(e.time ?? '');
+    if (e.event === 'accepted' && e.id !== undefined) {
+      accepted.set(e.id, t);
+      firstAccept = Math.min(firstAccept, t);
+      lastAccept = Math.max(lastAccept, t);
+    } else if (e.event === 'connected' && e.id !== undefined) {
+      connectMs.push(e.durationMs ?? Number.NaN);
+      gapMs.push(t - (accepted.get(e.id) ?? Number.NaN));
+      lastConnected = Math.max(lastConnected, t);
+    }
+  }
+  if (connectMs.length === 0) return 'no connections logged';
+  const s = (values: number[]) => {
+    const sorted = values.sort((a, b) => a - b);
+    return `p50 ${percentile(sorted, 50)} / p99 ${percentile(sorted, 99)} / max ${sorted.at(-1)} ms`;
+  };
+  return `${connectMs.length} connections: upstream connect ${s(connectMs)}; accepted → connected ${s(gapMs)}; accepts over ${lastAccept - firstAccept} ms, last connected ${lastConnected - firstAccept} ms after the first accept`;
 }
 
 /** Bulk through `port` to the C sink: MB/s until the sink's 8-byte count comes back. */
@@ -421,49 +508,68 @@ async function relayBulk(port: number): Promise<number> {
   return config.proxyBulkBytes / seconds / 1e6;
 }
 
+const pathNames = ['direct', 'vmci', 'socat', 'base'] as const;
+type PathName = (typeof pathNames)[number];
+
 async function proxies() {
   const vsockServer = await startBaselineServer(['server']);
   const tcpServer = await startBaselineServer(['server', 'tcp']);
   const proxyPort = nextPort++;
   const socatPort = nextPort++;
   const target = `vsock:${LOOPBACK_CID}:${vsockServer.port}`;
-  const proxy = vmci(
-    'proxy',
+  const proxyArgs = (port: number) => [
     '--from',
-    `tcp:127.0.0.1:${proxyPort}`,
+    `tcp:127.0.0.1:${port}`,
     '--to',
     target,
     '--allow',
     target,
     '--max-connections',
     String(Math.max(...config.concurrency) * 2),
-  );
+  ];
+  const proxy = vmciProxy(vmciBin, 'current', proxyArgs(proxyPort));
+  const basePort = nextPort++;
+  const baseProxy = config.proxyBaseBin
+    ? vmciProxy(config.proxyBaseBin, 'base', proxyArgs(basePort))
+    : undefined;
   const socat = start('socat', [
     `TCP-LISTEN:${socatPort},bind=127.0.0.1,fork,reuseaddr,backlog=1024`,
     `VSOCK-CONNECT:${LOOPBACK_CID}:${vsockServer.port}`,
   ]);
-  const paths = { direct: tcpServer.port, vmci: proxyPort, socat: socatPort } as const;
-  type PathName = keyof typeof paths;
+  const paths: Partial<Record<PathName, number>> = {
+    direct: tcpServer.port,
+    vmci: proxyPort,
+    socat: socatPort,
+    ...(baseProxy ? { base: basePort } : {}),
+  };
+  const logs: Partial<Record<PathName, Child>> = {
+    vmci: proxy,
+    ...(baseProxy ? { base: baseProxy } : {}),
+  };
   const latency: Record<string, Record<PathName, LatencyRun[]>> = {};
-  const bulk: Record<PathName, number[]> = { direct: [], vmci: [], socat: [] };
+  const bulk: Record<PathName, number[]> = { direct: [], vmci: [], socat: [], base: [] };
   try {
     await waitForTcp(proxyPort);
     await waitForTcp(socatPort);
-    const names = Object.keys(paths) as PathName[];
+    if (baseProxy) await waitForTcp(basePort);
+    const names = pathNames.filter((name) => paths[name] !== undefined);
     for (let rep = 0; rep < config.reps; rep++) {
       const order = names.map((_, i) => names[(i + rep) % names.length] as PathName);
       for (const concurrency of config.concurrency) {
-        latency[concurrency] ??= { direct: [], vmci: [], socat: [] };
+        latency[concurrency] ??= { direct: [], vmci: [], socat: [], base: [] };
         for (const name of order) {
-          const result = await latencyAt(paths[name], concurrency);
+          const logAt = logs[name]?.output().length ?? 0;
+          const result = await latencyAt(paths[name] as number, concurrency);
           latency[concurrency]?.[name].push(result);
           console.log(
-            `  run ${rep + 1} relay ${name} × ${concurrency}: p50 ${result.p50.toFixed(0)} µs, p99 ${result.p99.toFixed(0)} µs, ${result.samples} round trips, ${result.errors} errors`,
+            `  run ${rep + 1} relay ${name} × ${concurrency}: p50 ${result.p50.toFixed(0)} µs, p99 ${result.p99.toFixed(0)} µs (first round trip p50 ${result.firstP50.toFixed(0)} / p99 ${result.firstP99.toFixed(0)} µs, the others p99 ${result.restP99.toFixed(0)} µs), ${result.samples} round trips, ${result.errors} errors`,
           );
+          const log = logs[name]?.output().slice(logAt);
+          if (log !== undefined) console.log(`    ${name} timeline: ${proxyTimeline(log)}`);
         }
       }
       for (const name of order) {
-        const mbps = await relayBulk(paths[name]).catch((error: Error) => {
+        const mbps = await relayBulk(paths[name] as number).catch((error: Error) => {
           console.log(`  run ${rep + 1} relay ${name} bulk failed: ${error.message}`);
           return Number.NaN;
         });
@@ -473,14 +579,16 @@ async function proxies() {
       for (const [name, relayed] of [
         ['vmci', proxy],
         ['socat', socat],
+        ['base', baseProxy],
       ] as const)
-        if (relayed.child.exitCode !== null || relayed.child.signalCode !== null)
+        if (relayed && (relayed.child.exitCode !== null || relayed.child.signalCode !== null))
           console.log(
             `  ${name} relay exited (${relayed.child.exitCode ?? relayed.child.signalCode}): ${relayed.output().slice(-2000)}`,
           );
     }
   } finally {
     proxy.child.kill('SIGTERM');
+    baseProxy?.child.kill('SIGTERM');
     socat.child.kill('SIGTERM');
     vsockServer.stop();
     tcpServer.stop();
@@ -488,21 +596,29 @@ async function proxies() {
   const summary = (runs: LatencyRun[]) => ({
     p50: round(median(runs.map((r) => r.p50)), 0),
     p99: round(median(runs.map((r) => r.p99)), 0),
+    firstP99: round(median(runs.map((r) => r.firstP99)), 0),
+    restP99: round(median(runs.map((r) => r.restP99)), 0),
     errors: runs.reduce((sum, r) => sum + r.errors, 0),
   });
   return {
     latencyUs: Object.fromEntries(
       Object.entries(latency).map(([concurrency, byPath]) => [
         concurrency,
-        Object.fromEntries(Object.entries(byPath).map(([name, runs]) => [name, summary(runs)])),
+        Object.fromEntries(
+          Object.entries(byPath)
+            .filter(([, runs]) => runs.length > 0)
+            .map(([name, runs]) => [name, summary(runs)]),
+        ),
       ]),
-    ) as Record<string, Record<PathName, ReturnType<typeof summary>>>,
+    ) as Record<string, Partial<Record<PathName, ReturnType<typeof summary>>>>,
     bulkMBps: Object.fromEntries(
-      Object.entries(bulk).map(([name, runs]) => [
-        name,
-        { median: round(median(runs), 1), runs: runs.map((v) => round(v, 1)) },
-      ]),
-    ) as Record<PathName, { median: number; runs: number[] }>,
+      Object.entries(bulk)
+        .filter(([, runs]) => runs.length > 0)
+        .map(([name, runs]) => [
+          name,
+          { median: round(median(runs), 1), runs: runs.map((v) => round(v, 1)) },
+        ]),
+    ) as Partial<Record<PathName, { median: number; runs: number[] }>>,
   };
 }
 
@@ -828,15 +944,18 @@ function printTables(
   if (relay) {
     const latencyRows: string[][] = [];
     for (const [concurrency, byPath] of Object.entries(relay.latencyUs)) {
-      const added = (name: 'vmci' | 'socat') => byPath[name].p50 - byPath.direct.p50;
-      for (const name of ['direct', 'socat', 'vmci'] as const) {
+      const added = (name: PathName) =>
+        (byPath[name]?.p50 ?? Number.NaN) - (byPath.direct?.p50 ?? Number.NaN);
+      for (const name of ['direct', 'socat', 'vmci', 'base'] as const) {
         const r = byPath[name];
+        if (!r) continue;
         latencyRows.push([
           `${name} × ${concurrency}`,
           r.p50.toFixed(0),
           r.p99.toFixed(0),
+          `${r.firstP99.toFixed(0)} / ${r.restP99.toFixed(0)}`,
           name === 'direct' ? '' : added(name).toFixed(0),
-          name === 'vmci' ? formatRatio(added('vmci') / added('socat')) : '',
+          name === 'vmci' || name === 'base' ? formatRatio(added(name) / added('socat')) : '',
           String(r.errors),
         ]);
       }
@@ -848,6 +967,7 @@ function printTables(
           'TCP client → relay → vsock C echo',
           'p50 µs',
           'p99 µs',
+          'p99 1st / others',
           'added p50',
           'vmci/socat',
           'errors',
@@ -859,11 +979,12 @@ function printTables(
     console.log(
       table(
         [`relay bulk ${config.proxyBulkBytes / MiB} MiB`, 'MB/s', 'vs socat'],
-        (['direct', 'socat', 'vmci'] as const).map((name) => [
-          name,
-          relay.bulkMBps[name].median.toFixed(1),
-          formatRatio(relay.bulkMBps[name].median / relay.bulkMBps.socat.median),
-        ]),
+        (['direct', 'socat', 'vmci', 'base'] as const).flatMap((name) => {
+          const mbps = relay.bulkMBps[name]?.median;
+          if (mbps === undefined) return [];
+          const socat = relay.bulkMBps.socat?.median ?? Number.NaN;
+          return [[name, mbps.toFixed(1), formatRatio(mbps / socat)]];
+        }),
       ),
     );
   }

@@ -3,7 +3,9 @@
  *
  * - Half-close: when one side ends its output, the other side's output is ended after the bytes
  *   in flight, and the reverse direction keeps flowing (both sockets must be `allowHalfOpen`).
- * - Backpressure: a slow reader slows the writer on the other side (`pipe`), nothing piles up.
+ * - Backpressure: a slow reader slows the writer on the other side, nothing piles up.
+ * - Each chunk is written on as it is read: one `'data'` listener per direction counts it and
+ *   writes it (no `pipe()`, whose extra listeners each chunk would pass through as well).
  * - An error or an abrupt close on one side resets the other (RST on TCP when Node can send it).
  * - Idle timeout: no byte in either direction for that long closes both.
  * The returned promise never rejects: it says how the relay ended and how many bytes moved, once
@@ -72,6 +74,40 @@ interface Direction {
   writeFinished: boolean;
 }
 
+/**
+ * Writes every chunk `from` reads to `to` (pausing `from` while `to` is full) and ends `to` once
+ * `from` has ended: `pipe()` without its bookkeeping. Returns what stops it.
+ */
+function forward(from: Duplex, to: Duplex, onChunk: (bytes: number) => void): () => void {
+  let waiting = false;
+  const onDrain = () => {
+    waiting = false;
+    from.resume();
+  };
+  const onData = (chunk: Buffer) => {
+    onChunk(chunk.length);
+    if (!to.write(chunk) && !waiting) {
+      waiting = true;
+      from.pause();
+      to.once('drain', onDrain);
+    }
+  };
+  const onEnd = () => to.end();
+  from.on('data', onData);
+  from.once('end', onEnd);
+  return () => {
+    from.off('data', onData);
+    from.off('end', onEnd);
+    to.off('drain', onDrain);
+  };
+}
+
+/** Turns Nagle off on a TCP socket (a relay writes what it has at once); other sockets: nothing. */
+function noDelay(socket: Duplex): void {
+  const set = (socket as { setNoDelay?: (on: boolean) => unknown }).setNoDelay;
+  if (typeof set === 'function') set.call(socket, true);
+}
+
 /** Starts relaying between an accepted `client` and the `target` connected for it. */
 export function relay(client: Duplex, target: Duplex, options: RelayOptions = {}): Relay {
   let bytesIn = 0;
@@ -99,8 +135,8 @@ export function relay(client: Duplex, target: Duplex, options: RelayOptions = {}
     if (end !== undefined) return;
     end = how;
     if (idleTimer) clearTimeout(idleTimer);
-    client.unpipe(target);
-    target.unpipe(client);
+    stopInbound();
+    stopOutbound();
     if (how === 'error') {
       // Pass an abrupt end on abruptly: the peer of the failed side should not take it for EOF.
       resetOrDestroy(client);
@@ -145,14 +181,6 @@ export function relay(client: Duplex, target: Duplex, options: RelayOptions = {}
     if (complete()) finish('done');
   };
 
-  client.on('data', (chunk: Buffer) => {
-    bytesIn += chunk.length;
-    touch();
-  });
-  target.on('data', (chunk: Buffer) => {
-    bytesOut += chunk.length;
-    touch();
-  });
   client.once('end', () => {
     inbound.readEnded = true;
     checkDone();
@@ -173,9 +201,17 @@ export function relay(client: Duplex, target: Duplex, options: RelayOptions = {}
   target.on('error', onError('target'));
   client.once('close', onClose(client, 'client'));
   target.once('close', onClose(target, 'target'));
-  // pipe() ends the destination when the source ends: that is the half-close.
-  client.pipe(target);
-  target.pipe(client);
+  noDelay(client);
+  noDelay(target);
+  // Each direction ends its destination when its source ends: that is the half-close.
+  const stopInbound = forward(client, target, (bytes) => {
+    bytesIn += bytes;
+    touch();
+  });
+  const stopOutbound = forward(target, client, (bytes) => {
+    bytesOut += bytes;
+    touch();
+  });
   // A side that is already gone (closed while the target was being connected) ends it at once.
   if (client.destroyed) onClose(client, 'client')();
   else if (target.destroyed) onClose(target, 'target')();

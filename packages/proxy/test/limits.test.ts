@@ -5,6 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { connect } from '@vmci/sockets';
 import { describe, expect, it } from 'vitest';
 import {
@@ -111,6 +112,38 @@ describe('vmci proxy limits and failures', () => {
       bytesIn: 6,
       bytesOut: 6,
     });
+  });
+
+  it('a refused connect or a vanished target connection affects only its own client', async () => {
+    const vm = hv().addVM({ cid: 3 });
+    const upstream: Duplex[] = [];
+    await fixture.vsockService(vm.transport, 5000, (socket) => {
+      upstream.push(socket);
+      echo(socket);
+    });
+    const { port, log } = await proxy(tcpToVm3);
+    // One at a time, so that upstream[0] is the first client's target connection.
+    const first = await tcpClient(port);
+    expect(await roundTrip(first, 'first')).toBe('first');
+    const second = await tcpClient(port);
+    expect(await roundTrip(second, 'second')).toBe('second');
+
+    hv().faults.refuseNextConnects(1, { to: 3 });
+    await tcpConnectionTurnedAway(port);
+    expect(await log.waitFor('closed', { id: 3 })).toMatchObject({ reason: 'error' });
+    expect(log.named('error')).toMatchObject([{ id: 3, code: 'ECONNRESET' }]);
+    expect(await roundTrip(first, 'still')).toBe('still');
+    expect(await roundTrip(second, 'here')).toBe('here');
+
+    first.on('error', () => {});
+    upstream[0]?.destroy();
+    await peerGone(first);
+    expect(await roundTrip(second, 'alive')).toBe('alive');
+    const fourth = await tcpClient(port);
+    expect(await roundTrip(fourth, 'new')).toBe('new');
+    expect(log.named('closed').map((event) => event.id)).not.toContain(2);
+    expect(log.named('error').map((event) => event.id)).not.toContain(2);
+    for (const client of [first, second, fourth]) client.destroy();
   });
 
   it('a TCP target that refuses: the vsock client is closed and ECONNREFUSED logged', async () => {

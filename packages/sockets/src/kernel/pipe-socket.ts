@@ -133,10 +133,11 @@ export class PipeVsockSocket extends net.Socket implements VsockSocket {
 
   /**
    * While writes are queued, checks the peer every `stalledWriteProbeMs` (the check writes nothing,
-   * so a healthy peer costs one syscall per period and nothing else).
+   * so a healthy peer costs one syscall per period and nothing else). A write the kernel took at
+   * once leaves nothing queued and starts no timer (a relay's small writes would each start one).
    */
   private watchStalledWrites() {
-    if (this.probeTimer || this.destroyed) return;
+    if (this.probeTimer || this.destroyed || this.writableLength === 0) return;
     this.probeTimer = setInterval(() => {
       if (this.destroyed || this.writableLength === 0) this.stopWatching();
       else this.checkPeer();
