@@ -82,6 +82,12 @@ const config = {
   transferBaseBins: (process.env.BENCH_VMCI_BASE ?? '').split(',').filter((bin) => bin !== ''),
   /** BENCH_PROXY_BASE=bin.js: another commit's bundle also relays, as path `base` (same boot). */
   proxyBaseBin: process.env.BENCH_PROXY_BASE ?? '',
+  /**
+   * BENCH_PROXY_BUFFER_SIZE=BYTES: one more path, `sized` — `vmci proxy --buffer-size BYTES` to a
+   * C server whose buffers are BYTES too (bytes in flight are capped by the smaller of both
+   * ends'), in the same boot as the others.
+   */
+  proxyBufferSize: intEnv('BENCH_PROXY_BUFFER_SIZE', 0),
 };
 /** A relay or transfer that takes longer than this is a stall: it is stopped and reported. */
 const STALL_MS = 600_000;
@@ -508,7 +514,7 @@ async function relayBulk(port: number): Promise<number> {
   return config.proxyBulkBytes / seconds / 1e6;
 }
 
-const pathNames = ['direct', 'vmci', 'socat', 'base'] as const;
+const pathNames = ['direct', 'vmci', 'socat', 'base', 'sized'] as const;
 type PathName = (typeof pathNames)[number];
 
 async function proxies() {
@@ -517,13 +523,13 @@ async function proxies() {
   const proxyPort = nextPort++;
   const socatPort = nextPort++;
   const target = `vsock:${LOOPBACK_CID}:${vsockServer.port}`;
-  const proxyArgs = (port: number) => [
+  const proxyArgs = (port: number, to = target) => [
     '--from',
     `tcp:127.0.0.1:${port}`,
     '--to',
-    target,
+    to,
     '--allow',
-    target,
+    to,
     '--max-connections',
     String(Math.max(...config.concurrency) * 2),
   ];
@@ -531,6 +537,17 @@ async function proxies() {
   const basePort = nextPort++;
   const baseProxy = config.proxyBaseBin
     ? vmciProxy(config.proxyBaseBin, 'base', proxyArgs(basePort))
+    : undefined;
+  const sizedPort = nextPort++;
+  const sizedServer = config.proxyBufferSize
+    ? await startBaselineServer(['server', String(config.proxyBufferSize)])
+    : undefined;
+  const sizedProxy = sizedServer
+    ? vmciProxy(vmciBin, 'sized', [
+        ...proxyArgs(sizedPort, `vsock:${LOOPBACK_CID}:${sizedServer.port}`),
+        '--buffer-size',
+        String(config.proxyBufferSize),
+      ])
     : undefined;
   const socat = start('socat', [
     `TCP-LISTEN:${socatPort},bind=127.0.0.1,fork,reuseaddr,backlog=1024`,
@@ -541,22 +558,25 @@ async function proxies() {
     vmci: proxyPort,
     socat: socatPort,
     ...(baseProxy ? { base: basePort } : {}),
+    ...(sizedProxy ? { sized: sizedPort } : {}),
   };
   const logs: Partial<Record<PathName, Child>> = {
     vmci: proxy,
     ...(baseProxy ? { base: baseProxy } : {}),
+    ...(sizedProxy ? { sized: sizedProxy } : {}),
   };
   const latency: Record<string, Record<PathName, LatencyRun[]>> = {};
-  const bulk: Record<PathName, number[]> = { direct: [], vmci: [], socat: [], base: [] };
+  const bulk: Record<PathName, number[]> = { direct: [], vmci: [], socat: [], base: [], sized: [] };
   try {
     await waitForTcp(proxyPort);
     await waitForTcp(socatPort);
     if (baseProxy) await waitForTcp(basePort);
+    if (sizedProxy) await waitForTcp(sizedPort);
     const names = pathNames.filter((name) => paths[name] !== undefined);
     for (let rep = 0; rep < config.reps; rep++) {
       const order = names.map((_, i) => names[(i + rep) % names.length] as PathName);
       for (const concurrency of config.concurrency) {
-        latency[concurrency] ??= { direct: [], vmci: [], socat: [], base: [] };
+        latency[concurrency] ??= { direct: [], vmci: [], socat: [], base: [], sized: [] };
         for (const name of order) {
           const logAt = logs[name]?.output().length ?? 0;
           const result = await latencyAt(paths[name] as number, concurrency);
@@ -580,6 +600,7 @@ async function proxies() {
         ['vmci', proxy],
         ['socat', socat],
         ['base', baseProxy],
+        ['sized', sizedProxy],
       ] as const)
         if (relayed && (relayed.child.exitCode !== null || relayed.child.signalCode !== null))
           console.log(
@@ -589,6 +610,8 @@ async function proxies() {
   } finally {
     proxy.child.kill('SIGTERM');
     baseProxy?.child.kill('SIGTERM');
+    sizedProxy?.child.kill('SIGTERM');
+    sizedServer?.stop();
     socat.child.kill('SIGTERM');
     vsockServer.stop();
     tcpServer.stop();
@@ -946,7 +969,7 @@ function printTables(
     for (const [concurrency, byPath] of Object.entries(relay.latencyUs)) {
       const added = (name: PathName) =>
         (byPath[name]?.p50 ?? Number.NaN) - (byPath.direct?.p50 ?? Number.NaN);
-      for (const name of ['direct', 'socat', 'vmci', 'base'] as const) {
+      for (const name of ['direct', 'socat', 'vmci', 'base', 'sized'] as const) {
         const r = byPath[name];
         if (!r) continue;
         latencyRows.push([
@@ -955,7 +978,7 @@ function printTables(
           r.p99.toFixed(0),
           `${r.firstP99.toFixed(0)} / ${r.restP99.toFixed(0)}`,
           name === 'direct' ? '' : added(name).toFixed(0),
-          name === 'vmci' || name === 'base' ? formatRatio(added(name) / added('socat')) : '',
+          name === 'direct' || name === 'socat' ? '' : formatRatio(added(name) / added('socat')),
           String(r.errors),
         ]);
       }
@@ -979,11 +1002,13 @@ function printTables(
     console.log(
       table(
         [`relay bulk ${config.proxyBulkBytes / MiB} MiB`, 'MB/s', 'vs socat'],
-        (['direct', 'socat', 'vmci', 'base'] as const).flatMap((name) => {
+        (['direct', 'socat', 'vmci', 'base', 'sized'] as const).flatMap((name) => {
           const mbps = relay.bulkMBps[name]?.median;
           if (mbps === undefined) return [];
           const socat = relay.bulkMBps.socat?.median ?? Number.NaN;
-          return [[name, mbps.toFixed(1), formatRatio(mbps / socat)]];
+          const label =
+            name === 'sized' ? `vmci --buffer-size ${config.proxyBufferSize} (C server too)` : name;
+          return [[label, mbps.toFixed(1), formatRatio(mbps / socat)]];
         }),
       ),
     );

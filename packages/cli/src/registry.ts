@@ -186,6 +186,12 @@ export const commands: readonly CommandSpec[] = [
         description: 'close a relayed connection after MS milliseconds without traffic',
       },
       'connect-timeout': connectTimeout,
+      'buffer-size': {
+        type: 'string',
+        value: 'BYTES',
+        description:
+          "the vsock side's buffer (SO_VM_SOCKETS_BUFFER_SIZE): each target connection, or the vsock listener and its clients; bytes in flight are capped by the smaller of both ends' (default: the kernel's, 262144)",
+      },
       'log-format': {
         type: 'string',
         value: 'FORMAT',

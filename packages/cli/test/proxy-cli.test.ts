@@ -92,6 +92,10 @@ describe('vmci proxy (main)', () => {
       '--max-connections must be a positive whole number',
     ],
     [
+      ['--from', 'tcp:0', '--to', 'vsock:3:80', '--allow', 'vsock:3:80', '--buffer-size', '4M'],
+      '--buffer-size must be a positive whole number',
+    ],
+    [
       ['--from', 'tcp:0', '--to', 'vsock:3:80', '--allow', 'vsock:3:80', '--log-format', 'xml'],
       '--log-format must be json or text',
     ],

@@ -14,6 +14,8 @@ export const defaultNetConnectTimeoutMs = 10_000;
 export interface DialOptions {
   /** The vsock transport (default: the kernel's). */
   readonly transport?: Transport;
+  /** The vsock connection's `SO_VM_SOCKETS_BUFFER_SIZE` in bytes (vsock targets only). */
+  readonly bufferSize?: number;
   /** Give up after this many ms with ETIMEDOUT. */
   readonly connectTimeoutMs?: number;
   /** Cancels the connect (rejects with ABORT_ERR; nothing stays open). */
@@ -34,6 +36,7 @@ export async function dial(target: Endpoint, options: DialOptions = {}): Promise
         port: target.port,
         allowHalfOpen: true,
         ...(options.transport ? { transport: options.transport } : {}),
+        ...(options.bufferSize !== undefined ? { bufferSize: options.bufferSize } : {}),
         ...(options.connectTimeoutMs !== undefined
           ? { connectTimeout: options.connectTimeoutMs }
           : {}),

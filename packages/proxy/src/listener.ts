@@ -36,6 +36,8 @@ export interface ProxyListener {
 export interface ListenOptions {
   /** The vsock transport (default: the kernel's). */
   readonly transport?: Transport;
+  /** The vsock listener's `SO_VM_SOCKETS_BUFFER_SIZE` in bytes; accepted sockets inherit it. */
+  readonly bufferSize?: number;
 }
 
 /** Listens; rejects with a {@link ProxyError} (EADDRINUSE, EACCES, …) saying what to do. */
@@ -83,6 +85,7 @@ async function listenVsock(
   const server = createVsockServer({
     allowHalfOpen: true,
     ...(options.transport ? { transport: options.transport } : {}),
+    ...(options.bufferSize !== undefined ? { bufferSize: options.bufferSize } : {}),
   });
   server.on('connection', (socket) =>
     handlers.connection(socket, `vsock:${socket.remoteCid}:${socket.remotePort}`),

@@ -44,6 +44,13 @@ export interface ProxyOptions {
   readonly idleTimeoutMs?: number;
   /** Give up connecting to the target after this many ms (vsock default: the kernel's 2 s; TCP and Unix: 10 s). */
   readonly connectTimeoutMs?: number;
+  /**
+   * The vsock buffer (`SO_VM_SOCKETS_BUFFER_SIZE`, bytes) of the proxy's vsock sockets: each
+   * target connection when `to` is vsock, the listener (and so every accepted client) when
+   * `from` is vsock. Bytes in flight are capped by the smaller of both ends'. Default: the
+   * kernel's (256 KiB).
+   */
+  readonly bufferSize?: number;
   /** The vsock transport (default: the kernel's; tests pass a testkit endpoint's). */
   readonly transport?: Transport;
   /** Receives every event; `createProxyLog` turns them into log lines. Exceptions are ignored. */
@@ -66,6 +73,7 @@ export type ProxyOptionLabels = {
     | 'allowlistFile'
     | 'allowFrom'
     | 'maxConnections'
+    | 'bufferSize'
     | 'idleTimeoutMs'
     | 'connectTimeoutMs']?: string;
 };
@@ -167,6 +175,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const maxConnections = positive(label('maxConnections'), options.maxConnections);
   const idleTimeoutMs = positive(label('idleTimeoutMs'), options.idleTimeoutMs);
   const connectTimeoutMs = positive(label('connectTimeoutMs'), options.connectTimeoutMs);
+  const bufferSize = positive(label('bufferSize'), options.bufferSize);
   const closeGraceMs = options.closeGraceMs ?? defaultCloseGraceMs;
   const sources = parseSourceFilter(options.allowFrom ?? [], from, label('allowFrom'));
 
@@ -248,6 +257,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         signal: connection.abort.signal,
         ...(options.transport ? { transport: options.transport } : {}),
         ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+        ...(bufferSize !== undefined ? { bufferSize } : {}),
       });
     } catch (error) {
       resetOrDestroy(client);
@@ -339,7 +349,10 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       error: (error) =>
         emit({ event: 'error', code: errorCode(error), message: errorMessage(error) }),
     },
-    options.transport ? { transport: options.transport } : {},
+    {
+      ...(options.transport ? { transport: options.transport } : {}),
+      ...(bufferSize !== undefined ? { bufferSize } : {}),
+    },
   );
   const bound = listener.endpoint;
   emit({

@@ -44,6 +44,7 @@ const optionFlags: ProxyOptionLabels = {
   allowlistFile: '--allowlist',
   allowFrom: '--allow-from',
   maxConnections: '--max-connections',
+  bufferSize: '--buffer-size',
   idleTimeoutMs: '--idle-timeout',
   connectTimeoutMs: '--connect-timeout',
 };
@@ -57,6 +58,7 @@ export function proxyOptionsFromArgs(
   const maxConnections = optionalInteger('max-connections');
   const idleTimeoutMs = optionalInteger('idle-timeout');
   const connectTimeoutMs = optionalInteger('connect-timeout');
+  const bufferSize = optionalInteger('buffer-size');
   return {
     from: required(parsed, 'from'),
     to: required(parsed, 'to'),
@@ -67,6 +69,7 @@ export function proxyOptionsFromArgs(
     ...(maxConnections !== undefined ? { maxConnections } : {}),
     ...(idleTimeoutMs !== undefined ? { idleTimeoutMs } : {}),
     ...(connectTimeoutMs !== undefined ? { connectTimeoutMs } : {}),
+    ...(bufferSize !== undefined ? { bufferSize } : {}),
   };
 }
 
