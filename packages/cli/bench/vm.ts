@@ -516,6 +516,11 @@ async function relayBulk(port: number): Promise<number> {
 
 const pathNames = ['direct', 'vmci', 'socat', 'base', 'sized'] as const;
 type PathName = (typeof pathNames)[number];
+/** The order the tables list the paths in: the baselines first. */
+const reportOrder: readonly PathName[] = ['direct', 'socat', 'vmci', 'base', 'sized'];
+/** An empty list of runs for every path. */
+const runsPerPath = <T>() =>
+  Object.fromEntries(pathNames.map((name) => [name, []])) as unknown as Record<PathName, T[]>;
 
 async function proxies() {
   const vsockServer = await startBaselineServer(['server']);
@@ -566,7 +571,7 @@ async function proxies() {
     ...(sizedProxy ? { sized: sizedProxy } : {}),
   };
   const latency: Record<string, Record<PathName, LatencyRun[]>> = {};
-  const bulk: Record<PathName, number[]> = { direct: [], vmci: [], socat: [], base: [], sized: [] };
+  const bulk = runsPerPath<number>();
   try {
     await waitForTcp(proxyPort);
     await waitForTcp(socatPort);
@@ -576,7 +581,7 @@ async function proxies() {
     for (let rep = 0; rep < config.reps; rep++) {
       const order = names.map((_, i) => names[(i + rep) % names.length] as PathName);
       for (const concurrency of config.concurrency) {
-        latency[concurrency] ??= { direct: [], vmci: [], socat: [], base: [], sized: [] };
+        latency[concurrency] ??= runsPerPath<LatencyRun>();
         for (const name of order) {
           const logAt = logs[name]?.output().length ?? 0;
           const result = await latencyAt(paths[name] as number, concurrency);
@@ -969,7 +974,7 @@ function printTables(
     for (const [concurrency, byPath] of Object.entries(relay.latencyUs)) {
       const added = (name: PathName) =>
         (byPath[name]?.p50 ?? Number.NaN) - (byPath.direct?.p50 ?? Number.NaN);
-      for (const name of ['direct', 'socat', 'vmci', 'base', 'sized'] as const) {
+      for (const name of reportOrder) {
         const r = byPath[name];
         if (!r) continue;
         latencyRows.push([
@@ -1002,7 +1007,7 @@ function printTables(
     console.log(
       table(
         [`relay bulk ${config.proxyBulkBytes / MiB} MiB`, 'MB/s', 'vs socat'],
-        (['direct', 'socat', 'vmci', 'base', 'sized'] as const).flatMap((name) => {
+        reportOrder.flatMap((name) => {
           const mbps = relay.bulkMBps[name]?.median;
           if (mbps === undefined) return [];
           const socat = relay.bulkMBps.socat?.median ?? Number.NaN;
